@@ -1,0 +1,60 @@
+#include "bench_main.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+namespace strata::bench {
+namespace {
+
+// Shows Google Benchmark's usual table on stderr and keeps every run's numbers.
+class CollectingReporter : public benchmark::ConsoleReporter {
+ public:
+  explicit CollectingReporter(Results& results) : results_(results) { SetOutputStream(&std::cerr); }
+
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration || run.iterations == 0) continue;
+      Measurement m;
+      m.seconds_per_iteration = run.real_accumulated_time / static_cast<double>(run.iterations);
+      for (const auto& [name, counter] : run.counters) m.counters[name] = counter.value;
+      results_[run.benchmark_name()] = m;
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+
+ private:
+  Results& results_;
+};
+
+}  // namespace
+
+void report(std::string_view name, double value, std::string_view unit) {
+  std::printf("BENCH %.*s %.6g %.*s\n", static_cast<int>(name.size()), name.data(), value,
+              static_cast<int>(unit.size()), unit.data());
+  std::fflush(stdout);
+}
+
+const Measurement& get(const Results& results, const std::string& name) {
+  auto it = results.find(name);
+  if (it == results.end()) {
+    std::fprintf(stderr, "benchmark %s did not run (filtered out?)\n", name.c_str());
+    std::exit(1);
+  }
+  return it->second;
+}
+
+int run(int argc, char** argv, const std::function<void(const Results&)>& print_lines) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  Results results;
+  CollectingReporter reporter(results);
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  print_lines(results);
+  return 0;
+}
+
+}  // namespace strata::bench

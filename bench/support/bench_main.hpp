@@ -1,0 +1,34 @@
+// Benchmark drivers run Google Benchmark and then turn its measurements into the project's
+// `BENCH <name> <value> <unit>` lines (and `<name>_ratio` lines against a baseline measured in the
+// same run). A driver registers benchmarks with BENCHMARK(...) as usual and ends with
+//   STRATA_BENCH_MAIN([](const strata::bench::Results& r) { strata::bench::report(...); })
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace strata::bench {
+
+struct Measurement {
+  double seconds_per_iteration = 0;      // real (wall) time
+  std::map<std::string, double> counters;  // user counters, as reported
+};
+
+// Measurements by benchmark name (as Google Benchmark prints it, e.g. "BM_Write/1024").
+using Results = std::map<std::string, Measurement>;
+
+// Prints `BENCH <name> <value> <unit>` on stdout.
+void report(std::string_view name, double value, std::string_view unit);
+
+// The measurement named `name`; exits with a message when the benchmark did not run.
+const Measurement& get(const Results& results, const std::string& name);
+
+// Runs every registered benchmark (honouring Google Benchmark's flags) and passes the results on.
+int run(int argc, char** argv, const std::function<void(const Results&)>& print_lines);
+
+}  // namespace strata::bench
+
+#define STRATA_BENCH_MAIN(...) \
+  int main(int argc, char** argv) { return ::strata::bench::run(argc, argv, __VA_ARGS__); }

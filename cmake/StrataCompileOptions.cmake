@@ -1,0 +1,50 @@
+# Compile options shared by every Strata target: warnings for our own code, sanitizers on request,
+# and the helpers that create library, test and benchmark targets the same way everywhere.
+
+if(STRATA_SANITIZE)
+  set(_strata_san -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_compile_options(${_strata_san})
+  add_link_options(${_strata_san})
+endif()
+
+# strata_warnings(<target>): -Wall -Wextra (and -Werror when STRATA_WERROR) on Strata's own sources.
+# Third-party headers come in as SYSTEM includes so their warnings stay out of our builds.
+function(strata_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor)
+  if(STRATA_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# strata_library(<layer> SOURCES ... [PUBLIC_DEPS ...] [PRIVATE_DEPS ...])
+# Creates the static library strata_<layer> with the alias strata::<layer>; public headers live in
+# include/strata/<layer>/.
+function(strata_library layer)
+  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(strata_${layer} STATIC ${ARG_SOURCES})
+  add_library(strata::${layer} ALIAS strata_${layer})
+  target_include_directories(strata_${layer} PUBLIC ${PROJECT_SOURCE_DIR}/include)
+  target_link_libraries(strata_${layer} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  set_target_properties(strata_${layer} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+  strata_warnings(strata_${layer})
+endfunction()
+
+# strata_test(<name> SOURCES ... [DEPS ...] [LABELS ...])
+# One GoogleTest executable; every TEST becomes its own CTest entry named <Suite>.<Test>.
+function(strata_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} strata_test_support GTest::gtest GTest::gtest_main)
+  strata_warnings(${name})
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
+                       PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 600)
+endfunction()
+
+# strata_bench(<name> SOURCES ... [DEPS ...]): a benchmark driver printing `BENCH <name> <value> <unit>`.
+function(strata_bench name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} strata_bench_support)
+  strata_warnings(${name})
+  set_property(GLOBAL APPEND PROPERTY STRATA_BENCHMARKS ${name})
+endfunction()

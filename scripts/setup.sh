@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Installs everything Strata needs to build, test and benchmark, and nothing twice.
+#
+#   scripts/setup.sh            install what is missing (idempotent; seconds when all is present)
+#
+# - Debian packages listed in scripts/debian-packages.txt (apt-get; `apt-get update` only when
+#   something is missing).
+# - Apache Arrow C++ from the pinned pyarrow wheel, in a project-local venv at .venv/.
+# - DuckDB's libduckdb.so and the matching duckdb.h, from pinned npm packages fetched with
+#   `npm pack` (never `npm install`) into .deps/duckdb-<version>/.
+# Versions are pinned in scripts/versions.env.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=versions.env
+source "$root/scripts/versions.env"
+
+say() { printf '[setup] %s\n' "$*"; }
+start_ns=$(date +%s%N)
+
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+# --- Debian packages -----------------------------------------------------------------------------
+mapfile -t wanted < <(grep -vE '^\s*(#|$)' "$root/scripts/debian-packages.txt")
+missing=()
+for pkg in "${wanted[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+  [[ $status == installed ]] || missing+=("$pkg")
+done
+# A Node.js/npm and a Python 3 with venv are needed; use the machine's own when present.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  missing+=(python3 python3-venv)
+fi
+if ((${#missing[@]})); then
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  say "Debian packages: all ${#wanted[@]} present"
+fi
+
+# --- Arrow C++ through the pinned pyarrow wheel --------------------------------------------------
+venv="$root/.venv"
+have_pyarrow=$("$venv/bin/python" -c 'import pyarrow; print(pyarrow.__version__)' 2>/dev/null || true)
+if [[ $have_pyarrow != "$PYARROW_VERSION" ]]; then
+  say "installing pyarrow==$PYARROW_VERSION into .venv"
+  [[ -x $venv/bin/python ]] || python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "pyarrow==$PYARROW_VERSION"
+else
+  say "pyarrow $PYARROW_VERSION present in .venv"
+fi
+
+# --- DuckDB library and header from npm ----------------------------------------------------------
+duck="$root/.deps/duckdb-$DUCKDB_BINDINGS_VERSION"
+if [[ ! -f $duck/.complete ]]; then
+  say "fetching DuckDB $DUCKDB_VERSION (npm pack @duckdb/node-bindings-linux-x64@$DUCKDB_BINDINGS_VERSION, duckdb@$DUCKDB_VERSION)"
+  rm -rf "$duck"
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  (cd "$work" && npm pack --silent "@duckdb/node-bindings-linux-x64@$DUCKDB_BINDINGS_VERSION" "duckdb@$DUCKDB_VERSION" >/dev/null 2>&1)
+  lib_tgz="$work/duckdb-node-bindings-linux-x64-$DUCKDB_BINDINGS_VERSION.tgz"
+  hdr_tgz="$work/duckdb-$DUCKDB_VERSION.tgz"
+  echo "$DUCKDB_BINDINGS_SHA256  $lib_tgz" | sha256sum -c --quiet -
+  echo "$DUCKDB_HEADER_SHA256  $hdr_tgz" | sha256sum -c --quiet -
+  mkdir -p "$duck/lib" "$duck/include"
+  tar -xzf "$lib_tgz" -C "$work" package/libduckdb.so package/LICENSE
+  mv "$work/package/libduckdb.so" "$duck/lib/"
+  mv "$work/package/LICENSE" "$duck/LICENSE"
+  tar -xzf "$hdr_tgz" -C "$work" package/src/duckdb/src/include/duckdb.h
+  mv "$work/package/src/duckdb/src/include/duckdb.h" "$duck/include/"
+  touch "$duck/.complete"
+else
+  say "DuckDB $DUCKDB_BINDINGS_VERSION present in .deps"
+fi
+ln -sfn "duckdb-$DUCKDB_BINDINGS_VERSION" "$root/.deps/duckdb"
+
+elapsed_ms=$((($(date +%s%N) - start_ns) / 1000000))
+printf '[setup] done in %d.%03d s\n' $((elapsed_ms / 1000)) $((elapsed_ms % 1000))
