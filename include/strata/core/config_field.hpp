@@ -1,0 +1,124 @@
+// Typed configuration fields for resources, settable from code, from environment variables
+// (EnvVar, resolved at run start and never shown) and from run config (YAML or JSON).
+//
+//   struct MyIOManager : strata::IOManager {
+//     std::vector<std::string> path_prefix;
+//     strata::Setting<std::string> api_token = strata::EnvVar{"API_TOKEN"};
+//     STRATA_CONFIG_FIELDS(path_prefix, api_token)
+//     ...
+//   };
+//
+// Supported field types: std::string, bool, int, int64_t, double, std::vector<std::string>,
+// std::map<std::string, std::string>, std::optional of those, and Setting<std::string|int64_t|bool|double>.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace strata {
+
+// A reference to an environment variable, resolved when a run starts.
+struct EnvVar {
+  std::string name;
+};
+
+// A value given literally or through an EnvVar. A value that came from the environment is secret:
+// describe() shows only the variable's name.
+template <class T>
+class Setting {
+ public:
+  Setting() = default;
+  Setting(T literal) : value_(std::move(literal)) {}
+  Setting(const char* literal)
+    requires std::is_same_v<T, std::string>
+      : value_(std::string(literal)) {}
+  Setting(EnvVar env) : env_name_(std::move(env.name)) {}
+
+  // The literal value, or the environment's value once resolved; throws ConfigError before that.
+  const T& value() const;
+  bool from_env() const { return env_name_.has_value(); }
+  const std::string& env_name() const { return *env_name_; }
+  bool resolved() const { return !from_env() || resolved_; }
+
+  // Reads the environment variable; throws ConfigError naming `field_path` and the variable (never a
+  // value) when it is unset or does not parse as T.
+  void resolve(const std::string& field_path);
+  // Sets a literal value (from run config); it is no longer secret.
+  void set(T literal) {
+    value_ = std::move(literal);
+    env_name_.reset();
+  }
+  // The literal, or "EnvVar(NAME)".
+  std::string describe() const;
+
+ private:
+  T value_{};
+  std::optional<std::string> env_name_;
+  bool resolved_ = false;
+};
+
+extern template class Setting<std::string>;
+extern template class Setting<int64_t>;
+extern template class Setting<bool>;
+extern template class Setting<double>;
+
+// How one field type reads from run config, resolves secrets and prints itself.
+struct FieldOps {
+  const char* type_name;
+  // Replaces the field's value from JSON; throws std::exception when the JSON does not fit.
+  void (*apply)(void* field, const nlohmann::json& value);
+  // Resolves EnvVar sources; `path` names the field in errors.
+  void (*resolve)(void* field, const std::string& path);
+  // A display form with secrets redacted.
+  std::string (*describe)(const void* field);
+};
+
+const FieldOps& field_ops(std::string*);
+const FieldOps& field_ops(bool*);
+const FieldOps& field_ops(int*);
+const FieldOps& field_ops(int64_t*);
+const FieldOps& field_ops(double*);
+const FieldOps& field_ops(std::vector<std::string>*);
+const FieldOps& field_ops(std::map<std::string, std::string>*);
+const FieldOps& field_ops(std::optional<std::string>*);
+const FieldOps& field_ops(std::optional<int64_t>*);
+const FieldOps& field_ops(Setting<std::string>*);
+const FieldOps& field_ops(Setting<int64_t>*);
+const FieldOps& field_ops(Setting<bool>*);
+const FieldOps& field_ops(Setting<double>*);
+
+// One field of a configurable object, found through STRATA_CONFIG_FIELDS.
+struct FieldRef {
+  const char* name;
+  void* field;
+  const FieldOps* ops;
+};
+
+template <class T>
+concept HasConfigFields = requires(T& object) { object.strata_visit_fields([](const char*, auto&) {}); };
+
+// The fields of `object` in declaration order (empty when it declares none).
+template <class T>
+std::vector<FieldRef> config_fields(T& object) {
+  std::vector<FieldRef> fields;
+  if constexpr (HasConfigFields<T>) {
+    object.strata_visit_fields([&](const char* name, auto& field) { fields.push_back({name, &field, &field_ops(&field)}); });
+  }
+  return fields;
+}
+
+}  // namespace strata
+
+#include "strata/core/detail/for_each.hpp"
+
+#define STRATA_DETAIL_VISIT_FIELD(visitor, field) visitor(#field, field);
+// Declares a resource's configurable fields (inside the class body), in order.
+#define STRATA_CONFIG_FIELDS(...)                                         \
+  template <class StrataVisitor>                                          \
+  void strata_visit_fields(StrataVisitor&& strata_visitor) {              \
+    STRATA_DETAIL_FOR_EACH(STRATA_DETAIL_VISIT_FIELD, strata_visitor, __VA_ARGS__) \
+  }

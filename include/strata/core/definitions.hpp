@@ -1,0 +1,62 @@
+// Definitions: everything a code location holds (assets, jobs, schedules, resources), validated
+// when constructed so that nothing wrong is found only at run time:
+//   duplicate keys, unknown upstream keys, cycles (printed), missing resource keys, input types that
+//   differ from the upstream output type (both assets and both types named), I/O managers that
+//   cannot handle an output type, invalid resource configuration, unknown jobs in schedules.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "strata/core/asset.hpp"
+#include "strata/core/asset_graph.hpp"
+#include "strata/core/job.hpp"
+#include "strata/core/resource_definition.hpp"
+#include "strata/core/schedule.hpp"
+
+namespace strata {
+
+struct DefinitionsSpec {
+  std::vector<AssetsDefinition> assets{};  // assets, multi-assets and source assets
+  std::vector<JobDefinition> jobs{};
+  std::vector<ScheduleDefinition> schedules{};
+  std::map<std::string, ResourceDefinition> resources{};
+};
+
+// The key every output falls back to, and the built-in default behind it when no resource has it.
+inline constexpr const char* kDefaultIOManagerKey = "io_manager";
+
+class Definitions {
+ public:
+  // Validates everything; throws DefinitionError (or ConfigError) with a message naming the fault.
+  explicit Definitions(DefinitionsSpec spec);
+
+  const AssetGraph& asset_graph() const { return graph_; }
+  const std::vector<AssetsDefinition>& assets() const { return spec_.assets; }
+  const std::vector<JobDefinition>& jobs() const { return spec_.jobs; }
+  const std::vector<ScheduleDefinition>& schedules() const { return spec_.schedules; }
+  const std::map<std::string, ResourceDefinition>& resources() const { return spec_.resources; }
+
+  // The job named `name`; throws DefinitionError listing the jobs that exist.
+  const JobDefinition& job(const std::string& name) const;
+  bool has_job(const std::string& name) const;
+
+  // The resource definitions a job runs with: the job's own over the Definitions'.
+  std::map<std::string, ResourceDefinition> resources_for(const JobDefinition* job) const;
+
+  // The manager key an output is stored with: its io_manager_key, else "io_manager".
+  static std::string io_manager_key_for(const OutputDef& output);
+
+ private:
+  void validate_asset_inputs() const;
+  void validate_jobs() const;
+  void validate_schedules() const;
+  void validate_resources(const std::map<std::string, ResourceDefinition>& resources,
+                          const std::vector<const NodeDef*>& nodes, const std::string& scope) const;
+
+  DefinitionsSpec spec_;
+  AssetGraph graph_;
+};
+
+}  // namespace strata

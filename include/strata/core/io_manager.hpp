@@ -1,0 +1,57 @@
+// I/O managers: the objects that store what a step returns and load what a step takes.
+//
+//   InputManager   load-only, selected per input with input_manager_key
+//   IOManager      handle_output + load_input; the "io_manager" key is the default for all outputs
+//   IOManagerFactory  creates a fresh IOManager per run (to hold per-run state, e.g. a cache)
+//   TypedIOManager<T> an IOManager for one C++ type, with typed methods
+#pragma once
+
+#include <memory>
+
+#include "strata/core/input_context.hpp"
+#include "strata/core/output_context.hpp"
+#include "strata/core/resource.hpp"
+#include "strata/core/value.hpp"
+
+namespace strata {
+
+class InputManager : public Resource {
+ public:
+  // Loads the value for one input. Throws StorageError (naming asset key and location) when it
+  // cannot.
+  virtual Value load_input(InputContext& context) = 0;
+  // Whether this manager can produce a value of `type`; checked when Definitions are built.
+  virtual bool can_load(const TypeInfo& /*type*/) const { return true; }
+};
+
+class IOManager : public InputManager {
+ public:
+  // Stores `value` (its type is value.type() == context.type()).
+  virtual void handle_output(OutputContext& context, const Value& value) = 0;
+  // Whether this manager can store values of `type`; checked when Definitions are built, so an
+  // unsupported type is refused before anything runs.
+  virtual bool can_handle(const TypeInfo& /*type*/) const { return true; }
+  bool can_load(const TypeInfo& type) const override { return can_handle(type); }
+};
+
+class IOManagerFactory : public Resource {
+ public:
+  // Creates the manager one run uses (set up by Strata after creation).
+  virtual std::shared_ptr<IOManager> create_io_manager(InitContext& context) = 0;
+  // What the created managers can store, as IOManager::can_handle.
+  virtual bool can_handle(const TypeInfo& /*type*/) const { return true; }
+};
+
+// An IOManager for values of type T only.
+template <class T>
+class TypedIOManager : public IOManager {
+ public:
+  virtual void handle(OutputContext& context, const T& value) = 0;
+  virtual T load(InputContext& context) = 0;
+
+  void handle_output(OutputContext& context, const Value& value) final { handle(context, value.get<T>()); }
+  Value load_input(InputContext& context) final { return Value::of(load(context)); }
+  bool can_handle(const TypeInfo& type) const override { return type == type_of<T>(); }
+};
+
+}  // namespace strata

@@ -1,0 +1,64 @@
+// NodeDef: the compiled form of an asset, multi-asset, source asset or op: typed inputs, typed
+// outputs, ordering-only deps, required resources and a compute function. The user-facing builders
+// (asset(), multi_asset(), op(), source_asset()) fill it in from the callable's signature.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "strata/core/asset_key.hpp"
+#include "strata/core/metadata.hpp"
+#include "strata/core/type_info.hpp"
+
+namespace strata {
+
+class ExecutionContext;
+
+struct InputDef {
+  std::string name{};
+  const TypeInfo* type = nullptr;
+  std::optional<AssetKey> asset_key{};  // the upstream asset (asset inputs); empty for op inputs
+  Metadata metadata{};
+  std::string input_manager_key{};  // load with this input manager instead of the upstream's manager
+};
+
+struct OutputDef {
+  std::string name = "result";
+  const TypeInfo* type = nullptr;  // type_of<void>() when the function returns nothing
+  std::optional<AssetKey> asset_key{};  // set for asset outputs
+  std::string io_manager_key{};  // empty: "io_manager", then the built-in default
+  bool is_required = true;  // a multi-asset / op may skip a non-required output
+  Metadata metadata{};
+  std::string description{};
+  std::string group{};
+  std::string code_version{};
+
+  bool has_value() const;  // false for `void` outputs: nothing to store or load
+};
+
+enum class NodeKind { kAsset, kMultiAsset, kSourceAsset, kOp };
+const char* node_kind_name(NodeKind kind);
+
+// Runs the user's function: reads inputs and yields outputs through the context.
+using ComputeFn = std::function<void(ExecutionContext&)>;
+
+struct NodeDef {
+  std::string name;  // op name; for assets the key in identifier form
+  NodeKind kind = NodeKind::kAsset;
+  std::string description;
+  std::vector<InputDef> inputs;
+  std::vector<OutputDef> outputs;
+  std::vector<AssetKey> deps;  // ordering only, nothing loaded
+  std::vector<std::string> required_resource_keys;
+  ComputeFn compute;  // empty for source assets
+
+  // Index of the output named `name`, or -1.
+  int output_index(const std::string& name) const;
+};
+
+using NodePtr = std::shared_ptr<const NodeDef>;
+
+}  // namespace strata

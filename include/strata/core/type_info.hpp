@@ -1,0 +1,32 @@
+// TypeInfo: the identity of a C++ type carried by type-erased values, plus what Strata can do with
+// the type (encode it to bytes, decode it back). One TypeInfo exists per type, so identity is
+// pointer equality; `type_of<T>()` (typed.hpp) returns it.
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <typeindex>
+
+namespace strata {
+
+// Turns objects of one type into bytes and back. `encode` writes `object` (a T) to `out`;
+// `decode` reads one T from `in` and returns it. Both throw on failure.
+struct Codec {
+  const char* format;  // e.g. "cereal-binary/1": recorded in stored files, checked on load
+  void (*encode)(const void* object, std::ostream& out);
+  std::shared_ptr<const void> (*decode)(std::istream& in);
+};
+
+struct TypeInfo {
+  std::type_index id;
+  std::string name;             // readable (demangled) C++ name, as shown in messages
+  const Codec* codec = nullptr;  // null when the type has no codec (the filesystem manager refuses it)
+
+  bool operator==(const TypeInfo& other) const { return id == other.id; }
+};
+
+// The readable name of a mangled C++ type name.
+std::string demangle(const char* mangled);
+
+}  // namespace strata

@@ -1,0 +1,55 @@
+// ExecutionPlan: the steps of one run and how data flows between them, derived from Definitions
+// and either an asset selection or an op job. Building it is linear in steps + edges.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "strata/core/definitions.hpp"
+
+namespace strata {
+
+struct PlanInput {
+  int step = -1;   // the producing step in this run, or -1 when loaded from storage / externally
+  int output = 0;  // output index within the producing node
+  const NodeDef* upstream_node = nullptr;      // null when nothing defines the data (input managers)
+  const OutputDef* upstream_output = nullptr;  // likewise
+  std::string upstream_step_key{};
+  std::string manager_key{};  // the manager that loads it
+};
+
+struct PlanStep {
+  std::string key{};
+  NodePtr node{};
+  std::vector<PlanInput> inputs{};             // one per node input
+  std::vector<std::string> output_managers{};  // one per node output
+  std::vector<int> upstream{};                 // steps this one waits for (data and deps)
+  std::vector<int> downstream{};
+};
+
+class ExecutionPlan {
+ public:
+  // Steps for the assets `selected` (source assets are skipped); with `job`, its resources apply.
+  static ExecutionPlan for_assets(const Definitions& defs, const std::vector<AssetKey>& selected,
+                                  const JobDefinition* job = nullptr);
+  static ExecutionPlan for_job(const Definitions& defs, const JobDefinition& job);
+
+  const std::string& job_name() const { return job_name_; }
+  const std::vector<PlanStep>& steps() const { return steps_; }
+  const std::map<std::string, ResourceDefinition>& resources() const { return resources_; }
+  // Every resource key some step uses (managers and required resources), sorted.
+  std::vector<std::string> required_resource_keys() const;
+  // The selected asset keys, in dependency order (empty for op jobs).
+  const std::vector<AssetKey>& asset_keys() const { return asset_keys_; }
+
+ private:
+  void link();
+
+  std::string job_name_;
+  std::vector<PlanStep> steps_;
+  std::map<std::string, ResourceDefinition> resources_;
+  std::vector<AssetKey> asset_keys_;
+};
+
+}  // namespace strata

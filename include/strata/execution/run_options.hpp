@@ -1,0 +1,25 @@
+// RunOptions: how to run one job or selection in-process.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "strata/core/event.hpp"
+#include "strata/core/run_config.hpp"
+
+namespace strata {
+
+struct RunOptions {
+  RunConfig run_config{};
+  // The instance directory ($STRATA_HOME). Empty: a temporary directory that lives as long as the
+  // RunResult (the in-process helpers' default).
+  std::filesystem::path strata_home{};
+  int max_concurrency = 0;  // steps run at once; 0 = the machine's cores
+  std::string run_id{};       // empty: a new random id
+  std::map<std::string, std::string> tags{};
+  EventListener on_event{};   // called for every event as it happens (serialized)
+  bool keep_outputs = true; // keep output values in the RunResult (for tests)
+};
+
+}  // namespace strata

@@ -1,0 +1,43 @@
+// FilesystemIOManager: the default I/O manager. Stores any storable value (see core/codec.hpp) as
+// a checksummed file:
+//   assets:      <base_dir>/<key component>/.../<last component>[/<partition key>]
+//   op outputs:  <base_dir>/<run id>/<step key>/<output name>   (runs never overwrite each other)
+// base_dir defaults to $STRATA_HOME/storage. Writes are atomic; loads check type and checksum.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "strata/core/config_field.hpp"
+#include "strata/core/io_manager.hpp"
+
+namespace strata {
+
+class FilesystemIOManager : public IOManager {
+ public:
+  struct Options {
+    std::string base_dir{};  // empty: $STRATA_HOME/storage
+  };
+
+  FilesystemIOManager() = default;
+  explicit FilesystemIOManager(Options options) : base_dir(std::move(options.base_dir)) {}
+
+  std::string base_dir;
+  STRATA_CONFIG_FIELDS(base_dir)
+
+  void setup(InitContext& context) override;
+  void handle_output(OutputContext& context, const Value& value) override;
+  Value load_input(InputContext& context) override;
+  bool can_handle(const TypeInfo& type) const override { return type.codec != nullptr; }
+
+  // Where an output is (or would be) stored.
+  std::filesystem::path path_for(const OutputContext& context) const;
+  // Where an input is loaded from (the upstream output's path, or the asset's path).
+  std::filesystem::path path_for(const InputContext& context) const;
+
+ private:
+  std::filesystem::path base() const;
+  std::filesystem::path resolved_base_;
+};
+
+}  // namespace strata

@@ -1,0 +1,13 @@
+// Strata: the one header a user's program includes to define assets, ops, jobs and resources and
+// to run them in-process. Table managers (Arrow, DuckDB) have their own headers.
+#pragma once
+
+#include "strata/core/asset.hpp"
+#include "strata/core/build_context.hpp"
+#include "strata/core/definitions.hpp"
+#include "strata/core/io_manager.hpp"
+#include "strata/core/op.hpp"
+#include "strata/core/system_metadata.hpp"
+#include "strata/execution/materialize.hpp"
+#include "strata/io/filesystem_io_manager.hpp"
+#include "strata/io/in_memory_io_manager.hpp"

@@ -1,0 +1,180 @@
+#include "strata/core/definitions.hpp"
+
+#include <set>
+
+#include "strata/core/io_manager.hpp"
+
+namespace strata {
+namespace {
+
+std::string describe_output(const NodeDef& node, const OutputDef& out) {
+  if (out.asset_key) return std::string(node_kind_name(node.kind)) + " '" + out.asset_key->to_string() + "'";
+  return "op '" + node.name + "' output '" + out.name + "'";
+}
+
+// Checks that `resource` can store (or, for input managers, load) `type`.
+void check_manager(const std::string& key, const Resource& resource, const TypeInfo& type, const std::string& who,
+                   bool load_only) {
+  bool ok = false;
+  std::string role = load_only ? "input manager" : "I/O manager";
+  if (const auto* io = dynamic_cast<const IOManager*>(&resource)) {
+    ok = load_only ? io->can_load(type) : io->can_handle(type);
+  } else if (const auto* factory = dynamic_cast<const IOManagerFactory*>(&resource)) {
+    ok = factory->can_handle(type);
+  } else if (const auto* input = dynamic_cast<const InputManager*>(&resource); input && load_only) {
+    ok = input->can_load(type);
+  } else {
+    throw DefinitionError(who + ": resource '" + key + "' is a " + demangle(typeid(resource).name()) + ", not an " +
+                          role);
+  }
+  if (!ok) {
+    throw DefinitionError(who + ": the " + role + " '" + key + "' (" + demangle(typeid(resource).name()) +
+                          ") cannot " + (load_only ? "load" : "store") + " values of type " + type.name);
+  }
+}
+
+}  // namespace
+
+Definitions::Definitions(DefinitionsSpec spec) : spec_(std::move(spec)) {
+  for (const auto& assets : spec_.assets) graph_.add(assets.node_ptr());
+  graph_.link();
+  validate_asset_inputs();
+  std::vector<const NodeDef*> asset_nodes;
+  for (const auto& assets : spec_.assets) asset_nodes.push_back(&assets.node());
+  validate_resources(spec_.resources, asset_nodes, "");
+  validate_jobs();
+  validate_schedules();
+}
+
+std::string Definitions::io_manager_key_for(const OutputDef& output) {
+  return output.io_manager_key.empty() ? kDefaultIOManagerKey : output.io_manager_key;
+}
+
+void Definitions::validate_asset_inputs() const {
+  for (const auto& assets : spec_.assets) {
+    const NodeDef& node = assets.node();
+    std::string who = std::string(node_kind_name(node.kind)) + " '" +
+                      (node.kind == NodeKind::kMultiAsset ? node.name : assets.keys().front().to_string()) + "'";
+    for (const auto& in : node.inputs) {
+      int up = graph_.find(*in.asset_key);
+      if (!in.input_manager_key.empty()) continue;  // checked with the resources
+      const auto& entry = graph_.entry(up);
+      const OutputDef& produced = entry.node->outputs[static_cast<size_t>(entry.output_index)];
+      if (!produced.has_value()) {
+        throw DefinitionError(who + " input '" + in.name + "' loads asset '" + entry.key.to_string() +
+                              "', which returns no value (void); depend on it with `deps` instead");
+      }
+      if (!(*produced.type == *in.type)) {
+        throw DefinitionError(who + " input '" + in.name + "' expects " + in.type->name + " but asset '" +
+                              entry.key.to_string() + "' produces " + produced.type->name);
+      }
+    }
+  }
+}
+
+void Definitions::validate_resources(const std::map<std::string, ResourceDefinition>& resources,
+                                     const std::vector<const NodeDef*>& nodes, const std::string& scope) const {
+  for (const auto& [key, definition] : resources) {
+    try {
+      definition.prototype().validate_config();
+    } catch (const ConfigError& e) {
+      throw ConfigError(scope + "resource '" + key + "': " + e.what());
+    }
+  }
+  auto missing = [&](const std::string& who, const std::string& key) {
+    std::string known;
+    for (const auto& [k, _] : resources) known += (known.empty() ? "" : ", ") + k;
+    return DefinitionError(scope + who + " needs resource '" + key + "', which is not defined (resources: " +
+                           (known.empty() ? "none" : known) + ")");
+  };
+  for (const NodeDef* node : nodes) {
+    for (const auto& out : node->outputs) {
+      if (!out.has_value()) continue;
+      std::string who = describe_output(*node, out);
+      std::string key = io_manager_key_for(out);
+      auto it = resources.find(key);
+      if (it == resources.end()) {
+        if (key != kDefaultIOManagerKey) throw missing(who, key);
+        if (out.type->codec == nullptr) {
+          throw DefinitionError(scope + who + " returns " + out.type->name +
+                                ", which the built-in filesystem I/O manager cannot store (the type has no codec); "
+                                "declare it with STRATA_SERIALIZABLE or set io_manager_key to a manager for this type");
+        }
+        continue;
+      }
+      check_manager(key, it->second.prototype(), *out.type, scope + who, false);
+    }
+    for (const auto& in : node->inputs) {
+      if (in.input_manager_key.empty()) continue;
+      std::string who = std::string(node_kind_name(node->kind)) + " '" + node->name + "' input '" + in.name + "'";
+      auto it = resources.find(in.input_manager_key);
+      if (it == resources.end()) throw missing(who, in.input_manager_key);
+      check_manager(in.input_manager_key, it->second.prototype(), *in.type, scope + who, true);
+    }
+    for (const auto& key : node->required_resource_keys) {
+      if (!resources.count(key)) throw missing(std::string(node_kind_name(node->kind)) + " '" + node->name + "'", key);
+    }
+  }
+}
+
+void Definitions::validate_jobs() const {
+  std::set<std::string> names;
+  for (const auto& job : spec_.jobs) {
+    if (!names.insert(job.name()).second) throw DefinitionError("job '" + job.name() + "' is defined twice");
+    std::string scope = "job '" + job.name() + "': ";
+    auto resources = resources_for(&job);
+    std::vector<const NodeDef*> nodes;
+    if (job.kind() == JobDefinition::Kind::kAssets) {
+      try {
+        for (const auto& key : job.selection().resolve(graph_)) {
+          nodes.push_back(graph_.entry(graph_.find(key)).node.get());
+        }
+      } catch (const DefinitionError& e) {
+        throw DefinitionError(scope + e.what());
+      }
+      if (!job.resources().empty()) validate_resources(resources, nodes, scope);
+    } else {
+      for (const auto& invocation : job.invocations()) nodes.push_back(invocation.node.get());
+      validate_resources(resources, nodes, scope);
+    }
+  }
+}
+
+void Definitions::validate_schedules() const {
+  std::set<std::string> names;
+  for (const auto& schedule : spec_.schedules) {
+    if (!names.insert(schedule.name).second) {
+      throw DefinitionError("schedule '" + schedule.name + "' is defined twice");
+    }
+    if (!has_job(schedule.job_name)) {
+      throw DefinitionError("schedule '" + schedule.name + "' runs job '" + schedule.job_name + "', which is not defined");
+    }
+    validate_cron(schedule.name, schedule.cron_schedule);
+  }
+}
+
+bool Definitions::has_job(const std::string& name) const {
+  for (const auto& job : spec_.jobs) {
+    if (job.name() == name) return true;
+  }
+  return false;
+}
+
+const JobDefinition& Definitions::job(const std::string& name) const {
+  for (const auto& job : spec_.jobs) {
+    if (job.name() == name) return job;
+  }
+  std::string known;
+  for (const auto& job : spec_.jobs) known += (known.empty() ? "" : ", ") + job.name();
+  throw DefinitionError("no job named '" + name + "' (jobs: " + (known.empty() ? "none" : known) + ")");
+}
+
+std::map<std::string, ResourceDefinition> Definitions::resources_for(const JobDefinition* job) const {
+  std::map<std::string, ResourceDefinition> merged = spec_.resources;
+  if (job != nullptr) {
+    for (const auto& [key, definition] : job->resources()) merged.insert_or_assign(key, definition);
+  }
+  return merged;
+}
+
+}  // namespace strata

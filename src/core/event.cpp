@@ -1,0 +1,62 @@
+#include "strata/core/event.hpp"
+
+#include <chrono>
+#include <cstring>
+
+namespace strata {
+namespace {
+
+constexpr std::pair<EventType, const char*> kEventNames[] = {
+    {EventType::kRunStart, "RUN_START"},
+    {EventType::kRunSuccess, "RUN_SUCCESS"},
+    {EventType::kRunFailure, "RUN_FAILURE"},
+    {EventType::kStepStart, "STEP_START"},
+    {EventType::kStepSuccess, "STEP_SUCCESS"},
+    {EventType::kStepFailure, "STEP_FAILURE"},
+    {EventType::kStepSkipped, "STEP_SKIPPED"},
+    {EventType::kLoadedInput, "LOADED_INPUT"},
+    {EventType::kHandledOutput, "HANDLED_OUTPUT"},
+    {EventType::kMaterialization, "ASSET_MATERIALIZATION"},
+    {EventType::kObservation, "ASSET_OBSERVATION"},
+    {EventType::kLog, "LOG"},
+};
+
+constexpr std::pair<LogLevel, const char*> kLevelNames[] = {
+    {LogLevel::kDebug, "DEBUG"}, {LogLevel::kInfo, "INFO"}, {LogLevel::kWarning, "WARNING"}, {LogLevel::kError, "ERROR"}};
+
+}  // namespace
+
+const char* event_type_name(EventType type) {
+  for (const auto& [t, name] : kEventNames) {
+    if (t == type) return name;
+  }
+  return "UNKNOWN";
+}
+
+std::optional<EventType> event_type_from_name(const std::string& name) {
+  for (const auto& [t, n] : kEventNames) {
+    if (name == n) return t;
+  }
+  return std::nullopt;
+}
+
+const char* log_level_name(LogLevel level) {
+  for (const auto& [l, name] : kLevelNames) {
+    if (l == level) return name;
+  }
+  return "INFO";
+}
+
+std::optional<LogLevel> log_level_from_name(const std::string& name) {
+  for (const auto& [l, n] : kLevelNames) {
+    if (name == n) return l;
+  }
+  return std::nullopt;
+}
+
+int64_t now_unix_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace strata

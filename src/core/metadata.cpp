@@ -1,0 +1,212 @@
+#include "strata/core/metadata.hpp"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "strata/core/error.hpp"
+
+namespace strata {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::pair<MetadataValue::Kind, const char*> kKindNames[] = {
+    {MetadataValue::Kind::kText, "text"},         {MetadataValue::Kind::kInt, "int"},
+    {MetadataValue::Kind::kFloat, "float"},       {MetadataValue::Kind::kBool, "bool"},
+    {MetadataValue::Kind::kMarkdown, "markdown"}, {MetadataValue::Kind::kJson, "json"},
+    {MetadataValue::Kind::kPath, "path"},         {MetadataValue::Kind::kUrl, "url"},
+    {MetadataValue::Kind::kTableSchema, "table_schema"},
+    {MetadataValue::Kind::kTablePreview, "table_preview"},
+    {MetadataValue::Kind::kTimestamp, "timestamp"},
+};
+
+std::string format_double(double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.17g", value);
+  std::string shortest = buffer;
+  std::snprintf(buffer, sizeof buffer, "%g", value);
+  return std::stod(buffer) == value ? buffer : shortest;
+}
+
+std::string format_timestamp(double unix_seconds) {
+  auto seconds = static_cast<std::time_t>(unix_seconds);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[64];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
+}
+
+}  // namespace
+
+MetadataValue::MetadataValue(const std::vector<std::string>& items)
+    : kind_(Kind::kJson), data_(Json(items).dump()) {}
+
+MetadataValue MetadataValue::json(const std::string& json_text) {
+  try {
+    return {Kind::kJson, Json::parse(json_text).dump()};
+  } catch (const Json::exception& e) {
+    throw Error(std::string("metadata value is not valid JSON: ") + e.what());
+  }
+}
+
+MetadataValue MetadataValue::timestamp(std::chrono::system_clock::time_point at) {
+  return timestamp(std::chrono::duration<double>(at.time_since_epoch()).count());
+}
+
+const char* MetadataValue::kind_name() const {
+  for (const auto& [kind, name] : kKindNames) {
+    if (kind == kind_) return name;
+  }
+  return "unknown";
+}
+
+const std::string& MetadataValue::as_text() const {
+  if (const auto* text = std::get_if<std::string>(&data_)) return *text;
+  throw TypeMismatchError(std::string("metadata value of kind ") + kind_name() + " is not text");
+}
+
+int64_t MetadataValue::as_int() const {
+  if (const auto* number = std::get_if<int64_t>(&data_)) return *number;
+  throw TypeMismatchError(std::string("metadata value of kind ") + kind_name() + " is not an int");
+}
+
+double MetadataValue::as_float() const {
+  if (const auto* number = std::get_if<double>(&data_)) return *number;
+  if (const auto* number = std::get_if<int64_t>(&data_)) return static_cast<double>(*number);
+  throw TypeMismatchError(std::string("metadata value of kind ") + kind_name() + " is not a number");
+}
+
+bool MetadataValue::as_bool() const {
+  if (const auto* flag = std::get_if<bool>(&data_)) return *flag;
+  throw TypeMismatchError(std::string("metadata value of kind ") + kind_name() + " is not a bool");
+}
+
+const std::vector<TableColumn>& MetadataValue::as_table_schema() const {
+  if (const auto* schema = std::get_if<std::vector<TableColumn>>(&data_)) return *schema;
+  throw TypeMismatchError(std::string("metadata value of kind ") + kind_name() + " is not a table schema");
+}
+
+const TablePreview& MetadataValue::as_table_preview() const {
+  if (const auto* preview = std::get_if<TablePreview>(&data_)) return *preview;
+  throw TypeMismatchError(std::string("metadata value of kind ") + kind_name() + " is not a table preview");
+}
+
+std::string MetadataValue::to_display_string() const {
+  switch (kind_) {
+    case Kind::kInt:
+      return std::to_string(as_int());
+    case Kind::kFloat:
+      return format_double(as_float());
+    case Kind::kBool:
+      return as_bool() ? "true" : "false";
+    case Kind::kTimestamp:
+      return format_timestamp(as_float());
+    case Kind::kTableSchema: {
+      std::string out;
+      for (const auto& column : as_table_schema()) {
+        if (!out.empty()) out += ", ";
+        out += column.name + ": " + column.type;
+      }
+      return out;
+    }
+    case Kind::kTablePreview: {
+      const auto& preview = as_table_preview();
+      return std::to_string(preview.rows.size()) + " rows x " + std::to_string(preview.columns.size()) + " columns";
+    }
+    default:
+      return as_text();
+  }
+}
+
+std::string MetadataValue::to_json() const {
+  Json doc;
+  doc["kind"] = kind_name();
+  switch (kind_) {
+    case Kind::kInt:
+      doc["value"] = as_int();
+      break;
+    case Kind::kFloat:
+    case Kind::kTimestamp:
+      doc["value"] = as_float();
+      break;
+    case Kind::kBool:
+      doc["value"] = as_bool();
+      break;
+    case Kind::kJson:
+      doc["value"] = Json::parse(as_text());
+      break;
+    case Kind::kTableSchema: {
+      Json columns = Json::array();
+      for (const auto& column : as_table_schema()) columns.push_back({{"name", column.name}, {"type", column.type}});
+      doc["value"] = columns;
+      break;
+    }
+    case Kind::kTablePreview:
+      doc["value"] = {{"columns", as_table_preview().columns}, {"rows", as_table_preview().rows}};
+      break;
+    default:
+      doc["value"] = as_text();
+  }
+  return doc.dump();
+}
+
+MetadataValue MetadataValue::from_json(const std::string& json_text) {
+  Json doc = Json::parse(json_text);
+  std::string kind = doc.at("kind").get<std::string>();
+  const Json& value = doc.at("value");
+  if (kind == "text") return MetadataValue(value.get<std::string>());
+  if (kind == "int") return MetadataValue(value.get<int64_t>());
+  if (kind == "float") return MetadataValue(value.get<double>());
+  if (kind == "bool") return MetadataValue(value.get<bool>());
+  if (kind == "markdown") return markdown(value.get<std::string>());
+  if (kind == "json") return MetadataValue(Kind::kJson, value.dump());
+  if (kind == "path") return path(value.get<std::string>());
+  if (kind == "url") return url(value.get<std::string>());
+  if (kind == "timestamp") return timestamp(value.get<double>());
+  if (kind == "table_schema") {
+    std::vector<TableColumn> columns;
+    for (const auto& column : value) {
+      columns.push_back({column.at("name").get<std::string>(), column.at("type").get<std::string>()});
+    }
+    return table_schema(std::move(columns));
+  }
+  if (kind == "table_preview") {
+    return table_preview({value.at("columns").get<std::vector<std::string>>(),
+                          value.at("rows").get<std::vector<std::vector<std::string>>>()});
+  }
+  throw Error("unknown metadata kind '" + kind + "'");
+}
+
+Metadata::Metadata(std::initializer_list<MetadataEntry> entries) {
+  for (const auto& entry : entries) set(entry.key, entry.value);
+}
+
+void Metadata::set(std::string key, MetadataValue value) {
+  for (auto& entry : entries_) {
+    if (entry.key == key) {
+      entry.value = std::move(value);
+      return;
+    }
+  }
+  entries_.push_back({std::move(key), std::move(value)});
+}
+
+void Metadata::merge(const Metadata& other) {
+  for (const auto& entry : other) set(entry.key, entry.value);
+}
+
+const MetadataValue* Metadata::find(const std::string& key) const {
+  for (const auto& entry : entries_) {
+    if (entry.key == key) return &entry.value;
+  }
+  return nullptr;
+}
+
+const MetadataValue& Metadata::at(const std::string& key) const {
+  if (const auto* value = find(key)) return *value;
+  throw std::out_of_range("no metadata entry '" + key + "'");
+}
+
+}  // namespace strata

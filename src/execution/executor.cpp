@@ -1,0 +1,457 @@
+#include "strata/execution/executor.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "run_result_data.hpp"
+#include "strata/core/execution_context.hpp"
+#include "strata/core/io_manager.hpp"
+#include "strata/core/system_metadata.hpp"
+#include "strata/io/filesystem_io_manager.hpp"
+
+namespace strata {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string new_run_id() {
+  static thread_local std::mt19937_64 rng{std::random_device{}() ^ static_cast<uint64_t>(now_unix_us())};
+  uint64_t a = rng();
+  uint64_t b = rng();
+  char text[40];
+  std::snprintf(text, sizeof text, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
+                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return text;
+}
+
+// A temporary STRATA_HOME, removed with everything in it when the last RunResult holding it goes.
+std::shared_ptr<void> make_temporary_home(fs::path& path) {
+  std::string pattern = (fs::temp_directory_path() / "strata-home-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw StorageError("cannot create a temporary STRATA_HOME in /tmp");
+  path = pattern;
+  return std::shared_ptr<void>(nullptr, [path](void*) {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  });
+}
+
+std::string error_type_of(const std::exception& e) { return demangle(typeid(e).name()); }
+
+}  // namespace
+
+class Run;
+
+// The executor's side of one running step: loads inputs, stores yielded outputs.
+class StepRunner : public StepRuntime {
+ public:
+  StepRunner(Run& run, int index, int64_t start_us);
+  void load_inputs();
+  void check_required_outputs() const;
+  const Value& input(size_t index) override { return inputs_.at(index); }
+  void yield_output(size_t index, Value value, Metadata metadata) override;
+  void add_output_metadata(size_t index, const Metadata& metadata) override;
+  const Logger& logger() const { return logger_; }
+
+ private:
+  Run& run_;
+  int index_;
+  int64_t start_us_;
+  const PlanStep& step_;
+  Logger logger_;
+  std::vector<Value> inputs_;
+  std::vector<Metadata> pending_metadata_;
+};
+
+class Run {
+ public:
+  struct StepState {
+    std::atomic<int> pending{0};
+    StepStatus status = StepStatus::kNotStarted;
+    std::vector<char> yielded;
+    std::vector<std::shared_ptr<const OutputContext>> outputs;
+  };
+
+  Run(const ExecutionPlan& plan, RunOptions options)
+      : plan_(plan), options_(std::move(options)), data_(std::make_shared<RunResult::Data>()),
+        states_(plan.steps().size()) {
+    data_->run_id = options_.run_id.empty() ? new_run_id() : options_.run_id;
+    data_->job_name = plan.job_name();
+    if (options_.strata_home.empty()) {
+      data_->temporary_home = make_temporary_home(data_->strata_home);
+    } else {
+      data_->strata_home = options_.strata_home;
+    }
+    data_->steps.resize(plan.steps().size());
+    for (size_t i = 0; i < plan.steps().size(); ++i) {
+      const PlanStep& step = plan.steps()[i];
+      data_->steps[i].key = step.key;
+      states_[i].pending.store(static_cast<int>(step.upstream.size()), std::memory_order_relaxed);
+      states_[i].yielded.assign(step.node->outputs.size(), 0);
+      states_[i].outputs.resize(step.node->outputs.size());
+    }
+  }
+
+  RunResult execute() {
+    data_->start_us = now_unix_us();
+    emit(make_event(EventType::kRunStart, "", "Started run of " + plan_.job_name() + " (" +
+                                                  std::to_string(plan_.steps().size()) + " steps)"));
+    std::string setup_error = setup_resources();
+    if (setup_error.empty()) run_steps();
+    std::string teardown_error = teardown_resources();
+    bool ok = setup_error.empty() && teardown_error.empty();
+    std::string failed;
+    for (const auto& step : data_->steps) {
+      if (step.status != StepStatus::kSuccess) {
+        ok = false;
+        if (step.status == StepStatus::kFailure) failed += (failed.empty() ? "" : ", ") + step.key;
+      }
+    }
+    data_->success = ok;
+    data_->end_us = now_unix_us();
+    if (ok) {
+      emit(make_event(EventType::kRunSuccess, "", "Finished run of " + plan_.job_name()));
+    } else {
+      std::string why = !setup_error.empty() ? setup_error
+                        : !failed.empty()    ? "steps failed: " + failed
+                        : !teardown_error.empty() ? teardown_error
+                                                  : "steps were skipped";
+      Event event = make_event(EventType::kRunFailure, "", "Run of " + plan_.job_name() + " failed: " + why);
+      event.level = LogLevel::kError;
+      emit(std::move(event));
+    }
+    return RunResult(data_);
+  }
+
+  Event make_event(EventType type, const std::string& step_key, std::string message) const {
+    Event event;
+    event.type = type;
+    event.step_key = step_key;
+    event.message = std::move(message);
+    return event;
+  }
+
+  void emit(Event event) {
+    event.run_id = data_->run_id;
+    event.timestamp_us = now_unix_us();
+    std::lock_guard lock(events_mutex_);
+    if (options_.on_event) options_.on_event(event);
+    data_->events.push_back(std::move(event));
+  }
+
+  void keep_output(const PlanStep& step, const OutputDef& out, const Value& value) {
+    if (!options_.keep_outputs || !value.has_value()) return;
+    std::lock_guard lock(events_mutex_);
+    data_->outputs.insert_or_assign({step.key, out.name}, value);
+    if (out.asset_key) data_->asset_outputs.insert_or_assign(*out.asset_key, std::make_pair(step.key, out.name));
+  }
+
+  Logger logger_for(const std::string& step_key) {
+    return Logger([this, step_key](LogLevel level, std::string_view message) {
+      Event event = make_event(EventType::kLog, step_key, std::string(message));
+      event.level = level;
+      emit(std::move(event));
+    });
+  }
+
+  const ExecutionPlan& plan() const { return plan_; }
+  const RunOptions& options() const { return options_; }
+  const std::string& run_id() const { return data_->run_id; }
+  const Resources& resources() const { return resources_; }
+  StepState& state(int index) { return states_[static_cast<size_t>(index)]; }
+
+ private:
+  // Instantiates, configures and sets up every resource the plan uses; returns an error or "".
+  std::string setup_resources() {
+    try {
+      for (const std::string& key : options_.run_config.configured_resource_keys()) {
+        if (!plan_.resources().count(key)) {
+          throw ConfigError("run config configures resource '" + key + "', which is not defined");
+        }
+      }
+      for (const std::string& key : plan_.required_resource_keys()) {
+        InitContext init{key, data_->run_id, data_->strata_home, &resources_, logger_for("")};
+        std::shared_ptr<Resource> resource;
+        auto it = plan_.resources().find(key);
+        if (it != plan_.resources().end()) {
+          resource = it->second.instantiate(key, options_.run_config);
+        } else if (key == kDefaultIOManagerKey) {
+          resource = std::make_shared<FilesystemIOManager>();
+        } else {
+          throw ConfigError("resource '" + key + "' is required but not defined");
+        }
+        resource->setup(init);
+        set_up_.push_back(resource);
+        if (auto* factory = dynamic_cast<IOManagerFactory*>(resource.get())) {
+          std::shared_ptr<IOManager> manager = factory->create_io_manager(init);
+          if (!manager) throw ConfigError("I/O manager factory '" + key + "' created no manager");
+          manager->setup(init);
+          set_up_.push_back(manager);
+          resources_.put(key, std::move(manager));
+        } else {
+          resources_.put(key, std::move(resource));
+        }
+      }
+      return "";
+    } catch (const std::exception& e) {
+      Event event = make_event(EventType::kLog, "", std::string("resource initialization failed: ") + e.what());
+      event.level = LogLevel::kError;
+      event.error_type = error_type_of(e);
+      emit(std::move(event));
+      return std::string("resource initialization failed: ") + e.what();
+    }
+  }
+
+  std::string teardown_resources() {
+    std::string error;
+    for (auto it = set_up_.rbegin(); it != set_up_.rend(); ++it) {
+      try {
+        (*it)->teardown();
+      } catch (const std::exception& e) {
+        Event event = make_event(EventType::kLog, "", std::string("resource teardown failed: ") + e.what());
+        event.level = LogLevel::kError;
+        emit(std::move(event));
+        if (error.empty()) error = std::string("resource teardown failed: ") + e.what();
+      }
+    }
+    set_up_.clear();
+    return error;
+  }
+
+  void run_steps() {
+    const auto& steps = plan_.steps();
+    if (steps.empty()) return;
+    unfinished_ = steps.size();
+    for (size_t i = 0; i < steps.size(); ++i) {
+      if (steps[i].upstream.empty()) ready_.push_back(static_cast<int>(i));
+    }
+    int concurrency = options_.max_concurrency > 0 ? options_.max_concurrency
+                                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    concurrency = std::min<int>(concurrency, static_cast<int>(steps.size()));
+    std::vector<std::thread> helpers;
+    for (int i = 1; i < concurrency; ++i) helpers.emplace_back([this] { work(); });
+    work();
+    for (auto& helper : helpers) helper.join();
+  }
+
+  void work() {
+    for (;;) {
+      int next = -1;
+      {
+        std::unique_lock lock(queue_mutex_);
+        queue_cv_.wait(lock, [&] { return !ready_.empty() || unfinished_ == 0; });
+        if (ready_.empty()) return;
+        next = ready_.front();
+        ready_.pop_front();
+      }
+      // Continue inline with one newly ready successor: a chain runs on one thread, no hand-offs.
+      while (next >= 0) next = process(next);
+    }
+  }
+
+  int process(int index) {
+    execute_step(index);
+    int inline_next = -1;
+    size_t queued = 0;
+    std::lock_guard lock(queue_mutex_);
+    for (int down : plan_.steps()[static_cast<size_t>(index)].downstream) {
+      if (state(down).pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        if (inline_next < 0) {
+          inline_next = down;
+        } else {
+          ready_.push_back(down);
+          ++queued;
+        }
+      }
+    }
+    if (--unfinished_ == 0) {
+      queue_cv_.notify_all();
+    } else {
+      for (size_t i = 0; i < queued; ++i) queue_cv_.notify_one();
+    }
+    return inline_next;
+  }
+
+  std::string skip_reason(const PlanStep& step) {
+    for (int up : step.upstream) {
+      StepStatus status = state(up).status;
+      if (status != StepStatus::kSuccess) {
+        return "upstream step '" + plan_.steps()[static_cast<size_t>(up)].key + "' " +
+               (status == StepStatus::kFailure ? "failed" : "was skipped");
+      }
+    }
+    for (const auto& input : step.inputs) {
+      if (input.step >= 0 && !state(input.step).yielded[static_cast<size_t>(input.output)]) {
+        return "upstream output '" + input.upstream_step_key + "." + input.upstream_output->name + "' was not produced";
+      }
+    }
+    return "";
+  }
+
+  void execute_step(int index) {
+    const PlanStep& step = plan_.steps()[static_cast<size_t>(index)];
+    StepState& st = state(index);
+    StepResult& result = data_->steps[static_cast<size_t>(index)];
+    result.start_us = now_unix_us();
+    if (std::string reason = skip_reason(step); !reason.empty()) {
+      st.status = StepStatus::kSkipped;
+      result.status = StepStatus::kSkipped;
+      result.end_us = result.start_us;
+      emit(make_event(EventType::kStepSkipped, step.key, "Skipped: " + reason));
+      return;
+    }
+    emit(make_event(EventType::kStepStart, step.key, "Started execution of step '" + step.key + "'"));
+    try {
+      StepRunner runner(*this, index, result.start_us);
+      runner.load_inputs();
+      ExecutionContext context(*step.node, data_->run_id, step.key, runner.logger(), resources_, PartitionScope{},
+                               runner);
+      step.node->compute(context);
+      runner.check_required_outputs();
+      st.status = StepStatus::kSuccess;
+      result.status = StepStatus::kSuccess;
+      result.end_us = now_unix_us();
+      emit(make_event(EventType::kStepSuccess, step.key,
+                      "Finished execution of step '" + step.key + "' in " +
+                          std::to_string((result.end_us - result.start_us) / 1000.0) + " ms"));
+    } catch (const std::exception& e) {
+      st.status = StepStatus::kFailure;
+      result.status = StepStatus::kFailure;
+      result.end_us = now_unix_us();
+      result.error_type = error_type_of(e);
+      result.error_message = e.what();
+      Event event = make_event(EventType::kStepFailure, step.key, e.what());
+      event.level = LogLevel::kError;
+      event.error_type = result.error_type;
+      emit(std::move(event));
+    }
+  }
+
+  const ExecutionPlan& plan_;
+  RunOptions options_;
+  std::shared_ptr<RunResult::Data> data_;
+  std::vector<StepState> states_;
+  Resources resources_;
+  std::vector<std::shared_ptr<Resource>> set_up_;
+  std::mutex events_mutex_;
+  std::mutex queue_mutex_;
+  std::condition_variable queue_cv_;
+  std::deque<int> ready_;
+  size_t unfinished_ = 0;
+};
+
+StepRunner::StepRunner(Run& run, int index, int64_t start_us)
+    : run_(run),
+      index_(index),
+      start_us_(start_us),
+      step_(run.plan().steps()[static_cast<size_t>(index)]),
+      logger_(run.logger_for(step_.key)),
+      pending_metadata_(step_.node->outputs.size()) {}
+
+void StepRunner::load_inputs() {
+  const NodeDef& node = *step_.node;
+  inputs_.reserve(step_.inputs.size());
+  for (size_t i = 0; i < step_.inputs.size(); ++i) {
+    const PlanInput& source = step_.inputs[i];
+    const InputDef& def = node.inputs[i];
+    Resource& resource = run_.resources().at(source.manager_key);
+    auto* manager = dynamic_cast<InputManager*>(&resource);
+    if (manager == nullptr) {
+      throw ConfigError("input '" + def.name + "' of step '" + step_.key + "': resource '" + source.manager_key +
+                        "' is not an input or I/O manager");
+    }
+    std::shared_ptr<const OutputContext> upstream;
+    if (source.step >= 0) {
+      upstream = run_.state(source.step).outputs[static_cast<size_t>(source.output)];
+    } else if (source.upstream_output != nullptr) {
+      upstream = std::make_shared<OutputContext>(OutputContextFields{
+          source.upstream_output->asset_key, source.upstream_output->name, source.upstream_step_key, "",
+          source.upstream_output->metadata, source.upstream_output->type, source.upstream_output->code_version,
+          PartitionScope{}, logger_, &run_.resources()});
+    }
+    InputContext context(InputContextFields{def.asset_key, def.name, step_.key, run_.run_id(), def.metadata, def.type,
+                                            PartitionScope{}, logger_, &run_.resources(), std::move(upstream)});
+    Value value = manager->load_input(context);
+    if (!value.has_value() || !(value.type() == *def.type)) {
+      throw TypeMismatchError("input '" + def.name + "' of step '" + step_.key + "' expects " + def.type->name +
+                              " but manager '" + source.manager_key + "' returned " +
+                              (value.has_value() ? value.type().name : std::string("nothing")));
+    }
+    Event event = run_.make_event(EventType::kLoadedInput, step_.key,
+                                  "Loaded input '" + def.name + "' using input manager '" + source.manager_key + "'");
+    event.name = def.name;
+    event.asset_key = def.asset_key;
+    run_.emit(std::move(event));
+    inputs_.push_back(std::move(value));
+  }
+}
+
+void StepRunner::yield_output(size_t index, Value value, Metadata metadata) {
+  auto& st = run_.state(index_);
+  const OutputDef& out = step_.node->outputs.at(index);
+  if (st.yielded[index]) throw Error("step '" + step_.key + "' yielded output '" + out.name + "' twice");
+  if (out.has_value() && !value.has_value()) {
+    throw Error("step '" + step_.key + "' yielded no value for output '" + out.name + "'");
+  }
+  auto context = std::make_shared<OutputContext>(
+      OutputContextFields{out.asset_key, out.name, step_.key, run_.run_id(), out.metadata, out.type, out.code_version,
+                          PartitionScope{}, logger_, &run_.resources()});
+  context->add_output_metadata(pending_metadata_[index]);
+  context->add_output_metadata(metadata);
+  if (out.has_value()) {
+    const std::string& key = step_.output_managers[index];
+    auto* manager = dynamic_cast<IOManager*>(&run_.resources().at(key));
+    if (manager == nullptr) throw ConfigError("output '" + out.name + "': resource '" + key + "' is not an I/O manager");
+    manager->handle_output(*context, value);
+    Event handled = run_.make_event(EventType::kHandledOutput, step_.key,
+                                    "Handled output '" + out.name + "' using I/O manager '" + key + "'");
+    handled.name = out.name;
+    handled.asset_key = out.asset_key;
+    handled.metadata = context->output_metadata();
+    run_.emit(std::move(handled));
+  }
+  if (out.asset_key) {
+    Event materialization = run_.make_event(EventType::kMaterialization, step_.key,
+                                            "Materialized asset '" + out.asset_key->to_string() + "'");
+    materialization.name = out.name;
+    materialization.asset_key = out.asset_key;
+    materialization.metadata = context->output_metadata();
+    materialization.metadata.set(kMetadataDuration, static_cast<double>(now_unix_us() - start_us_) / 1000.0);
+    run_.emit(std::move(materialization));
+  }
+  st.outputs[index] = std::move(context);
+  st.yielded[index] = 1;
+  run_.keep_output(step_, out, value);
+}
+
+void StepRunner::add_output_metadata(size_t index, const Metadata& metadata) {
+  if (run_.state(index_).yielded[index]) {
+    throw Error("step '" + step_.key + "' added metadata to output '" + step_.node->outputs[index].name +
+                "' after it was stored");
+  }
+  pending_metadata_[index].merge(metadata);
+}
+
+void StepRunner::check_required_outputs() const {
+  auto& st = run_.state(index_);
+  for (size_t i = 0; i < step_.node->outputs.size(); ++i) {
+    const OutputDef& out = step_.node->outputs[i];
+    if (out.is_required && !st.yielded[i]) {
+      throw Error("step '" + step_.key + "' did not yield required output '" + out.name + "'");
+    }
+  }
+}
+
+RunResult execute_plan(const ExecutionPlan& plan, RunOptions options) {
+  Run run(plan, std::move(options));
+  return run.execute();
+}
+
+}  // namespace strata

@@ -1,0 +1,35 @@
+#include "strata/execution/materialize.hpp"
+
+#include "strata/execution/executor.hpp"
+#include "strata/execution/plan.hpp"
+
+namespace strata {
+
+RunResult materialize(std::vector<AssetsDefinition> assets, MaterializeOptions options) {
+  Definitions defs({.assets = std::move(assets), .jobs = {}, .schedules = {}, .resources = std::move(options.resources)});
+  RunOptions run{.run_config = std::move(options.run_config),
+                 .strata_home = std::move(options.strata_home),
+                 .max_concurrency = options.max_concurrency,
+                 .run_id = {},
+                 .tags = std::move(options.tags),
+                 .on_event = std::move(options.on_event),
+                 .keep_outputs = true};
+  return materialize(defs, options.selection.value_or(AssetSelection::all()), std::move(run));
+}
+
+RunResult materialize(const Definitions& defs, const AssetSelection& selection, RunOptions options) {
+  ExecutionPlan plan = ExecutionPlan::for_assets(defs, selection.resolve(defs.asset_graph()));
+  return execute_plan(plan, std::move(options));
+}
+
+RunResult execute_job(const Definitions& defs, const std::string& job_name, RunOptions options) {
+  ExecutionPlan plan = ExecutionPlan::for_job(defs, defs.job(job_name));
+  return execute_plan(plan, std::move(options));
+}
+
+RunResult execute_in_process(const JobDefinition& job, RunOptions options) {
+  Definitions defs({.assets = {}, .jobs = {job}, .schedules = {}, .resources = {}});
+  return execute_job(defs, job.name(), std::move(options));
+}
+
+}  // namespace strata
