@@ -58,7 +58,9 @@ void AssetKey::validate_components() const {
       problem = "a NUL character";
     }
     if (!problem.empty()) {
-      throw DefinitionError("asset key '" + to_string() + "' has " + problem +
+      std::string printable;
+      for (char c : to_string()) printable += c == '\0' ? std::string("\\0") : std::string(1, c);
+      throw DefinitionError("asset key '" + printable + "' has " + problem +
                             "; key components must be non-empty names without '/', '\\', NUL, '.' or '..'");
     }
   }

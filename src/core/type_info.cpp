@@ -19,7 +19,7 @@ void replace_all(std::string& text, const std::string& from, const std::string& 
 // wrote them: std::vector<long> rather than std::vector<long, std::allocator<long> >.
 void strip_default_argument(std::string& text, const std::string& marker) {
   for (size_t pos = text.find(marker); pos != std::string::npos; pos = text.find(marker, pos)) {
-    size_t depth = 0;
+    size_t depth = 1;  // the marker ends with the '<' that opens the argument
     size_t end = pos + marker.size();
     for (; end < text.size(); ++end) {
       if (text[end] == '<') ++depth;

@@ -122,8 +122,14 @@ const Codec* codec_of() {
 namespace cereal {
 void save(BinaryOutputArchive& archive, const std::vector<std::byte>& bytes);
 void load(BinaryInputArchive& archive, std::vector<std::byte>& bytes);
-void save(BinaryOutputArchive& archive, const nlohmann::json& document);
-void load(BinaryInputArchive& archive, nlohmann::json& document);
+// Templates constrained to exactly nlohmann::json: a plain overload would also accept every type
+// that converts to json implicitly (pairs, tuples, enums...) and make cereal's lookup ambiguous.
+template <class Json>
+  requires std::is_same_v<Json, nlohmann::json>
+void save(BinaryOutputArchive& archive, const Json& document);
+template <class Json>
+  requires std::is_same_v<Json, nlohmann::json>
+void load(BinaryInputArchive& archive, Json& document);
 }  // namespace cereal
 
 // --- STRATA_SERIALIZABLE(Type, field...) ---------------------------------------------------------
