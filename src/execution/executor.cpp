@@ -45,6 +45,12 @@ std::shared_ptr<void> make_temporary_home(fs::path& path) {
 
 std::string error_type_of(const std::exception& e) { return demangle(typeid(e).name()); }
 
+std::string format_ms(int64_t microseconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f ms", static_cast<double>(microseconds) / 1000.0);
+  return text;
+}
+
 }  // namespace
 
 class Run;
@@ -319,8 +325,7 @@ class Run {
       result.status = StepStatus::kSuccess;
       result.end_us = now_unix_us();
       emit(make_event(EventType::kStepSuccess, step.key,
-                      "Finished execution of step '" + step.key + "' in " +
-                          std::to_string((result.end_us - result.start_us) / 1000.0) + " ms"));
+                      "Finished execution of step '" + step.key + "' in " + format_ms(result.end_us - result.start_us)));
     } catch (const std::exception& e) {
       st.status = StepStatus::kFailure;
       result.status = StepStatus::kFailure;

@@ -28,8 +28,11 @@ constexpr size_t kTrailerBytes = 2 * sizeof(uint64_t) + sizeof(kEndMagic);
 constexpr size_t kMaxHeaderBytes = 1 << 20;
 // Large reads and writes go straight between the caller's memory and the file in chunks of this
 // size; each chunk is hashed right before it is written or right after it is read, while in cache.
-constexpr size_t kDirectChunk = 4 << 20;
+constexpr size_t kDirectChunk = 512 << 10;
 constexpr size_t kBufferBytes = 1 << 16;
+// Large objects start their write-back every this many bytes (sync_file_range), so the final fsync
+// finds most pages already on their way to disk instead of flushing the whole object at once.
+constexpr uint64_t kWritebackEvery = 32 << 20;
 
 [[noreturn]] void fail(const std::string& what, const std::filesystem::path& path, int err = 0) {
   std::string message = what + " '" + path.string() + "'";
@@ -87,7 +90,9 @@ struct XxhState {
 // An output buffer that hashes and counts every payload byte on its way to the file.
 class HashingWriteBuf : public std::streambuf {
  public:
-  HashingWriteBuf(int fd, const std::filesystem::path& path) : fd_(fd), path_(path), buffer_(kBufferBytes) {
+  // `file_offset`: where the payload starts in the file.
+  HashingWriteBuf(int fd, uint64_t file_offset, const std::filesystem::path& path)
+      : fd_(fd), path_(path), buffer_(kBufferBytes), file_offset_(file_offset) {
     setp(buffer_.data(), buffer_.data() + buffer_.size());
   }
   uint64_t bytes() const { return bytes_; }
@@ -131,6 +136,12 @@ class HashingWriteBuf : public std::streambuf {
     hash_.update(data, size);
     write_all(fd_, data, size, path_);
     bytes_ += size;
+    if (bytes_ - writeback_from_ >= kWritebackEvery) {
+      // Asynchronous: queues the range for write-back and returns.
+      ::sync_file_range(fd_, static_cast<off_t>(file_offset_ + writeback_from_),
+                        static_cast<off_t>(bytes_ - writeback_from_), SYNC_FILE_RANGE_WRITE);
+      writeback_from_ = bytes_;
+    }
   }
   void flush_buffer() {
     size_t used = static_cast<size_t>(pptr() - pbase());
@@ -142,7 +153,9 @@ class HashingWriteBuf : public std::streambuf {
   const std::filesystem::path& path_;
   std::vector<char> buffer_;
   XxhState hash_;
+  uint64_t file_offset_;
   uint64_t bytes_ = 0;
+  uint64_t writeback_from_ = 0;
 };
 
 // An input buffer over exactly `remaining` payload bytes of the file, hashing each byte once as it
@@ -287,7 +300,7 @@ uint64_t write_stored_object(const std::filesystem::path& path, const StoredObje
     prefix += header_text;
     write_all(fd.fd, prefix.data(), prefix.size(), path);
 
-    HashingWriteBuf payload(fd.fd, path);
+    HashingWriteBuf payload(fd.fd, prefix.size(), path);
     {
       std::ostream out(&payload);
       out.exceptions(std::ios::badbit);
