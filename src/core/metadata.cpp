@@ -209,4 +209,29 @@ const MetadataValue& Metadata::at(const std::string& key) const {
   throw std::out_of_range("no metadata entry '" + key + "'");
 }
 
+std::string metadata_to_json(const Metadata& metadata) {
+  Json entries = Json::array();
+  for (const auto& entry : metadata) {
+    Json value = Json::parse(entry.value.to_json());
+    value["key"] = entry.key;
+    entries.push_back(std::move(value));
+  }
+  return entries.dump();
+}
+
+Metadata metadata_from_json(const std::string& json_text) {
+  Metadata metadata;
+  if (json_text.empty()) return metadata;
+  try {
+    for (auto& entry : Json::parse(json_text)) {
+      std::string key = entry.at("key").get<std::string>();
+      entry.erase("key");
+      metadata.set(std::move(key), MetadataValue::from_json(entry.dump()));
+    }
+  } catch (const Json::exception& e) {
+    throw Error(std::string("stored metadata is not valid: ") + e.what());
+  }
+  return metadata;
+}
+
 }  // namespace strata

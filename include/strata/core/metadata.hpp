@@ -111,6 +111,11 @@ class Metadata {
   std::vector<MetadataEntry> entries_;
 };
 
+// A whole Metadata as one JSON document (an array of {"key", "kind", "value"}), for storage.
+std::string metadata_to_json(const Metadata& metadata);
+// Throws Error when `json_text` is not such a document.
+Metadata metadata_from_json(const std::string& json_text);
+
 // Shorthands that read like Dagster's MetadataValue.md(...) etc.
 inline MetadataValue markdown(std::string text) { return MetadataValue::markdown(std::move(text)); }
 inline MetadataValue json_metadata(const std::string& json_text) { return MetadataValue::json(json_text); }

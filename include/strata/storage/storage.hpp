@@ -1,0 +1,68 @@
+// Storage: the instance's durable state — runs, the event log and the asset catalog derived from
+// it. Two backends implement it with the same schema and semantics: SQLite (the default, a file in
+// STRATA_HOME) and PostgreSQL (shared between machines). Every method is safe to call from several
+// threads and several processes at once; writes are transactions.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "strata/core/event.hpp"
+#include "strata/storage/run_record.hpp"
+
+namespace strata {
+
+// An event as stored: its position in the log (strictly increasing, a cursor for tailing).
+struct EventRecord {
+  int64_t id = 0;
+  Event event{};
+};
+
+// The state of one partition of an asset, from its latest materialization or failure.
+struct PartitionStatusRecord {
+  std::string partition{};
+  bool materialized = false;  // has a materialization after the last wipe
+  bool failed = false;        // the latest attempt (a failed step of a run for it) failed
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // "sqlite:<path>" or "postgres://<user>@<host>:<port>/<db>" (never a password).
+  virtual std::string describe() const = 0;
+  // The schema version this build writes.
+  static constexpr int kSchemaVersion = 1;
+
+  // --- runs ---
+  // Throws StorageError when a run with the id exists.
+  virtual void add_run(const RunRecord& run) = 0;
+  // Sets status (and start or end time, whichever applies) of an existing run.
+  virtual void update_run_status(const std::string& run_id, RunStatus status, int64_t time_us) = 0;
+  virtual std::optional<RunRecord> get_run(const std::string& run_id) = 0;
+  virtual std::vector<RunRecord> runs(const RunFilter& filter) = 0;
+
+  // --- event log ---
+  // Appends in one transaction, in order; all or nothing.
+  virtual void append_events(const std::vector<Event>& events) = 0;
+  // Events of a run with id > after_id, in order (limit < 0: all).
+  virtual std::vector<EventRecord> events_for_run(const std::string& run_id, int64_t after_id = 0, int limit = -1) = 0;
+  virtual int64_t count_events(const std::string& run_id = "") = 0;
+
+  // --- asset catalog ---
+  // The latest materialization of `key` (of `partition`, when given) since the last wipe.
+  virtual std::optional<EventRecord> latest_materialization(const AssetKey& key,
+                                                            const std::optional<std::string>& partition = {}) = 0;
+  // Materializations of `key`, newest first.
+  virtual std::vector<EventRecord> materialization_history(const AssetKey& key, int limit = 100) = 0;
+  // Keys with at least one materialization or observation since their last wipe.
+  virtual std::vector<AssetKey> asset_keys() = 0;
+  // Forgets the asset's history (runs' own event logs are kept).
+  virtual void wipe_asset(const AssetKey& key) = 0;
+  // Latest status of every partition of `key` that was materialized or failed.
+  virtual std::vector<PartitionStatusRecord> partition_status(const AssetKey& key) = 0;
+};
+
+}  // namespace strata
