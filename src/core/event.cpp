@@ -17,6 +17,7 @@ constexpr std::pair<EventType, const char*> kEventNames[] = {
     {EventType::kLoadedInput, "LOADED_INPUT"},
     {EventType::kHandledOutput, "HANDLED_OUTPUT"},
     {EventType::kMaterialization, "ASSET_MATERIALIZATION"},
+    {EventType::kMaterializationFailed, "ASSET_FAILED_TO_MATERIALIZE"},
     {EventType::kObservation, "ASSET_OBSERVATION"},
     {EventType::kLog, "LOG"},
 };

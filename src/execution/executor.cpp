@@ -14,6 +14,10 @@
 #include "strata/core/io_manager.hpp"
 #include "strata/core/system_metadata.hpp"
 #include "strata/io/filesystem_io_manager.hpp"
+#include "strata/storage/event_writer.hpp"
+#include "strata/storage/instance.hpp"
+#include <nlohmann/json.hpp>
+#include <unistd.h>
 
 namespace strata {
 namespace {
@@ -90,6 +94,7 @@ class Run {
         states_(plan.steps().size()) {
     data_->run_id = options_.run_id.empty() ? new_run_id() : options_.run_id;
     data_->job_name = plan.job_name();
+    if (options_.strata_home.empty() && options_.instance) options_.strata_home = options_.instance->home();
     if (options_.strata_home.empty()) {
       data_->temporary_home = make_temporary_home(data_->strata_home);
     } else {
@@ -107,6 +112,11 @@ class Run {
 
   RunResult execute() {
     data_->start_us = now_unix_us();
+    if (options_.instance) {
+      // Recorded before anything runs: a StorageError here means nothing ran.
+      options_.instance->storage().add_run(run_record());
+      writer_ = std::make_unique<EventWriter>(options_.instance->storage());
+    }
     emit(make_event(EventType::kRunStart, "", "Started run of " + plan_.job_name() + " (" +
                                                   std::to_string(plan_.steps().size()) + " steps)"));
     std::string setup_error = setup_resources();
@@ -133,7 +143,65 @@ class Run {
       event.level = LogLevel::kError;
       emit(std::move(event));
     }
+    record_end();
     return RunResult(data_);
+  }
+
+  // The run as the instance records it; run config values from the environment are never in the
+  // document, and values of keys that look secret are masked.
+  RunRecord run_record() const {
+    RunRecord record;
+    record.run_id = data_->run_id;
+    record.job_name = plan_.job_name();
+    for (const auto& key : plan_.asset_keys()) record.selection += (record.selection.empty() ? "" : ",") + key.to_string();
+    record.status = RunStatus::kStarted;
+    record.tags = options_.tags;
+    record.run_config = redacted(options_.run_config.document()).dump();
+    record.owner_host = Instance::host_name();
+    record.owner_pid = ::getpid();
+    record.owner_start_ticks = Instance::process_start_ticks(record.owner_pid);
+    record.create_time_us = data_->start_us;
+    record.start_time_us = data_->start_us;
+    return record;
+  }
+
+  static nlohmann::json redacted(const nlohmann::json& doc) {
+    if (doc.is_object()) {
+      nlohmann::json out = nlohmann::json::object();
+      for (const auto& [key, value] : doc.items()) {
+        std::string lower;
+        for (char c : key) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        bool secret = lower.find("password") != std::string::npos || lower.find("secret") != std::string::npos ||
+                      lower.find("token") != std::string::npos;
+        out[key] = secret && !value.is_object() ? nlohmann::json("***") : redacted(value);
+      }
+      return out;
+    }
+    if (doc.is_array()) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& value : doc) out.push_back(redacted(value));
+      return out;
+    }
+    return doc;
+  }
+
+  // Makes every event durable, then records how the run ended. A storage failure fails the run.
+  void record_end() {
+    if (!writer_) return;
+    try {
+      writer_->flush();
+      options_.instance->storage().update_run_status(data_->run_id, data_->success ? RunStatus::kSuccess : RunStatus::kFailure,
+                                                     data_->end_us);
+    } catch (const std::exception& e) {
+      data_->success = false;
+      std::lock_guard lock(events_mutex_);
+      Event event = make_event(EventType::kRunFailure, "", std::string("recording the run failed: ") + e.what());
+      event.run_id = data_->run_id;
+      event.timestamp_us = now_unix_us();
+      event.level = LogLevel::kError;
+      data_->events.push_back(std::move(event));
+    }
+    writer_.reset();
   }
 
   Event make_event(EventType type, const std::string& step_key, std::string message) const {
@@ -149,6 +217,7 @@ class Run {
     event.timestamp_us = now_unix_us();
     std::lock_guard lock(events_mutex_);
     if (options_.on_event) options_.on_event(event);
+    if (writer_) writer_->append(event);
     data_->events.push_back(std::move(event));
   }
 
@@ -189,7 +258,9 @@ class Run {
         if (it != plan_.resources().end()) {
           resource = it->second.instantiate(key, options_.run_config);
         } else if (key == kDefaultIOManagerKey) {
-          resource = std::make_shared<FilesystemIOManager>();
+          // The built-in default: under the instance's storage directory (strata.yaml io_manager.base_dir).
+          std::string base = options_.instance ? options_.instance->config().storage_base_dir.string() : "";
+          resource = std::make_shared<FilesystemIOManager>(FilesystemIOManager::Options{.base_dir = base});
         } else {
           throw ConfigError("resource '" + key + "' is required but not defined");
         }
@@ -336,6 +407,16 @@ class Run {
       event.level = LogLevel::kError;
       event.error_type = result.error_type;
       emit(std::move(event));
+      for (size_t i = 0; i < step.node->outputs.size(); ++i) {
+        const OutputDef& out = step.node->outputs[i];
+        if (!out.asset_key || st.yielded[i]) continue;
+        Event failed = make_event(EventType::kMaterializationFailed, step.key,
+                                  "Asset '" + out.asset_key->to_string() + "' was not materialized: the step failed");
+        failed.asset_key = out.asset_key;
+        failed.name = out.name;
+        failed.level = LogLevel::kError;
+        emit(std::move(failed));
+      }
     }
   }
 
@@ -346,6 +427,7 @@ class Run {
   Resources resources_;
   std::vector<std::shared_ptr<Resource>> set_up_;
   std::mutex events_mutex_;
+  std::unique_ptr<EventWriter> writer_;
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;
   std::deque<int> ready_;

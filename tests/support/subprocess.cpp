@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sys/wait.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <sstream>
 #include <system_error>
+#include <utility>
 
 namespace strata::testing {
 
@@ -27,7 +29,10 @@ std::string find_on_path(const std::string& name) {
   return "";
 }
 
-CommandResult run_command(const std::vector<std::string>& argv, const CommandOptions& options) {
+namespace {
+
+// Starts argv with stdout+stderr on a pipe; returns the pid and the read end.
+std::pair<int, int> spawn(const std::vector<std::string>& argv, const CommandOptions& options) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
 
@@ -67,22 +72,75 @@ CommandResult run_command(const std::vector<std::string>& argv, const CommandOpt
     ::_exit(127);
   }
   ::close(pipe_fds[1]);
+  return {pid, pipe_fds[0]};
+}
+
+int decode_status(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+
+}  // namespace
+
+CommandResult run_command(const std::vector<std::string>& argv, const CommandOptions& options) {
+  auto [pid, fd] = spawn(argv, options);
   CommandResult result;
   char buffer[4096];
   for (;;) {
-    ssize_t n = ::read(pipe_fds[0], buffer, sizeof buffer);
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n > 0) {
       result.output.append(buffer, static_cast<size_t>(n));
     } else if (n == 0 || errno != EINTR) {
       break;
     }
   }
-  ::close(pipe_fds[0]);
+  ::close(fd);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code = decode_status(status);
   return result;
+}
+
+Child::Child(const std::vector<std::string>& argv, const CommandOptions& options) {
+  auto [pid, fd] = spawn(argv, options);
+  pid_ = pid;
+  fd_ = fd;
+}
+
+Child::~Child() {
+  if (!reaped_) kill_and_wait(SIGKILL);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::optional<std::string> Child::read_line() {
+  for (;;) {
+    size_t newline = buffer_.find('\n');
+    if (newline != std::string::npos) {
+      std::string line = buffer_.substr(0, newline);
+      buffer_.erase(0, newline + 1);
+      return line;
+    }
+    char chunk[4096];
+    ssize_t n = ::read(fd_, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (buffer_.empty()) return std::nullopt;
+      return std::exchange(buffer_, std::string());
+    }
+    buffer_.append(chunk, static_cast<size_t>(n));
+  }
+}
+
+int Child::kill_and_wait(int signal) {
+  if (!reaped_) ::kill(pid_, signal);
+  return wait();
+}
+
+int Child::wait() {
+  if (!reaped_) {
+    while (::waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+    }
+    reaped_ = true;
+  }
+  return decode_status(status_);
 }
 
 }  // namespace strata::testing

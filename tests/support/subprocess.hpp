@@ -22,6 +22,29 @@ struct CommandOptions {
 // Runs argv[0] (looked up on PATH) with the arguments; throws std::system_error if it cannot start.
 CommandResult run_command(const std::vector<std::string>& argv, const CommandOptions& options = {});
 
+// A running child whose stdout+stderr the parent reads line by line.
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, const CommandOptions& options = {});
+  ~Child();  // kills (SIGKILL) and reaps the child if it is still running
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  int pid() const { return pid_; }
+  // The next line the child printed (without '\n'); nullopt at end of output.
+  std::optional<std::string> read_line();
+  // Sends `signal`, then waits; returns the exit status as CommandResult::exit_code does.
+  int kill_and_wait(int signal);
+  int wait();
+
+ private:
+  int pid_ = -1;
+  int fd_ = -1;
+  std::string buffer_;
+  bool reaped_ = false;
+  int status_ = 0;
+};
+
 // The path of `name` on PATH, or empty if it is not there.
 std::string find_on_path(const std::string& name);
 

@@ -24,6 +24,7 @@ enum class EventType {
   kLoadedInput,
   kHandledOutput,
   kMaterialization,
+  kMaterializationFailed,  // a step that should have materialized the asset (partition) failed
   kObservation,
   kLog,
 };

@@ -19,6 +19,7 @@ namespace strata {
 
 struct MaterializeOptions {
   std::map<std::string, ResourceDefinition> resources{};
+  std::shared_ptr<Instance> instance{};  // record the run there (see RunOptions::instance)
   std::optional<AssetSelection> selection{};  // default: every given asset (source assets excepted)
   RunConfig run_config{};
   std::filesystem::path strata_home{};  // empty: temporary, removed with the result

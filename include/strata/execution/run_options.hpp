@@ -3,14 +3,19 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "strata/core/event.hpp"
 #include "strata/core/run_config.hpp"
+#include "strata/storage/instance.hpp"
 
 namespace strata {
 
 struct RunOptions {
+  // Where the run is recorded (run record, every event, the asset catalog). Null: not recorded.
+  // When set and strata_home is empty, the instance's home is used.
+  std::shared_ptr<Instance> instance{};
   RunConfig run_config{};
   // The instance directory ($STRATA_HOME). Empty: a temporary directory that lives as long as the
   // RunResult (the in-process helpers' default).

@@ -1,0 +1,74 @@
+// Instance: a STRATA_HOME directory (like DAGSTER_HOME) and the storage it configures.
+//
+//   $STRATA_HOME/strata.yaml   instance configuration (created with defaults when absent)
+//   $STRATA_HOME/history.db    SQLite storage (the default backend)
+//   $STRATA_HOME/storage/      the default filesystem I/O manager's base directory
+//
+// strata.yaml:
+//   storage:
+//     sqlite:
+//       path: history.db            # relative to STRATA_HOME
+//   # or, shared between machines:
+//   storage:
+//     postgres:
+//       host: 127.0.0.1
+//       port: 5432
+//       user: strata
+//       password: {env: STRATA_PG_PASSWORD}   # EnvVar: resolved when opened, never printed
+//       dbname: strata
+//   io_manager:
+//     base_dir: /data/storage        # default: $STRATA_HOME/storage
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "strata/core/config_field.hpp"
+#include "strata/storage/backends.hpp"
+#include "strata/storage/storage.hpp"
+
+namespace strata {
+
+struct InstanceConfig {
+  enum class Backend { kSqlite, kPostgres };
+  Backend backend = Backend::kSqlite;
+  std::filesystem::path sqlite_path{};  // absolute after load()
+  PostgresConnection postgres{};        // password filled from `postgres_password` when opened
+  Setting<std::string> postgres_password{};
+  std::filesystem::path storage_base_dir{};  // absolute after load()
+
+  // Reads <home>/strata.yaml (defaults when absent). Throws ConfigError naming the file and field.
+  static InstanceConfig load(const std::filesystem::path& home);
+};
+
+class Instance {
+ public:
+  // Opens (creating when absent) STRATA_HOME and its storage, then marks runs whose owning process
+  // died as failed. Throws StorageError/ConfigError naming the file or server at fault.
+  static std::shared_ptr<Instance> open(const std::filesystem::path& home);
+  // $STRATA_HOME, or ./.strata when unset.
+  static std::filesystem::path default_home();
+
+  const std::filesystem::path& home() const { return home_; }
+  const InstanceConfig& config() const { return config_; }
+  Storage& storage() { return *storage_; }
+
+  // Runs recorded as QUEUED/STARTED whose owner process (on this host) no longer exists are marked
+  // FAILURE with a RUN_FAILURE event. Returns their ids.
+  std::vector<std::string> reap_dead_runs();
+
+  // This process's identity as a run owner.
+  static std::string host_name();
+  static int64_t process_start_ticks(int64_t pid);  // 0 when the process does not exist
+
+ private:
+  Instance(std::filesystem::path home, InstanceConfig config, std::unique_ptr<Storage> storage);
+
+  std::filesystem::path home_;
+  InstanceConfig config_;
+  std::unique_ptr<Storage> storage_;
+};
+
+}  // namespace strata

@@ -1,0 +1,190 @@
+#include "strata/storage/instance.hpp"
+
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "strata/core/error.hpp"
+
+namespace strata {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kDefaultConfig = R"(# Strata instance configuration (see docs/instance.md).
+storage:
+  sqlite:
+    path: history.db          # relative to this directory
+# Shared between machines instead:
+# storage:
+#   postgres:
+#     host: 127.0.0.1
+#     port: 5432
+#     user: strata
+#     password: {env: STRATA_PG_PASSWORD}
+#     dbname: strata
+# io_manager:
+#   base_dir: /data/storage   # default: <this directory>/storage
+)";
+
+std::string scalar(const YAML::Node& node, const std::string& field, const fs::path& file) {
+  if (!node.IsScalar()) throw ConfigError(file.string() + ": field '" + field + "' must be a single value");
+  return node.as<std::string>();
+}
+
+void check_keys(const YAML::Node& node, const std::string& where, std::initializer_list<const char*> known,
+                const fs::path& file) {
+  if (!node.IsMap()) throw ConfigError(file.string() + ": '" + where + "' must be a mapping");
+  for (const auto& item : node) {
+    std::string key = item.first.as<std::string>();
+    bool ok = false;
+    std::string list;
+    for (const char* k : known) {
+      ok = ok || key == k;
+      list += (list.empty() ? "" : ", ") + std::string(k);
+    }
+    if (!ok) {
+      throw ConfigError(file.string() + ": unknown field '" + (where.empty() ? key : where + "." + key) +
+                        "' (known: " + list + ")");
+    }
+  }
+}
+
+fs::path absolute_in(const fs::path& home, const std::string& path) {
+  fs::path p(path);
+  return p.is_absolute() ? p : home / p;
+}
+
+}  // namespace
+
+InstanceConfig InstanceConfig::load(const fs::path& home) {
+  InstanceConfig config;
+  config.sqlite_path = home / "history.db";
+  config.storage_base_dir = home / "storage";
+  fs::path file = home / "strata.yaml";
+  if (!fs::exists(file)) return config;
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(file.string() + ": not valid YAML (line " + std::to_string(e.mark.line + 1) + "): " + e.msg);
+  }
+  if (root.IsNull()) return config;
+  check_keys(root, "", {"storage", "io_manager"}, file);
+  if (auto storage = root["storage"]) {
+    check_keys(storage, "storage", {"sqlite", "postgres"}, file);
+    if (storage["sqlite"] && storage["postgres"]) {
+      throw ConfigError(file.string() + ": 'storage' names both sqlite and postgres; choose one");
+    }
+    if (auto sqlite = storage["sqlite"]) {
+      check_keys(sqlite, "storage.sqlite", {"path"}, file);
+      if (sqlite["path"]) config.sqlite_path = absolute_in(home, scalar(sqlite["path"], "storage.sqlite.path", file));
+    }
+    if (auto pg = storage["postgres"]) {
+      config.backend = Backend::kPostgres;
+      check_keys(pg, "storage.postgres", {"host", "port", "user", "password", "dbname"}, file);
+      if (pg["host"]) config.postgres.host = scalar(pg["host"], "storage.postgres.host", file);
+      if (pg["port"]) {
+        std::string port = scalar(pg["port"], "storage.postgres.port", file);
+        try {
+          config.postgres.port = std::stoi(port);
+        } catch (const std::exception&) {
+          throw ConfigError(file.string() + ": field 'storage.postgres.port' must be a number, got '" + port + "'");
+        }
+      }
+      if (pg["user"]) config.postgres.user = scalar(pg["user"], "storage.postgres.user", file);
+      if (pg["dbname"]) config.postgres.dbname = scalar(pg["dbname"], "storage.postgres.dbname", file);
+      if (auto password = pg["password"]) {
+        if (password.IsMap() && password["env"]) {
+          config.postgres_password = EnvVar{password["env"].as<std::string>()};
+        } else {
+          config.postgres_password = scalar(password, "storage.postgres.password", file);
+        }
+      }
+    }
+  }
+  if (auto io = root["io_manager"]) {
+    check_keys(io, "io_manager", {"base_dir"}, file);
+    if (io["base_dir"]) config.storage_base_dir = absolute_in(home, scalar(io["base_dir"], "io_manager.base_dir", file));
+  }
+  return config;
+}
+
+Instance::Instance(fs::path home, InstanceConfig config, std::unique_ptr<Storage> storage)
+    : home_(std::move(home)), config_(std::move(config)), storage_(std::move(storage)) {}
+
+fs::path Instance::default_home() {
+  const char* env = std::getenv("STRATA_HOME");
+  return env && *env ? fs::path(env) : fs::path(".strata");
+}
+
+std::shared_ptr<Instance> Instance::open(const fs::path& home) {
+  std::error_code ec;
+  fs::create_directories(home, ec);
+  if (ec) throw StorageError("cannot create STRATA_HOME '" + home.string() + "': " + ec.message());
+  fs::path absolute = fs::absolute(home);
+  if (!fs::exists(absolute / "strata.yaml")) std::ofstream(absolute / "strata.yaml") << kDefaultConfig;
+  InstanceConfig config = InstanceConfig::load(absolute);
+  std::unique_ptr<Storage> storage;
+  if (config.backend == InstanceConfig::Backend::kSqlite) {
+    storage = open_sqlite_storage(config.sqlite_path);
+  } else {
+    config.postgres_password.resolve("storage.postgres.password");
+    PostgresConnection connection = config.postgres;
+    connection.password = config.postgres_password.value();
+    storage = open_postgres_storage(connection);
+  }
+  std::shared_ptr<Instance> instance(new Instance(absolute, std::move(config), std::move(storage)));
+  instance->reap_dead_runs();
+  return instance;
+}
+
+std::string Instance::host_name() {
+  char name[256] = {0};
+  if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
+}
+
+int64_t Instance::process_start_ticks(int64_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return 0;
+  std::string text((std::istreambuf_iterator<char>(stat)), {});
+  // Field 2 (comm) may contain spaces; the fields after it start behind the last ')'.
+  size_t close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  // After ')' come fields 3..; starttime is field 22.
+  for (int index = 3; index <= 22 && rest >> field; ++index) {
+    if (index == 22) return std::stoll(field);
+  }
+  return 0;
+}
+
+std::vector<std::string> Instance::reap_dead_runs() {
+  std::vector<std::string> reaped;
+  std::string host = host_name();
+  for (RunStatus status : {RunStatus::kStarted, RunStatus::kQueued}) {
+    for (const RunRecord& run : storage_->runs({.status = status, .limit = 100'000})) {
+      if (run.owner_host != host || run.owner_pid <= 0) continue;  // another machine: cannot tell here
+      int64_t ticks = process_start_ticks(run.owner_pid);
+      if (ticks != 0 && ticks == run.owner_start_ticks) continue;  // still alive
+      Event event;
+      event.type = EventType::kRunFailure;
+      event.run_id = run.run_id;
+      event.timestamp_us = now_unix_us();
+      event.level = LogLevel::kError;
+      event.message = "Run " + run.run_id + " failed: its process (pid " + std::to_string(run.owner_pid) + " on " +
+                      host + ") is gone; the run did not finish";
+      storage_->append_events({event});
+      storage_->update_run_status(run.run_id, RunStatus::kFailure, event.timestamp_us);
+      reaped.push_back(run.run_id);
+    }
+  }
+  return reaped;
+}
+
+}  // namespace strata

@@ -1,0 +1,405 @@
+// The PostgreSQL backend: the same schema and semantics as SQLite, over libpq. One connection per
+// Storage object (guarded by a mutex); events are appended with multi-row INSERTs in one
+// transaction; schema creation is serialized across processes with an advisory lock.
+#include <libpq-fe.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "event_row.hpp"
+#include "schema.hpp"
+#include "strata/core/error.hpp"
+#include "strata/storage/backends.hpp"
+
+namespace strata {
+namespace {
+
+using storage_detail::EventRow;
+
+// A query result that clears itself.
+class Result {
+ public:
+  explicit Result(PGresult* result) : result_(result) {}
+  ~Result() { PQclear(result_); }
+  Result(const Result&) = delete;
+  Result& operator=(const Result&) = delete;
+  Result(Result&& other) noexcept : result_(std::exchange(other.result_, nullptr)) {}
+
+  int rows() const { return PQntuples(result_); }
+  bool null(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
+  std::string text(int row, int column) const {
+    return std::string(PQgetvalue(result_, row, column), static_cast<size_t>(PQgetlength(result_, row, column)));
+  }
+  std::optional<std::string> optional_text(int row, int column) const {
+    if (null(row, column)) return std::nullopt;
+    return text(row, column);
+  }
+  int64_t integer(int row, int column) const { return std::stoll(text(row, column)); }
+
+ private:
+  PGresult* result_;
+};
+
+// Parameters for PQexecParams, as text (NULL for absent optionals).
+class Params {
+ public:
+  Params& add(std::string value) {
+    values_.push_back(std::move(value));
+    nulls_.push_back(false);
+    return *this;
+  }
+  Params& add(int64_t value) { return add(std::to_string(value)); }
+  Params& add(const std::optional<std::string>& value) {
+    values_.push_back(value.value_or(""));
+    nulls_.push_back(!value.has_value());
+    return *this;
+  }
+  size_t size() const { return values_.size(); }
+  std::vector<const char*> pointers() const {
+    std::vector<const char*> out;
+    for (size_t i = 0; i < values_.size(); ++i) out.push_back(nulls_[i] ? nullptr : values_[i].c_str());
+    return out;
+  }
+
+ private:
+  std::vector<std::string> values_;
+  std::vector<bool> nulls_;
+};
+
+constexpr const char* kRunColumns =
+    "run_id, job_name, selection, status, tags, run_config, owner_host, owner_pid, owner_start_ticks, create_time, "
+    "start_time, end_time";
+constexpr const char* kWipedBefore = "COALESCE((SELECT wiped_before_id FROM asset_keys WHERE asset_key=$1), 0)";
+constexpr size_t kRowsPerInsert = 1000;
+
+class PostgresStorage : public Storage {
+ public:
+  explicit PostgresStorage(const PostgresConnection& connection) : description_(connection.describe()) {
+    std::vector<const char*> keys = {"host", "port", "user", "password", "dbname", "connect_timeout",
+                                     "application_name", nullptr};
+    std::string port = std::to_string(connection.port);
+    std::string timeout = std::to_string(connection.connect_timeout_s);
+    std::vector<const char*> values = {connection.host.c_str(),     port.c_str(),    connection.user.c_str(),
+                                       connection.password.c_str(), connection.dbname.c_str(), timeout.c_str(),
+                                       "strata",                    nullptr};
+    conn_ = PQconnectdbParams(keys.data(), values.data(), 0);
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      std::string message = PQerrorMessage(conn_);
+      while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw StorageError("cannot connect to PostgreSQL " + description_ + ": " + message);
+    }
+    exec("SET client_min_messages TO WARNING");
+    ensure_schema();
+  }
+  ~PostgresStorage() override {
+    if (conn_) PQfinish(conn_);
+  }
+
+  std::string describe() const override { return description_; }
+
+  void add_run(const RunRecord& run) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(run.run_id).add(run.job_name).add(run.selection).add(std::string(run_status_name(run.status)));
+    p.add(nlohmann::json(run.tags).dump()).add(run.run_config).add(run.owner_host).add(run.owner_pid);
+    p.add(run.owner_start_ticks).add(run.create_time_us).add(run.start_time_us).add(run.end_time_us);
+    query(std::string("INSERT INTO runs(") + kRunColumns + ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)", p,
+          "cannot record run " + run.run_id);
+  }
+
+  void update_run_status(const std::string& run_id, RunStatus status, int64_t time_us) override {
+    std::lock_guard lock(mutex_);
+    std::string sql = status == RunStatus::kStarted ? "UPDATE runs SET status=$1, start_time=$2 WHERE run_id=$3"
+                      : is_finished(status)         ? "UPDATE runs SET status=$1, end_time=$2 WHERE run_id=$3"
+                                                    : "UPDATE runs SET status=$1 WHERE run_id=$3 AND $2::bigint IS NOT NULL";
+    Params p;
+    p.add(std::string(run_status_name(status))).add(time_us).add(run_id);
+    PGresult* raw = exec_params(sql, p);
+    Result result(raw);
+    if (std::string(PQcmdTuples(raw)) == "0") throw StorageError("no run " + run_id + " in " + description_);
+  }
+
+  std::optional<RunRecord> get_run(const std::string& run_id) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(run_id);
+    Result r = query(std::string("SELECT ") + kRunColumns + " FROM runs WHERE run_id=$1", p, "cannot read run");
+    if (r.rows() == 0) return std::nullopt;
+    return read_run(r, 0);
+  }
+
+  std::vector<RunRecord> runs(const RunFilter& filter) override {
+    std::lock_guard lock(mutex_);
+    std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE 1=1";
+    Params p;
+    auto next = [&] { return "$" + std::to_string(p.size()); };
+    if (filter.status) {
+      p.add(std::string(run_status_name(*filter.status)));
+      sql += " AND status=" + next();
+    }
+    if (filter.job_name) {
+      p.add(*filter.job_name);
+      sql += " AND job_name=" + next();
+    }
+    if (filter.asset_key) {
+      p.add(filter.asset_key->to_string());
+      sql += " AND run_id IN (SELECT DISTINCT run_id FROM event_logs WHERE asset_key=" + next() +
+             " AND event_type='ASSET_MATERIALIZATION')";
+    }
+    if (filter.created_after_us) {
+      p.add(*filter.created_after_us);
+      sql += " AND create_time>=" + next();
+    }
+    if (filter.created_before_us) {
+      p.add(*filter.created_before_us);
+      sql += " AND create_time<" + next();
+    }
+    p.add(static_cast<int64_t>(filter.limit));
+    sql += " ORDER BY create_time DESC, run_id DESC LIMIT " + next();
+    Result r = query(sql, p, "cannot list runs");
+    std::vector<RunRecord> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(read_run(r, i));
+    return out;
+  }
+
+  void append_events(const std::vector<Event>& events) override {
+    if (events.empty()) return;
+    std::lock_guard lock(mutex_);
+    exec("BEGIN");
+    try {
+      std::map<std::string, int64_t> latest;  // asset key → newest materialization id in this batch
+      std::vector<std::string> observed;
+      for (size_t start = 0; start < events.size(); start += kRowsPerInsert) {
+        size_t end = std::min(events.size(), start + kRowsPerInsert);
+        std::string sql =
+            "INSERT INTO event_logs(run_id, event_type, step_key, timestamp, level, message, asset_key, name, "
+            "partition, metadata, error_type) VALUES ";
+        Params p;
+        for (size_t i = start; i < end; ++i) {
+          EventRow row = storage_detail::to_row(events[i]);
+          size_t base = p.size();
+          p.add(row.run_id).add(row.event_type).add(row.step_key).add(row.timestamp_us).add(row.level);
+          p.add(row.message).add(row.asset_key).add(row.name).add(row.partition).add(row.metadata).add(row.error_type);
+          sql += i == start ? "(" : ",(";
+          for (size_t c = 1; c <= 11; ++c) sql += (c == 1 ? "$" : ",$") + std::to_string(base + c);
+          sql += ")";
+        }
+        sql += " RETURNING id, event_type, asset_key";
+        Result r = query(sql, p, "cannot append events");
+        for (int row = 0; row < r.rows(); ++row) {
+          if (r.null(row, 2)) continue;
+          std::string type = r.text(row, 1);
+          if (type == "ASSET_MATERIALIZATION") {
+            int64_t& id = latest[r.text(row, 2)];
+            id = std::max(id, r.integer(row, 0));
+          } else if (type == "ASSET_OBSERVATION") {
+            observed.push_back(r.text(row, 2));
+          }
+        }
+      }
+      for (const auto& [key, id] : latest) {
+        Params p;
+        p.add(key).add(id);
+        query("INSERT INTO asset_keys(asset_key, last_materialization_id) VALUES($1, $2) ON CONFLICT(asset_key) DO "
+              "UPDATE SET last_materialization_id=GREATEST(asset_keys.last_materialization_id, "
+              "excluded.last_materialization_id)",
+              p, "cannot update the asset catalog");
+      }
+      for (const auto& key : observed) {
+        Params p;
+        p.add(key);
+        query("INSERT INTO asset_keys(asset_key) VALUES($1) ON CONFLICT(asset_key) DO NOTHING", p,
+              "cannot update the asset catalog");
+      }
+      exec("COMMIT");
+    } catch (...) {
+      exec_noexcept("ROLLBACK");
+      throw;
+    }
+  }
+
+  std::vector<EventRecord> events_for_run(const std::string& run_id, int64_t after_id, int limit) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(run_id).add(after_id);
+    std::string sql = std::string("SELECT ") + storage_detail::kEventColumns +
+                      " FROM event_logs WHERE run_id=$1 AND id>$2 ORDER BY id";
+    if (limit >= 0) sql += " LIMIT " + std::to_string(limit);
+    return read_events(query(sql, p, "cannot read events"));
+  }
+
+  int64_t count_events(const std::string& run_id) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    if (!run_id.empty()) p.add(run_id);
+    Result r = query(run_id.empty() ? "SELECT count(*) FROM event_logs" : "SELECT count(*) FROM event_logs WHERE run_id=$1",
+                     p, "cannot count events");
+    return r.integer(0, 0);
+  }
+
+  std::optional<EventRecord> latest_materialization(const AssetKey& key,
+                                                    const std::optional<std::string>& partition) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(key.to_string());
+    std::string sql;
+    if (!partition) {
+      sql = std::string("SELECT ") + storage_detail::kEventColumns +
+            " FROM event_logs WHERE id=(SELECT last_materialization_id FROM asset_keys WHERE asset_key=$1)";
+    } else {
+      p.add(*partition);
+      sql = std::string("SELECT ") + storage_detail::kEventColumns +
+            " FROM event_logs WHERE asset_key=$1 AND event_type='ASSET_MATERIALIZATION' AND partition=$2 AND id>" +
+            kWipedBefore + " ORDER BY id DESC LIMIT 1";
+    }
+    auto found = read_events(query(sql, p, "cannot read the latest materialization"));
+    if (found.empty()) return std::nullopt;
+    return std::move(found.front());
+  }
+
+  std::vector<EventRecord> materialization_history(const AssetKey& key, int limit) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(key.to_string()).add(static_cast<int64_t>(limit));
+    return read_events(query(std::string("SELECT ") + storage_detail::kEventColumns +
+                                 " FROM event_logs WHERE asset_key=$1 AND event_type='ASSET_MATERIALIZATION' AND id>" +
+                                 kWipedBefore + " ORDER BY id DESC LIMIT $2",
+                             p, "cannot read materialization history"));
+  }
+
+  std::vector<AssetKey> asset_keys() override {
+    std::lock_guard lock(mutex_);
+    Result r = query(
+        "SELECT asset_key FROM asset_keys WHERE last_materialization_id > wiped_before_id OR EXISTS (SELECT 1 FROM "
+        "event_logs e WHERE e.asset_key=asset_keys.asset_key AND e.event_type='ASSET_OBSERVATION' AND e.id > "
+        "asset_keys.wiped_before_id) ORDER BY asset_key",
+        Params(), "cannot list assets");
+    std::vector<AssetKey> keys;
+    for (int i = 0; i < r.rows(); ++i) keys.emplace_back(r.text(i, 0));
+    return keys;
+  }
+
+  void wipe_asset(const AssetKey& key) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(key.to_string());
+    query("INSERT INTO asset_keys(asset_key, last_materialization_id, wiped_before_id) VALUES($1, 0, (SELECT "
+          "COALESCE(MAX(id), 0) FROM event_logs)) ON CONFLICT(asset_key) DO UPDATE SET last_materialization_id=0, "
+          "wiped_before_id=excluded.wiped_before_id",
+          p, "cannot wipe asset " + key.to_string());
+  }
+
+  std::vector<PartitionStatusRecord> partition_status(const AssetKey& key) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(key.to_string());
+    Result r = query(std::string("SELECT DISTINCT ON (partition) partition, event_type FROM event_logs WHERE "
+                                 "asset_key=$1 AND partition IS NOT NULL AND event_type IN "
+                                 "('ASSET_MATERIALIZATION','ASSET_FAILED_TO_MATERIALIZE') AND id>") +
+                         kWipedBefore + " ORDER BY partition, id DESC",
+                     p, "cannot read partition status");
+    std::vector<PartitionStatusRecord> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      bool materialized = r.text(i, 1) == "ASSET_MATERIALIZATION";
+      out.push_back({r.text(i, 0), materialized, !materialized});
+    }
+    return out;
+  }
+
+ private:
+  void ensure_schema() {
+    exec("BEGIN");
+    try {
+      exec("SELECT pg_advisory_xact_lock(727372)");  // one process creates the schema at a time
+      Result exists = query("SELECT to_regclass('strata_schema') IS NOT NULL", Params(), "cannot inspect schema");
+      if (exists.text(0, 0) != "t") {
+        for (const char* sql : storage_detail::schema_statements(storage_detail::Dialect::kPostgres)) exec(sql);
+        exec("INSERT INTO strata_schema(version) VALUES(" + std::to_string(kSchemaVersion) + ")");
+      } else {
+        Result version = query("SELECT MAX(version) FROM strata_schema", Params(), "cannot read schema version");
+        int64_t found = version.integer(0, 0);
+        if (found > kSchemaVersion) {
+          throw StorageError(description_ + " has schema version " + std::to_string(found) +
+                             ", newer than this build of Strata supports (" + std::to_string(kSchemaVersion) +
+                             "); upgrade Strata. Nothing was changed");
+        }
+      }
+      exec("COMMIT");
+    } catch (...) {
+      exec_noexcept("ROLLBACK");
+      throw;
+    }
+  }
+
+  PGresult* exec_params(const std::string& sql, const Params& params) {
+    auto pointers = params.pointers();
+    PGresult* result = PQexecParams(conn_, sql.c_str(), static_cast<int>(pointers.size()), nullptr, pointers.data(),
+                                    nullptr, nullptr, 0);
+    ExecStatusType status = PQresultStatus(result);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      std::string message = PQresultErrorMessage(result);
+      PQclear(result);
+      while (!message.empty() && message.back() == '\n') message.pop_back();
+      throw StorageError(description_ + ": " + message);
+    }
+    return result;
+  }
+
+  Result query(const std::string& sql, const Params& params, const std::string& what) {
+    try {
+      return Result(exec_params(sql, params));
+    } catch (const StorageError& e) {
+      throw StorageError(what + ": " + e.what());
+    }
+  }
+
+  void exec(const std::string& sql) { Result(exec_params(sql, Params())); }
+  void exec_noexcept(const std::string& sql) noexcept { PQclear(PQexec(conn_, sql.c_str())); }
+
+  static RunRecord read_run(const Result& r, int i) {
+    RunRecord run;
+    run.run_id = r.text(i, 0);
+    run.job_name = r.text(i, 1);
+    run.selection = r.text(i, 2);
+    run.status = run_status_from_name(r.text(i, 3)).value_or(RunStatus::kFailure);
+    run.tags = nlohmann::json::parse(r.text(i, 4)).get<std::map<std::string, std::string>>();
+    run.run_config = r.text(i, 5);
+    run.owner_host = r.text(i, 6);
+    run.owner_pid = r.integer(i, 7);
+    run.owner_start_ticks = r.integer(i, 8);
+    run.create_time_us = r.integer(i, 9);
+    run.start_time_us = r.integer(i, 10);
+    run.end_time_us = r.integer(i, 11);
+    return run;
+  }
+
+  static std::vector<EventRecord> read_events(const Result& r) {
+    std::vector<EventRecord> out;
+    out.reserve(static_cast<size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) {
+      EventRow row{r.text(i, 1), r.text(i, 2),           r.text(i, 3),  r.integer(i, 4),         r.text(i, 5),
+                   r.text(i, 6), r.optional_text(i, 7), r.text(i, 8), r.optional_text(i, 9), r.text(i, 10),
+                   r.text(i, 11)};
+      out.push_back({r.integer(i, 0), storage_detail::from_row(std::move(row))});
+    }
+    return out;
+  }
+
+  std::string description_;
+  PGconn* conn_ = nullptr;
+  std::mutex mutex_;
+};
+
+}  // namespace
+
+std::string PostgresConnection::describe() const {
+  return "postgres://" + user + "@" + host + ":" + std::to_string(port) + "/" + dbname;
+}
+
+std::unique_ptr<Storage> open_postgres_storage(const PostgresConnection& connection) {
+  return std::make_unique<PostgresStorage>(connection);
+}
+
+}  // namespace strata

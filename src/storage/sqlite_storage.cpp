@@ -1,0 +1,412 @@
+// The SQLite backend: one connection per Storage object (guarded by a mutex), WAL journal so
+// readers never block the writer, BEGIN IMMEDIATE + busy timeout so concurrent writers from other
+// processes wait their turn, synchronous=FULL so a committed batch survives a crash.
+#include <sqlite3.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "event_row.hpp"
+#include "schema.hpp"
+#include "strata/core/error.hpp"
+#include "strata/storage/backends.hpp"
+
+namespace strata {
+namespace {
+
+using storage_detail::EventRow;
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::string& sql) : db_(db) {
+    if (sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
+      throw StorageError(std::string("SQLite cannot prepare statement: ") + sqlite3_errmsg(db) + " in: " + sql);
+    }
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int index, const std::string& text) {
+    check(sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT));
+    return *this;
+  }
+  Statement& bind(int index, const std::optional<std::string>& text) {
+    return text ? bind(index, *text) : bind_null(index);
+  }
+  Statement& bind(int index, int64_t value) {
+    check(sqlite3_bind_int64(stmt_, index, value));
+    return *this;
+  }
+  Statement& bind_null(int index) {
+    check(sqlite3_bind_null(stmt_, index));
+    return *this;
+  }
+  // Steps once: true when a row is available.
+  bool step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw StorageError(std::string("SQLite: ") + sqlite3_errmsg(db_));
+  }
+  void run() {
+    while (step()) {
+    }
+    reset();
+  }
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+  std::string text(int column) const {
+    const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return data ? std::string(data, static_cast<size_t>(sqlite3_column_bytes(stmt_, column))) : std::string();
+  }
+  std::optional<std::string> optional_text(int column) const {
+    if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
+    return text(column);
+  }
+
+ private:
+  void check(int rc) {
+    if (rc != SQLITE_OK) throw StorageError(std::string("SQLite bind: ") + sqlite3_errmsg(db_));
+  }
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+std::string tags_to_json(const std::map<std::string, std::string>& tags) { return nlohmann::json(tags).dump(); }
+std::map<std::string, std::string> tags_from_json(const std::string& text) {
+  if (text.empty()) return {};
+  return nlohmann::json::parse(text).get<std::map<std::string, std::string>>();
+}
+
+class SqliteStorage : public Storage {
+ public:
+  explicit SqliteStorage(const std::filesystem::path& path) : path_(path) {
+    int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    if (rc != SQLITE_OK) {
+      std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw StorageError("cannot open SQLite database '" + path.string() + "': " + message);
+    }
+    try {
+      sqlite3_busy_timeout(db_, 30'000);
+      // Reading the catalog first: a corrupted or foreign file fails here, before anything is written.
+      probe();
+      exec("PRAGMA journal_mode=WAL");
+      exec("PRAGMA synchronous=FULL");
+      exec("PRAGMA foreign_keys=ON");
+      ensure_schema();
+    } catch (...) {
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw;
+    }
+  }
+  ~SqliteStorage() override {
+    statements_.clear();
+    if (db_) sqlite3_close(db_);
+  }
+
+  std::string describe() const override { return "sqlite:" + path_.string(); }
+
+  void add_run(const RunRecord& run) override {
+    std::lock_guard lock(mutex_);
+    auto& insert = statement(
+        "INSERT INTO runs(run_id, job_name, selection, status, tags, run_config, owner_host, owner_pid, "
+        "owner_start_ticks, create_time, start_time, end_time) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+    insert.bind(1, run.run_id).bind(2, run.job_name).bind(3, run.selection).bind(4, std::string(run_status_name(run.status)));
+    insert.bind(5, tags_to_json(run.tags)).bind(6, run.run_config).bind(7, run.owner_host).bind(8, run.owner_pid);
+    insert.bind(9, run.owner_start_ticks).bind(10, run.create_time_us).bind(11, run.start_time_us).bind(12, run.end_time_us);
+    try {
+      insert.run();
+    } catch (const StorageError& e) {
+      insert.reset();
+      throw StorageError("cannot record run " + run.run_id + " in " + describe() + ": " + e.what());
+    }
+  }
+
+  void update_run_status(const std::string& run_id, RunStatus status, int64_t time_us) override {
+    std::lock_guard lock(mutex_);
+    const char* sql = status == RunStatus::kStarted ? "UPDATE runs SET status=?1, start_time=?2 WHERE run_id=?3"
+                      : is_finished(status)         ? "UPDATE runs SET status=?1, end_time=?2 WHERE run_id=?3"
+                                                    : "UPDATE runs SET status=?1 WHERE run_id=?3 AND ?2 IS NOT NULL";
+    auto& update = statement(sql);
+    update.bind(1, std::string(run_status_name(status))).bind(2, time_us).bind(3, run_id).run();
+    if (sqlite3_changes(db_) == 0) throw StorageError("no run " + run_id + " in " + describe());
+  }
+
+  std::optional<RunRecord> get_run(const std::string& run_id) override {
+    std::lock_guard lock(mutex_);
+    auto& select = statement(std::string("SELECT ") + kRunColumns + " FROM runs WHERE run_id=?1");
+    select.bind(1, run_id);
+    std::optional<RunRecord> run;
+    if (select.step()) run = read_run(select);
+    select.reset();
+    return run;
+  }
+
+  std::vector<RunRecord> runs(const RunFilter& filter) override {
+    std::lock_guard lock(mutex_);
+    std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE 1=1";
+    if (filter.status) sql += " AND status=?1";
+    if (filter.job_name) sql += " AND job_name=?2";
+    if (filter.asset_key) {
+      sql += " AND run_id IN (SELECT DISTINCT run_id FROM event_logs WHERE asset_key=?3 AND "
+             "event_type='ASSET_MATERIALIZATION')";
+    }
+    if (filter.created_after_us) sql += " AND create_time>=?4";
+    if (filter.created_before_us) sql += " AND create_time<?5";
+    sql += " ORDER BY create_time DESC, run_id DESC LIMIT ?6";
+    Statement select(db_, sql);
+    if (filter.status) select.bind(1, std::string(run_status_name(*filter.status)));
+    if (filter.job_name) select.bind(2, *filter.job_name);
+    if (filter.asset_key) select.bind(3, filter.asset_key->to_string());
+    if (filter.created_after_us) select.bind(4, *filter.created_after_us);
+    if (filter.created_before_us) select.bind(5, *filter.created_before_us);
+    select.bind(6, static_cast<int64_t>(filter.limit));
+    std::vector<RunRecord> out;
+    while (select.step()) out.push_back(read_run(select));
+    return out;
+  }
+
+  void append_events(const std::vector<Event>& events) override {
+    if (events.empty()) return;
+    std::lock_guard lock(mutex_);
+    exec("BEGIN IMMEDIATE");
+    try {
+      auto& insert = statement(
+          "INSERT INTO event_logs(run_id, event_type, step_key, timestamp, level, message, asset_key, name, "
+          "partition, metadata, error_type) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+      auto& latest = statement(
+          "INSERT INTO asset_keys(asset_key, last_materialization_id) VALUES(?1, ?2) ON CONFLICT(asset_key) DO "
+          "UPDATE SET last_materialization_id=MAX(last_materialization_id, excluded.last_materialization_id)");
+      auto& seen = statement("INSERT INTO asset_keys(asset_key) VALUES(?1) ON CONFLICT(asset_key) DO NOTHING");
+      for (const auto& event : events) {
+        EventRow row = storage_detail::to_row(event);
+        insert.bind(1, row.run_id).bind(2, row.event_type).bind(3, row.step_key).bind(4, row.timestamp_us);
+        insert.bind(5, row.level).bind(6, row.message).bind(7, row.asset_key).bind(8, row.name);
+        insert.bind(9, row.partition).bind(10, row.metadata).bind(11, row.error_type);
+        insert.run();
+        if (event.type == EventType::kMaterialization && row.asset_key) {
+          latest.bind(1, *row.asset_key).bind(2, static_cast<int64_t>(sqlite3_last_insert_rowid(db_))).run();
+        } else if (event.type == EventType::kObservation && row.asset_key) {
+          seen.bind(1, *row.asset_key).run();
+        }
+      }
+      exec("COMMIT");
+    } catch (...) {
+      exec_noexcept("ROLLBACK");
+      throw;
+    }
+  }
+
+  std::vector<EventRecord> events_for_run(const std::string& run_id, int64_t after_id, int limit) override {
+    std::lock_guard lock(mutex_);
+    auto& select = statement(std::string("SELECT ") + storage_detail::kEventColumns +
+                             " FROM event_logs WHERE run_id=?1 AND id>?2 ORDER BY id LIMIT ?3");
+    select.bind(1, run_id).bind(2, after_id).bind(3, static_cast<int64_t>(limit));
+    return read_events(select);
+  }
+
+  int64_t count_events(const std::string& run_id) override {
+    std::lock_guard lock(mutex_);
+    Statement count(db_, run_id.empty() ? "SELECT count(*) FROM event_logs"
+                                        : "SELECT count(*) FROM event_logs WHERE run_id=?1");
+    if (!run_id.empty()) count.bind(1, run_id);
+    count.step();
+    return count.integer(0);
+  }
+
+  std::optional<EventRecord> latest_materialization(const AssetKey& key,
+                                                    const std::optional<std::string>& partition) override {
+    std::lock_guard lock(mutex_);
+    std::vector<EventRecord> found;
+    if (!partition) {
+      auto& select = statement(std::string("SELECT ") + storage_detail::kEventColumns +
+                               " FROM event_logs WHERE id=(SELECT last_materialization_id FROM asset_keys WHERE "
+                               "asset_key=?1)");
+      select.bind(1, key.to_string());
+      found = read_events(select);
+    } else {
+      auto& select = statement(std::string("SELECT ") + storage_detail::kEventColumns +
+                               " FROM event_logs WHERE asset_key=?1 AND event_type='ASSET_MATERIALIZATION' AND "
+                               "partition=?2 AND id>" + kWipedBefore + " ORDER BY id DESC LIMIT 1");
+      select.bind(1, key.to_string()).bind(2, *partition);
+      found = read_events(select);
+    }
+    if (found.empty()) return std::nullopt;
+    return std::move(found.front());
+  }
+
+  std::vector<EventRecord> materialization_history(const AssetKey& key, int limit) override {
+    std::lock_guard lock(mutex_);
+    auto& select = statement(std::string("SELECT ") + storage_detail::kEventColumns +
+                             " FROM event_logs WHERE asset_key=?1 AND event_type='ASSET_MATERIALIZATION' AND id>" +
+                             kWipedBefore + " ORDER BY id DESC LIMIT ?2");
+    select.bind(1, key.to_string()).bind(2, static_cast<int64_t>(limit));
+    return read_events(select);
+  }
+
+  std::vector<AssetKey> asset_keys() override {
+    std::lock_guard lock(mutex_);
+    Statement select(db_,
+                     "SELECT asset_key FROM asset_keys WHERE last_materialization_id > wiped_before_id OR EXISTS "
+                     "(SELECT 1 FROM event_logs e WHERE e.asset_key=asset_keys.asset_key AND e.event_type="
+                     "'ASSET_OBSERVATION' AND e.id > asset_keys.wiped_before_id) ORDER BY asset_key");
+    std::vector<AssetKey> keys;
+    while (select.step()) keys.emplace_back(select.text(0));
+    return keys;
+  }
+
+  void wipe_asset(const AssetKey& key) override {
+    std::lock_guard lock(mutex_);
+    exec("BEGIN IMMEDIATE");
+    try {
+      Statement wipe(db_,
+                     "INSERT INTO asset_keys(asset_key, last_materialization_id, wiped_before_id) VALUES(?1, 0, "
+                     "(SELECT COALESCE(MAX(id), 0) FROM event_logs)) ON CONFLICT(asset_key) DO UPDATE SET "
+                     "last_materialization_id=0, wiped_before_id=excluded.wiped_before_id");
+      wipe.bind(1, key.to_string()).run();
+      exec("COMMIT");
+    } catch (...) {
+      exec_noexcept("ROLLBACK");
+      throw;
+    }
+  }
+
+  std::vector<PartitionStatusRecord> partition_status(const AssetKey& key) override {
+    std::lock_guard lock(mutex_);
+    auto& select = statement(
+        std::string("SELECT partition, event_type FROM event_logs e WHERE asset_key=?1 AND partition IS NOT NULL AND "
+                    "event_type IN ('ASSET_MATERIALIZATION','ASSET_FAILED_TO_MATERIALIZE') AND id>") +
+        kWipedBefore +
+        " AND id=(SELECT MAX(id) FROM event_logs i WHERE i.asset_key=e.asset_key AND i.partition=e.partition AND "
+        "i.event_type IN ('ASSET_MATERIALIZATION','ASSET_FAILED_TO_MATERIALIZE')) ORDER BY partition");
+    select.bind(1, key.to_string());
+    std::vector<PartitionStatusRecord> out;
+    while (select.step()) {
+      bool materialized = select.text(1) == "ASSET_MATERIALIZATION";
+      out.push_back({select.text(0), materialized, !materialized});
+    }
+    select.reset();
+    return out;
+  }
+
+ private:
+  static constexpr const char* kRunColumns =
+      "run_id, job_name, selection, status, tags, run_config, owner_host, owner_pid, owner_start_ticks, create_time, "
+      "start_time, end_time";
+  // The id below which an asset's events were wiped (?1 is the asset key).
+  static constexpr const char* kWipedBefore =
+      "COALESCE((SELECT wiped_before_id FROM asset_keys WHERE asset_key=?1), 0)";
+
+  void probe() {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db_, "SELECT count(*) FROM sqlite_master", -1, &stmt, nullptr);
+    if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
+    std::string message = sqlite3_errmsg(db_);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_ROW) {
+      throw StorageError("'" + path_.string() + "' is not a usable SQLite database (" + message +
+                         "); the file was left untouched — move it away or point strata.yaml at another file");
+    }
+  }
+
+  void ensure_schema() {
+    exec("BEGIN IMMEDIATE");
+    try {
+      Statement has_version(db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='strata_schema'");
+      has_version.step();
+      if (has_version.integer(0) == 0) {
+        Statement tables(db_, "SELECT count(*) FROM sqlite_master WHERE type='table'");
+        tables.step();
+        if (tables.integer(0) != 0) {
+          throw StorageError("'" + path_.string() +
+                             "' is an SQLite database of something else (it has tables but no strata_schema); "
+                             "it was left untouched");
+        }
+        for (const char* sql : storage_detail::schema_statements(storage_detail::Dialect::kSqlite)) exec(sql);
+        exec("INSERT INTO strata_schema(version) VALUES(" + std::to_string(kSchemaVersion) + ")");
+      } else {
+        Statement version(db_, "SELECT MAX(version) FROM strata_schema");
+        version.step();
+        int64_t found = version.integer(0);
+        if (found > kSchemaVersion) {
+          throw StorageError("'" + path_.string() + "' has schema version " + std::to_string(found) +
+                             ", newer than this build of Strata supports (" + std::to_string(kSchemaVersion) +
+                             "); upgrade Strata. The file was left untouched");
+        }
+        // Versions below kSchemaVersion would be migrated here, one step per version.
+      }
+      exec("COMMIT");
+    } catch (...) {
+      exec_noexcept("ROLLBACK");
+      throw;
+    }
+  }
+
+  void exec(const std::string& sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+      std::string message = error ? error : "unknown error";
+      sqlite3_free(error);
+      throw StorageError("SQLite error on '" + path_.string() + "': " + message);
+    }
+  }
+  void exec_noexcept(const std::string& sql) noexcept { sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr); }
+
+  // Prepared once per connection and reused (hot paths: appends and latest lookups).
+  Statement& statement(const std::string& sql) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) it = statements_.emplace(sql, std::make_unique<Statement>(db_, sql)).first;
+    it->second->reset();
+    return *it->second;
+  }
+
+  static RunRecord read_run(Statement& row) {
+    RunRecord run;
+    run.run_id = row.text(0);
+    run.job_name = row.text(1);
+    run.selection = row.text(2);
+    run.status = run_status_from_name(row.text(3)).value_or(RunStatus::kFailure);
+    run.tags = tags_from_json(row.text(4));
+    run.run_config = row.text(5);
+    run.owner_host = row.text(6);
+    run.owner_pid = row.integer(7);
+    run.owner_start_ticks = row.integer(8);
+    run.create_time_us = row.integer(9);
+    run.start_time_us = row.integer(10);
+    run.end_time_us = row.integer(11);
+    return run;
+  }
+
+  static std::vector<EventRecord> read_events(Statement& select) {
+    std::vector<EventRecord> out;
+    while (select.step()) {
+      EventRow row{select.text(1),          select.text(2), select.text(3),          select.integer(4),
+                   select.text(5),          select.text(6), select.optional_text(7), select.text(8),
+                   select.optional_text(9), select.text(10), select.text(11)};
+      out.push_back({select.integer(0), storage_detail::from_row(std::move(row))});
+    }
+    select.reset();
+    return out;
+  }
+
+  std::filesystem::path path_;
+  sqlite3* db_ = nullptr;
+  std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<Statement>> statements_;
+};
+
+}  // namespace
+
+std::unique_ptr<Storage> open_sqlite_storage(const std::filesystem::path& path) {
+  return std::make_unique<SqliteStorage>(path);
+}
+
+}  // namespace strata

@@ -1,0 +1,222 @@
+// The storage contract, run against both backends (SQLite and a real PostgreSQL server).
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "backend_fixture.hpp"
+#include "strata/core/error.hpp"
+
+namespace s = strata;
+using strata::testing::TempDir;
+
+namespace {
+
+class StorageTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgres" && s::testing::shared_postgres() == nullptr) {
+      GTEST_SKIP() << "PostgreSQL server binaries are not installed; install Debian's `postgresql` package";
+    }
+    if (GetParam() == "postgres") {
+      postgres = s::testing::new_postgres_database();
+    }
+    storage = open_again();
+  }
+
+  // Another connection to the same database, as another process would have.
+  std::unique_ptr<s::Storage> open_again() {
+    return postgres ? s::open_postgres_storage(*postgres) : s::open_sqlite_storage(dir / "history.db");
+  }
+
+  s::RunRecord run(const std::string& id, const std::string& job, int64_t created) {
+    return {.run_id = id, .job_name = job, .status = s::RunStatus::kStarted, .tags = {{"team", "data"}},
+            .run_config = "{}", .owner_host = "host", .owner_pid = 1, .create_time_us = created};
+  }
+
+  static s::Event event(const std::string& run_id, s::EventType type, std::optional<s::AssetKey> key = {},
+                        std::optional<std::string> partition = {}) {
+    s::Event e;
+    e.type = type;
+    e.run_id = run_id;
+    e.step_key = "step";
+    e.timestamp_us = s::now_unix_us();
+    e.message = std::string(s::event_type_name(type)) + " message";
+    e.asset_key = std::move(key);
+    e.partition = std::move(partition);
+    return e;
+  }
+
+  TempDir dir;
+  std::optional<s::PostgresConnection> postgres;
+  std::unique_ptr<s::Storage> storage;
+};
+
+TEST_P(StorageTest, RunsAreRecordedUpdatedAndFiltered) {
+  storage->add_run(run("r1", "job_a", 100));
+  storage->add_run(run("r2", "job_b", 200));
+  storage->add_run(run("r3", "job_a", 300));
+  EXPECT_THROW(storage->add_run(run("r1", "job_a", 400)), s::StorageError);
+  storage->update_run_status("r1", s::RunStatus::kSuccess, 150);
+  storage->update_run_status("r2", s::RunStatus::kFailure, 250);
+  EXPECT_THROW(storage->update_run_status("nope", s::RunStatus::kSuccess, 1), s::StorageError);
+
+  auto r1 = storage->get_run("r1");
+  ASSERT_TRUE(r1.has_value());
+  EXPECT_EQ(r1->status, s::RunStatus::kSuccess);
+  EXPECT_EQ(r1->end_time_us, 150);
+  EXPECT_EQ(r1->tags.at("team"), "data");
+  EXPECT_FALSE(storage->get_run("nope").has_value());
+
+  auto ids = [](const std::vector<s::RunRecord>& runs) {
+    std::vector<std::string> out;
+    for (const auto& r : runs) out.push_back(r.run_id);
+    return out;
+  };
+  EXPECT_EQ(ids(storage->runs({})), (std::vector<std::string>{"r3", "r2", "r1"}));  // newest first
+  EXPECT_EQ(ids(storage->runs({.status = s::RunStatus::kStarted})), (std::vector<std::string>{"r3"}));
+  EXPECT_EQ(ids(storage->runs({.job_name = "job_a"})), (std::vector<std::string>{"r3", "r1"}));
+  EXPECT_EQ(ids(storage->runs({.created_after_us = 150, .created_before_us = 300})), (std::vector<std::string>{"r2"}));
+  EXPECT_EQ(ids(storage->runs({.limit = 1})), (std::vector<std::string>{"r3"}));
+}
+
+TEST_P(StorageTest, EventsKeepOrderMetadataAndSupportACursor) {
+  storage->add_run(run("r1", "job", 1));
+  s::Event rich = event("r1", s::EventType::kMaterialization, s::AssetKey{"analytics", "stories"});
+  rich.name = "result";
+  rich.level = s::LogLevel::kWarning;
+  rich.error_type = "none";
+  rich.metadata = {{"num_records", 42},
+                   {"ratio", 0.25},
+                   {"ok", true},
+                   {"preview", s::markdown("| a |\n|---|")},
+                   {"columns", std::vector<std::string>{"id", "title"}},
+                   {"path", s::MetadataValue::path("/data/x")},
+                   {"url", s::MetadataValue::url("http://127.0.0.1/x")},
+                   {"schema", s::MetadataValue::table_schema({{"id", "int64"}, {"title", "string"}})},
+                   {"rows", s::MetadataValue::table_preview({{"id"}, {{"1"}, {"2"}}})},
+                   {"at", s::MetadataValue::timestamp(1700000000.5)},
+                   {"unicode", "naïve — ✓"}};
+  storage->append_events({event("r1", s::EventType::kRunStart), event("r1", s::EventType::kStepStart)});
+  storage->append_events({rich});
+  storage->append_events({event("r1", s::EventType::kStepSuccess), event("r1", s::EventType::kRunSuccess)});
+
+  auto all = storage->events_for_run("r1");
+  ASSERT_EQ(all.size(), 5u);
+  for (size_t i = 1; i < all.size(); ++i) EXPECT_GT(all[i].id, all[i - 1].id);
+  EXPECT_EQ(all.front().event.type, s::EventType::kRunStart);
+  EXPECT_EQ(all.back().event.type, s::EventType::kRunSuccess);
+  const s::Event& back = all[2].event;
+  EXPECT_EQ(back.asset_key, (s::AssetKey{"analytics", "stories"}));
+  EXPECT_EQ(back.metadata, rich.metadata);
+  EXPECT_EQ(back.level, s::LogLevel::kWarning);
+  EXPECT_EQ(back.name, "result");
+  EXPECT_EQ(back.timestamp_us, rich.timestamp_us);
+
+  // Tailing: only what came after the cursor, in order; an empty answer when nothing is new.
+  auto after = storage->events_for_run("r1", all[1].id);
+  ASSERT_EQ(after.size(), 3u);
+  EXPECT_EQ(after.front().id, all[2].id);
+  EXPECT_TRUE(storage->events_for_run("r1", all.back().id).empty());
+  EXPECT_EQ(storage->events_for_run("r1", 0, 2).size(), 2u);
+  EXPECT_EQ(storage->count_events("r1"), 5);
+  EXPECT_EQ(storage->count_events(), 5);
+}
+
+TEST_P(StorageTest, LatestMaterializationHistoryAndRunsByAsset) {
+  s::AssetKey key{"topstories"};
+  for (const char* id : {"r1", "r2", "r3"}) {
+    storage->add_run(run(id, "job", 1));
+    s::Event m = event(id, s::EventType::kMaterialization, key);
+    m.metadata = {{"run", id}};
+    storage->append_events({event(id, s::EventType::kRunStart), m, event(id, s::EventType::kRunSuccess)});
+  }
+  storage->append_events({event("r3", s::EventType::kMaterialization, s::AssetKey{"other"})});
+  auto latest = storage->latest_materialization(key);
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->event.run_id, "r3");
+  EXPECT_EQ(latest->event.metadata.at("run").as_text(), "r3");
+  auto history = storage->materialization_history(key);
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0].event.run_id, "r3");
+  EXPECT_EQ(history[2].event.run_id, "r1");
+  EXPECT_EQ(storage->materialization_history(key, 2).size(), 2u);
+  EXPECT_FALSE(storage->latest_materialization(s::AssetKey{"missing"}).has_value());
+  EXPECT_EQ(storage->asset_keys(), (std::vector<s::AssetKey>{"other", "topstories"}));
+  EXPECT_EQ(storage->runs({.asset_key = s::AssetKey{"other"}}).size(), 1u);
+  EXPECT_EQ(storage->runs({.asset_key = key}).size(), 3u);
+}
+
+TEST_P(StorageTest, PartitionsHaveTheirOwnLatestAndStatus) {
+  s::AssetKey key{"events"};
+  storage->add_run(run("r1", "job", 1));
+  storage->append_events({event("r1", s::EventType::kMaterialization, key, "2024-01-01"),
+                          event("r1", s::EventType::kMaterialization, key, "2024-01-02"),
+                          event("r1", s::EventType::kMaterializationFailed, key, "2024-01-03"),
+                          event("r1", s::EventType::kMaterializationFailed, key, "2024-01-01")});
+  auto latest = storage->latest_materialization(key, std::string("2024-01-02"));
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->event.partition, "2024-01-02");
+  EXPECT_FALSE(storage->latest_materialization(key, std::string("2024-01-03")).has_value());
+  auto status = storage->partition_status(key);
+  ASSERT_EQ(status.size(), 3u);
+  EXPECT_EQ(status[0].partition, "2024-01-01");
+  EXPECT_TRUE(status[0].failed);  // the latest attempt failed
+  EXPECT_TRUE(status[1].materialized);
+  EXPECT_TRUE(status[2].failed);
+}
+
+TEST_P(StorageTest, WipeForgetsAssetHistoryButKeepsRunLogs) {
+  s::AssetKey key{"stories"};
+  storage->add_run(run("r1", "job", 1));
+  storage->append_events({event("r1", s::EventType::kMaterialization, key, "p1"),
+                          event("r1", s::EventType::kMaterialization, key)});
+  storage->wipe_asset(key);
+  EXPECT_FALSE(storage->latest_materialization(key).has_value());
+  EXPECT_FALSE(storage->latest_materialization(key, std::string("p1")).has_value());
+  EXPECT_TRUE(storage->materialization_history(key).empty());
+  EXPECT_TRUE(storage->partition_status(key).empty());
+  EXPECT_TRUE(storage->asset_keys().empty());
+  EXPECT_EQ(storage->events_for_run("r1").size(), 2u);  // the run's own log is intact
+  storage->append_events({event("r1", s::EventType::kMaterialization, key)});
+  EXPECT_TRUE(storage->latest_materialization(key).has_value());
+  EXPECT_EQ(storage->materialization_history(key).size(), 1u);
+}
+
+TEST_P(StorageTest, ConcurrentWritersLoseAndDuplicateNothing) {
+  constexpr int kThreads = 4;
+  constexpr int kBatches = 25;
+  constexpr int kPerBatch = 40;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    storage->add_run(run("run-" + std::to_string(t), "job", t));
+  }
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      // Each thread writes through its own connection, as separate processes would.
+      auto own = open_again();
+      s::Storage& target = *own;
+      for (int b = 0; b < kBatches; ++b) {
+        std::vector<s::Event> batch;
+        for (int i = 0; i < kPerBatch; ++i) {
+          s::Event e = event("run-" + std::to_string(t), s::EventType::kLog);
+          e.message = std::to_string(b * kPerBatch + i);
+          batch.push_back(e);
+        }
+        target.append_events(batch);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(storage->count_events(), kThreads * kBatches * kPerBatch);
+  for (int t = 0; t < kThreads; ++t) {
+    auto events = storage->events_for_run("run-" + std::to_string(t));
+    ASSERT_EQ(events.size(), static_cast<size_t>(kBatches * kPerBatch));
+    for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].event.message, std::to_string(i));  // in order
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StorageTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& param) { return param.param; });
+
+}  // namespace
