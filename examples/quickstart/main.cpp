@@ -4,7 +4,6 @@
 //   readings  (list of sensor readings)
 //     └─ stats     (min / max / mean per sensor)
 //          └─ report    (a text summary; also recorded as markdown metadata)
-#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <numeric>
@@ -64,8 +63,9 @@ int main() {
   s::Definitions defs({.assets = {readings, stats, report},
                        .jobs = {s::define_asset_job("sensors_job", s::AssetSelection::all())}});
 
-  const char* home = std::getenv("STRATA_HOME");
-  s::RunOptions options{.strata_home = home && *home ? home : ".strata"};
+  // The instance ($STRATA_HOME, default ./.strata) records the run, its events and the asset catalog.
+  auto instance = s::Instance::open(s::Instance::default_home());
+  s::RunOptions options{.instance = instance};
   options.on_event = [](const s::Event& event) {
     if (event.type == s::EventType::kLog || event.type == s::EventType::kStepSuccess ||
         event.type == s::EventType::kStepFailure || event.type == s::EventType::kMaterialization) {
@@ -83,5 +83,8 @@ int main() {
     std::cout << "  " << m.asset_key.to_string() << " -> " << m.metadata.at("path").as_text() << "\n";
   }
   std::cout << "\n" << result.asset_value<std::string>("report");
+  auto history = instance->storage().materialization_history(s::AssetKey("report"));
+  std::cout << "\n'report' has " << history.size() << " materialization(s) in " << instance->storage().describe()
+            << "\n";
   return 0;
 }

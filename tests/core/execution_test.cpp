@@ -241,3 +241,53 @@ TEST(Execution, KeyPrefixAndGroupsShapeKeysAndSelections) {
 }
 
 }  // namespace
+
+namespace {
+
+// Input loading picks the manager: input_manager_key > the upstream output's io_manager_key >
+// "io_manager" > the built-in filesystem manager.
+TEST(Execution, ManagerKeyResolutionOrder) {
+  struct Recording : s::InMemoryIOManager {
+    std::string name;
+    std::shared_ptr<std::vector<std::string>> journal;
+    s::Value load_input(s::InputContext& context) override {
+      journal->push_back(name + " loads " + context.name());
+      return InMemoryIOManager::load_input(context);
+    }
+  };
+  auto journal = std::make_shared<std::vector<std::string>>();
+  auto special = std::make_shared<Recording>();
+  special->name = "special";
+  special->journal = journal;
+  auto fallback = std::make_shared<Recording>();
+  fallback->name = "io_manager";
+  fallback->journal = journal;
+  struct Override : s::InputManager {
+    std::shared_ptr<std::vector<std::string>> journal;
+    s::Value load_input(s::InputContext& context) override {
+      journal->push_back("override loads " + context.name());
+      return s::Value::of(100);
+    }
+  };
+  auto override_manager = std::make_shared<Override>();
+  override_manager->journal = journal;
+
+  auto a = s::asset("a", {.io_manager_key = "special"}, [] { return 1; });
+  auto b = s::asset("b", [] { return 2; });
+  auto c = s::asset("c", {.ins = {"a", "b", s::AssetIn{.name = "x", .key = s::AssetKey("a"), .input_manager_key = "override"}}},
+                    [](int from_a, int from_b, int x) { return from_a + from_b + x; });
+  auto result = s::materialize({a, b, c}, {.resources = {{"special", special}, {"io_manager", fallback},
+                                                         {"override", override_manager}},
+                                           .max_concurrency = 1});
+  ASSERT_TRUE(result.success()) << result.failure_message();
+  EXPECT_EQ(result.asset_value<int>("c"), 103);
+  EXPECT_EQ(*journal, (std::vector<std::string>{"special loads a", "io_manager loads b", "override loads x"}));
+  // Without an "io_manager" resource, the built-in filesystem manager stores and loads.
+  auto d = s::asset("d", {.ins = {"b"}}, [](int v) { return v * 10; });
+  auto builtin = s::materialize({b, d});
+  ASSERT_TRUE(builtin.success()) << builtin.failure_message();
+  EXPECT_TRUE(std::filesystem::exists(builtin.strata_home() / "storage" / "b"));
+  EXPECT_EQ(builtin.asset_value<int>("d"), 20);
+}
+
+}  // namespace

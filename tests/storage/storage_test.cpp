@@ -84,6 +84,7 @@ TEST_P(StorageTest, EventsKeepOrderMetadataAndSupportACursor) {
   storage->add_run(run("r1", "job", 1));
   s::Event rich = event("r1", s::EventType::kMaterialization, s::AssetKey{"analytics", "stories"});
   rich.name = "result";
+  rich.message = "line 1\nline 2\ttabbed \\ back\\slash \r end";  // escaped by both backends' bulk paths
   rich.level = s::LogLevel::kWarning;
   rich.error_type = "none";
   rich.metadata = {{"num_records", 42},
@@ -111,6 +112,7 @@ TEST_P(StorageTest, EventsKeepOrderMetadataAndSupportACursor) {
   EXPECT_EQ(back.metadata, rich.metadata);
   EXPECT_EQ(back.level, s::LogLevel::kWarning);
   EXPECT_EQ(back.name, "result");
+  EXPECT_EQ(back.message, rich.message);
   EXPECT_EQ(back.timestamp_us, rich.timestamp_us);
 
   // Tailing: only what came after the cursor, in order; an empty answer when nothing is new.

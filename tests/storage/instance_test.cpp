@@ -1,0 +1,245 @@
+// The instance: STRATA_HOME configuration, runs and events recorded by the engine, concurrent
+// processes, processes killed mid-run, and bad databases — on SQLite and on a real PostgreSQL.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <csignal>
+#include <fstream>
+#include <strata/strata.hpp>
+#include <thread>
+
+#include "backend_fixture.hpp"
+#include "subprocess.hpp"
+
+namespace s = strata;
+namespace fs = std::filesystem;
+using strata::testing::TempDir;
+
+namespace {
+
+const std::string kWorker = STRATA_INSTANCE_WORKER;
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+template <class F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected an error";
+  return "";
+}
+
+class InstanceTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgres") {
+      if (s::testing::shared_postgres() == nullptr) {
+        GTEST_SKIP() << "PostgreSQL server binaries are not installed; install Debian's `postgresql` package";
+      }
+      s::testing::configure_postgres_home(home.path());
+    }
+  }
+  TempDir home{"strata-home"};
+};
+
+s::AssetsDefinition counted(const std::string& name) { return s::asset(name, [] { return 1; }); }
+
+TEST_P(InstanceTest, EngineRecordsRunEventsAndCatalog) {
+  auto instance = s::Instance::open(home.path());
+  auto a = s::asset("a", [](s::AssetContext& ctx) {
+    ctx.add_output_metadata({{"num_records", 3}});
+    return std::vector<int>{1, 2, 3};
+  });
+  auto b = s::asset("b", {.ins = {"a"}}, [](const std::vector<int>& v) { return v.size(); });
+  auto result = s::materialize({a, b}, {.instance = instance, .tags = {{"owner", "tests"}}});
+  ASSERT_TRUE(result.success()) << result.failure_message();
+  s::Storage& storage = instance->storage();
+  auto run = storage.get_run(result.run_id());
+  ASSERT_TRUE(run.has_value());
+  EXPECT_EQ(run->status, s::RunStatus::kSuccess);
+  EXPECT_EQ(run->tags.at("owner"), "tests");
+  EXPECT_EQ(run->selection, "a,b");
+  EXPECT_GT(run->end_time_us, 0);
+  // Every event of the result is in the log, in the same order.
+  auto stored = storage.events_for_run(result.run_id());
+  ASSERT_EQ(stored.size(), result.events().size());
+  for (size_t i = 0; i < stored.size(); ++i) EXPECT_EQ(stored[i].event.type, result.events()[i].type);
+  auto latest = storage.latest_materialization(s::AssetKey{"a"});
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->event.metadata.at("num_records").as_int(), 3);
+  EXPECT_EQ(latest->event.run_id, result.run_id());
+  // Values went to the instance's storage directory.
+  EXPECT_TRUE(fs::exists(home / "storage" / "a"));
+
+  auto broken = s::asset("broken", []() -> int { throw std::runtime_error("nope"); });
+  auto failed = s::materialize({broken}, {.instance = instance});
+  EXPECT_EQ(storage.get_run(failed.run_id())->status, s::RunStatus::kFailure);
+  EXPECT_EQ(storage.runs({.status = s::RunStatus::kFailure}).size(), 1u);
+}
+
+TEST_P(InstanceTest, ConcurrentProcessesLoseAndDuplicateNoEvents) {
+  constexpr int kProcesses = 4;
+  constexpr int kRuns = 5;
+  constexpr int kChain = 8;
+  // One run in this process tells how many events a run of the pipeline writes.
+  s::testing::CommandResult first = s::testing::run_command({kWorker, "run", home.path().string(), "1", std::to_string(kChain)});
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  auto instance = s::Instance::open(home.path());
+  int64_t per_run = instance->storage().count_events();
+  ASSERT_GT(per_run, kChain * 4);
+
+  std::vector<std::thread> workers;
+  std::vector<s::testing::CommandResult> results(kProcesses);
+  for (int p = 0; p < kProcesses; ++p) {
+    workers.emplace_back([&, p] {
+      results[static_cast<size_t>(p)] = s::testing::run_command(
+          {kWorker, "run", home.path().string(), std::to_string(kRuns), std::to_string(kChain)});
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  for (const auto& result : results) ASSERT_EQ(result.exit_code, 0) << result.output;
+
+  s::Storage& storage = instance->storage();
+  auto runs = storage.runs({.limit = 1000});
+  ASSERT_EQ(runs.size(), static_cast<size_t>(1 + kProcesses * kRuns));
+  for (const auto& run : runs) {
+    EXPECT_EQ(run.status, s::RunStatus::kSuccess);
+    auto events = storage.events_for_run(run.run_id);
+    EXPECT_EQ(static_cast<int64_t>(events.size()), per_run) << run.run_id;
+    int starts = 0;
+    int successes = 0;
+    for (const auto& e : events) {
+      starts += e.event.type == s::EventType::kRunStart;
+      successes += e.event.type == s::EventType::kRunSuccess;
+    }
+    EXPECT_EQ(starts, 1);
+    EXPECT_EQ(successes, 1);
+  }
+  EXPECT_EQ(storage.count_events(), per_run * (1 + kProcesses * kRuns));
+  EXPECT_EQ(storage.materialization_history(s::AssetKey{"n0"}, 1000).size(), static_cast<size_t>(1 + kProcesses * kRuns));
+}
+
+TEST_P(InstanceTest, RunOfAKilledProcessIsMarkedFailed) {
+  s::testing::Child child({kWorker, "hang", home.path().string()});
+  std::optional<std::string> line = child.read_line();
+  ASSERT_TRUE(line.has_value());
+  ASSERT_EQ(line->rfind("ready ", 0), 0u) << *line;
+  std::string run_id = line->substr(6);
+  EXPECT_EQ(child.kill_and_wait(SIGKILL), 128 + SIGKILL);
+
+  auto instance = s::Instance::open(home.path());  // opening reaps dead owners
+  auto run = instance->storage().get_run(run_id);
+  ASSERT_TRUE(run.has_value());
+  EXPECT_EQ(run->status, s::RunStatus::kFailure);
+  auto events = instance->storage().events_for_run(run_id);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().event.type, s::EventType::kRunFailure);
+  EXPECT_NE(events.back().event.message.find("is gone"), std::string::npos);
+  EXPECT_TRUE(instance->reap_dead_runs().empty());  // only once
+  // The database is consistent and usable afterwards.
+  if (GetParam() == "sqlite") {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((home / "history.db").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, nullptr);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "ok");
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+  }
+  EXPECT_TRUE(s::materialize({counted("after")}, {.instance = instance}).success());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, InstanceTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& param) { return param.param; });
+
+TEST(Instance, OpenCreatesHomeConfigAndDatabase) {
+  TempDir dir;
+  fs::path home = dir / "nested" / ".strata";
+  auto instance = s::Instance::open(home);
+  EXPECT_TRUE(fs::exists(home / "strata.yaml"));
+  EXPECT_TRUE(fs::exists(home / "history.db"));
+  EXPECT_EQ(instance->config().backend, s::InstanceConfig::Backend::kSqlite);
+  EXPECT_EQ(instance->config().storage_base_dir, fs::absolute(home) / "storage");
+  EXPECT_EQ(instance->storage().describe(), "sqlite:" + (fs::absolute(home) / "history.db").string());
+}
+
+TEST(Instance, ConfigErrorsNameFileAndField) {
+  TempDir home;
+  auto write = [&](const std::string& text) { std::ofstream(home / "strata.yaml") << text; };
+  write("storage:\n  sqlite:\n    pth: x.db\n");
+  EXPECT_NE(error_of([&] { s::Instance::open(home.path()); }).find("unknown field 'storage.sqlite.pth'"), std::string::npos);
+  write("storage:\n  postgres:\n    port: abc\n");
+  EXPECT_NE(error_of([&] { s::Instance::open(home.path()); }).find("'storage.postgres.port' must be a number"),
+            std::string::npos);
+  write("storage: [unclosed\n");
+  std::string message = error_of([&] { s::Instance::open(home.path()); });
+  EXPECT_NE(message.find("strata.yaml"), std::string::npos) << message;
+  EXPECT_NE(message.find("line"), std::string::npos) << message;
+  write("storage:\n  postgres:\n    password: {env: STRATA_TEST_UNSET_PASSWORD}\n");
+  ::unsetenv("STRATA_TEST_UNSET_PASSWORD");
+  EXPECT_NE(error_of([&] { s::Instance::open(home.path()); }).find("STRATA_TEST_UNSET_PASSWORD, which is not set"),
+            std::string::npos);
+  write("io_manager:\n  base_dir: elsewhere\n");
+  EXPECT_EQ(s::Instance::open(home.path())->config().storage_base_dir, fs::absolute(home.path()) / "elsewhere");
+}
+
+TEST(Instance, CorruptSqliteFileIsNamedAndLeftUntouched) {
+  TempDir home;
+  std::string garbage(8192, '\0');
+  for (size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>((i * 7919) % 251);
+  std::ofstream(home / "history.db", std::ios::binary) << garbage;
+  std::string message = error_of([&] { s::Instance::open(home.path()); });
+  EXPECT_NE(message.find((home / "history.db").string()), std::string::npos) << message;
+  EXPECT_NE(message.find("not a usable SQLite database"), std::string::npos) << message;
+  EXPECT_EQ(read_file(home / "history.db"), garbage);
+}
+
+TEST(Instance, NewerSchemaIsRefusedAndLeftUntouched) {
+  TempDir home;
+  s::Instance::open(home.path());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((home / "history.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE strata_schema SET version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  std::string before = read_file(home / "history.db");
+  std::string message = error_of([&] { s::Instance::open(home.path()); });
+  EXPECT_NE(message.find("schema version 99, newer than this build"), std::string::npos) << message;
+  EXPECT_NE(message.find((home / "history.db").string()), std::string::npos) << message;
+  EXPECT_EQ(read_file(home / "history.db"), before);
+}
+
+TEST(Instance, NewerPostgresSchemaIsRefused) {
+  if (s::testing::shared_postgres() == nullptr) GTEST_SKIP() << "PostgreSQL server binaries are not installed";
+  auto db = s::testing::new_postgres_database();
+  {
+    auto storage = s::open_postgres_storage(db);
+  }
+  std::string conninfo = "host=127.0.0.1 port=" + std::to_string(db.port) + " user=" + db.user + " password=" +
+                         db.password + " dbname=" + db.dbname;
+  ASSERT_EQ(s::testing::run_command({"psql", conninfo, "-c", "UPDATE strata_schema SET version = 99"}).exit_code, 0);
+  std::string message = error_of([&] { s::open_postgres_storage(db); });
+  EXPECT_NE(message.find("schema version 99, newer than this build"), std::string::npos) << message;
+  EXPECT_NE(message.find(db.describe()), std::string::npos) << message;
+}
+
+TEST(Instance, WrongPostgresPasswordNamesServerNotPassword) {
+  if (s::testing::shared_postgres() == nullptr) GTEST_SKIP() << "PostgreSQL server binaries are not installed";
+  TempDir home;
+  int port = s::testing::shared_postgres()->port();
+  std::ofstream(home / "strata.yaml") << "storage:\n  postgres:\n    port: " << port
+                                      << "\n    user: strata\n    password: not-the-password-4711\n    dbname: postgres\n";
+  std::string message = error_of([&] { s::Instance::open(home.path()); });
+  EXPECT_NE(message.find("postgres://strata@127.0.0.1:" + std::to_string(port) + "/postgres"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("password authentication failed"), std::string::npos) << message;
+  EXPECT_EQ(message.find("not-the-password-4711"), std::string::npos) << message;
+}
+
+}  // namespace
