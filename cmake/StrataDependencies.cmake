@@ -15,6 +15,12 @@ find_package(CLI11 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(STRATA_XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 add_library(Strata::xxhash ALIAS PkgConfig::STRATA_XXHASH)
+# cctz (time zones with DST) for time-window partitions: g++ 12's <chrono> has no time zone database.
+find_path(STRATA_CCTZ_INCLUDE cctz/time_zone.h REQUIRED)
+find_library(STRATA_CCTZ_LIBRARY cctz REQUIRED)
+add_library(Strata::cctz UNKNOWN IMPORTED)
+set_target_properties(Strata::cctz PROPERTIES IMPORTED_LOCATION "${STRATA_CCTZ_LIBRARY}"
+                      INTERFACE_INCLUDE_DIRECTORIES "${STRATA_CCTZ_INCLUDE}")
 pkg_check_modules(STRATA_LIBPQ REQUIRED IMPORTED_TARGET libpq)
 add_library(Strata::PQ ALIAS PkgConfig::STRATA_LIBPQ)
 if(STRATA_BUILD_TESTS)

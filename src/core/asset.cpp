@@ -20,7 +20,7 @@ std::vector<InputDef> make_inputs(const std::string& owner, const std::vector<In
     const AssetIn& in = ins[i].get();
     if (in.name.empty()) throw DefinitionError(owner + ": input " + std::to_string(i + 1) + " has an empty name");
     if (!seen.insert(in.name).second) throw DefinitionError(owner + ": input '" + in.name + "' is named twice");
-    InputDef def{in.name, types[i], std::nullopt, in.metadata, in.input_manager_key};
+    InputDef def{in.name, types[i], std::nullopt, in.metadata, in.input_manager_key, in.partition_mapping};
     if (asset_inputs) {
       def.asset_key = in.key.value_or(AssetKey(std::vector<std::string>{in.name}));
       def.asset_key->validate_components();
@@ -67,6 +67,8 @@ AssetsDefinition make_asset(AssetKey key, AssetOptions options, std::vector<cons
   validate_deps(options.deps);
   node->deps = std::move(options.deps);
   node->required_resource_keys = std::move(options.required_resource_keys);
+  node->partitions = std::move(options.partitions);
+  node->backfill_policy = options.backfill_policy;
   OutputDef out;
   out.name = "result";
   out.type = &output_type;
@@ -106,6 +108,8 @@ AssetsDefinition make_multi_asset(MultiAssetOptions options, std::vector<const T
   validate_deps(options.deps);
   node->deps = std::move(options.deps);
   node->required_resource_keys = std::move(options.required_resource_keys);
+  node->partitions = std::move(options.partitions);
+  node->backfill_policy = options.backfill_policy;
   std::set<std::string> names;
   for (auto& asset_out : options.outs) {
     if (!names.insert(asset_out.name).second) throw DefinitionError(owner + ": out '" + asset_out.name + "' is declared twice");
@@ -133,6 +137,7 @@ AssetsDefinition make_source_asset(AssetKey key, SourceAssetOptions options, con
   node->name = key.to_python_identifier();
   node->kind = NodeKind::kSourceAsset;
   node->description = options.description;
+  node->partitions = std::move(options.partitions);
   OutputDef out;
   out.type = &type;
   out.asset_key = std::move(key);

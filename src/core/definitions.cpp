@@ -64,9 +64,22 @@ void Definitions::validate_asset_inputs() const {
         throw DefinitionError(who + " input '" + in.name + "' loads asset '" + entry.key.to_string() +
                               "', which returns no value (void); depend on it with `deps` instead");
       }
-      if (!(*produced.type == *in.type)) {
+      const PartitionsDefinition* upstream_partitions = entry.node->partitions.get();
+      bool per_partition_map = upstream_partitions != nullptr && in.type->partition_map_value != nullptr &&
+                               *in.type->partition_map_value == *produced.type;
+      if (!(*produced.type == *in.type) && !per_partition_map) {
         throw DefinitionError(who + " input '" + in.name + "' expects " + in.type->name + " but asset '" +
-                              entry.key.to_string() + "' produces " + produced.type->name);
+                              entry.key.to_string() + "' produces " + produced.type->name +
+                              (upstream_partitions ? " (as a partitioned asset it can also be loaded as "
+                                                     "std::map<std::string, " + produced.type->name + ">)"
+                                                   : ""));
+      }
+      if (upstream_partitions != nullptr && !in.partition_mapping) {
+        default_partition_mapping(node.partitions.get(), *upstream_partitions, who + " input '" + in.name + "'");
+      }
+      if (upstream_partitions == nullptr && in.partition_mapping) {
+        throw DefinitionError(who + " input '" + in.name + "' has a partition mapping but asset '" +
+                              entry.key.to_string() + "' is not partitioned");
       }
     }
   }

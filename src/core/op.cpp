@@ -48,7 +48,7 @@ OpDefinition make_op(std::string name, OpOptions options, std::vector<const Type
   for (size_t i = 0; i < input_types.size(); ++i) {
     const AssetIn& in = options.ins[i].get();
     if (!seen.insert(in.name).second) throw DefinitionError(owner + ": input '" + in.name + "' is named twice");
-    node->inputs.push_back({in.name, input_types[i], std::nullopt, in.metadata, in.input_manager_key});
+    node->inputs.push_back({in.name, input_types[i], std::nullopt, in.metadata, in.input_manager_key, nullptr});
   }
   node->required_resource_keys = std::move(options.required_resource_keys);
   if (single_output_type != nullptr) {

@@ -71,6 +71,8 @@ constexpr const char* kRunColumns =
     "start_time, end_time";
 constexpr const char* kWipedBefore = "COALESCE((SELECT wiped_before_id FROM asset_keys WHERE asset_key=$1), 0)";
 constexpr size_t kRowsPerInsert = 1000;
+constexpr const char* kBackfillColumns =
+    "backfill_id, selection, partitions, status, num_runs, runs_succeeded, runs_failed, create_time, end_time";
 
 class PostgresStorage : public Storage {
  public:
@@ -180,9 +182,15 @@ class PostgresStorage : public Storage {
       copy.reserve(events.size() * 160);
       std::map<std::string, int64_t> latest;  // asset key → newest materialization id in this batch
       std::vector<std::string> observed;
+      // (asset key, partition) → newest (id, event type) of a materialization or failure in this batch
+      std::map<std::pair<std::string, std::string>, std::pair<int64_t, std::string>> partition_states;
       for (size_t i = 0; i < events.size(); ++i) {
         int64_t id = ids.integer(static_cast<int>(i), 0);
         EventRow row = storage_detail::to_row(events[i]);
+        if (row.asset_key && row.partition &&
+            (events[i].type == EventType::kMaterialization || events[i].type == EventType::kMaterializationFailed)) {
+          partition_states[{*row.asset_key, *row.partition}] = {id, row.event_type};
+        }
         if (row.asset_key && events[i].type == EventType::kMaterialization) latest[*row.asset_key] = id;
         if (row.asset_key && events[i].type == EventType::kObservation) observed.push_back(*row.asset_key);
         copy += std::to_string(id);
@@ -214,6 +222,7 @@ class PostgresStorage : public Storage {
         query("INSERT INTO asset_keys(asset_key) VALUES($1) ON CONFLICT(asset_key) DO NOTHING", p,
               "cannot update the asset catalog");
       }
+      upsert_partition_states(partition_states);
       exec("COMMIT");
     } catch (...) {
       exec_noexcept("ROLLBACK");
@@ -296,16 +305,94 @@ class PostgresStorage : public Storage {
     std::lock_guard lock(mutex_);
     Params p;
     p.add(key.to_string());
-    Result r = query(std::string("SELECT DISTINCT ON (partition) partition, event_type FROM event_logs WHERE "
-                                 "asset_key=$1 AND partition IS NOT NULL AND event_type IN "
-                                 "('ASSET_MATERIALIZATION','ASSET_FAILED_TO_MATERIALIZE') AND id>") +
-                         kWipedBefore + " ORDER BY partition, id DESC",
+    Result r = query(std::string("SELECT partition, status FROM asset_partitions WHERE asset_key=$1 AND last_event_id>") +
+                         kWipedBefore + " ORDER BY partition",
                      p, "cannot read partition status");
     std::vector<PartitionStatusRecord> out;
+    out.reserve(static_cast<size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) {
       bool materialized = r.text(i, 1) == "ASSET_MATERIALIZATION";
       out.push_back({r.text(i, 0), materialized, !materialized});
     }
+    return out;
+  }
+
+  std::vector<std::string> dynamic_partitions(const std::string& name) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(name);
+    Result r = query("SELECT partition FROM dynamic_partitions WHERE name=$1 ORDER BY position", p,
+                     "cannot read dynamic partitions");
+    std::vector<std::string> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+    return out;
+  }
+
+  void add_dynamic_partitions(const std::string& name, const std::vector<std::string>& keys) override {
+    std::lock_guard lock(mutex_);
+    exec("BEGIN");
+    try {
+      exec("LOCK TABLE dynamic_partitions IN SHARE ROW EXCLUSIVE MODE");  // positions stay dense and ordered
+      for (const auto& key : keys) {
+        Params p;
+        p.add(name).add(key);
+        query("INSERT INTO dynamic_partitions(name, partition, position) VALUES($1, $2, (SELECT COALESCE(MAX(position), "
+              "0) + 1 FROM dynamic_partitions WHERE name=$1)) ON CONFLICT(name, partition) DO NOTHING",
+              p, "cannot add dynamic partitions");
+      }
+      exec("COMMIT");
+    } catch (...) {
+      exec_noexcept("ROLLBACK");
+      throw;
+    }
+  }
+
+  void delete_dynamic_partition(const std::string& name, const std::string& key) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(name).add(key);
+    query("DELETE FROM dynamic_partitions WHERE name=$1 AND partition=$2", p, "cannot delete a dynamic partition");
+  }
+
+  void add_backfill(const BackfillRecord& b) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(b.backfill_id).add(b.selection).add(nlohmann::json(b.partitions).dump()).add(b.status).add(b.num_runs);
+    p.add(b.runs_succeeded).add(b.runs_failed).add(b.create_time_us).add(b.end_time_us);
+    query(std::string("INSERT INTO backfills(") + kBackfillColumns + ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9)", p,
+          "cannot record backfill " + b.backfill_id);
+  }
+
+  void update_backfill(const std::string& backfill_id, const std::string& status, int64_t runs_succeeded,
+                       int64_t runs_failed, int64_t end_time_us) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(status).add(runs_succeeded).add(runs_failed).add(end_time_us).add(backfill_id);
+    PGresult* raw = exec_params(
+        "UPDATE backfills SET status=$1, runs_succeeded=$2, runs_failed=$3, end_time=$4 WHERE backfill_id=$5", p);
+    Result result(raw);
+    if (std::string(PQcmdTuples(raw)) == "0") throw StorageError("no backfill " + backfill_id + " in " + description_);
+  }
+
+  std::optional<BackfillRecord> get_backfill(const std::string& backfill_id) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(backfill_id);
+    Result r = query(std::string("SELECT ") + kBackfillColumns + " FROM backfills WHERE backfill_id=$1", p,
+                     "cannot read backfill");
+    if (r.rows() == 0) return std::nullopt;
+    return read_backfill(r, 0);
+  }
+
+  std::vector<BackfillRecord> backfills(int limit) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(static_cast<int64_t>(limit));
+    Result r = query(std::string("SELECT ") + kBackfillColumns +
+                         " FROM backfills ORDER BY create_time DESC, backfill_id DESC LIMIT $1",
+                     p, "cannot list backfills");
+    std::vector<BackfillRecord> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(read_backfill(r, i));
     return out;
   }
 
@@ -317,7 +404,8 @@ class PostgresStorage : public Storage {
       Result exists = query("SELECT to_regclass('strata_schema') IS NOT NULL", Params(), "cannot inspect schema");
       if (exists.text(0, 0) != "t") {
         for (const char* sql : storage_detail::schema_statements(storage_detail::Dialect::kPostgres)) exec(sql);
-        exec("INSERT INTO strata_schema(version) VALUES(" + std::to_string(kSchemaVersion) + ")");
+        exec("INSERT INTO strata_schema(version) VALUES(1)");
+        migrate_from(1);
       } else {
         Result version = query("SELECT MAX(version) FROM strata_schema", Params(), "cannot read schema version");
         int64_t found = version.integer(0, 0);
@@ -326,11 +414,20 @@ class PostgresStorage : public Storage {
                              ", newer than this build of Strata supports (" + std::to_string(kSchemaVersion) +
                              "); upgrade Strata. Nothing was changed");
         }
+        migrate_from(found);
       }
       exec("COMMIT");
     } catch (...) {
       exec_noexcept("ROLLBACK");
       throw;
+    }
+  }
+
+  // Applies every migration from `version` up to kSchemaVersion (inside the caller's transaction).
+  void migrate_from(int64_t version) {
+    for (int64_t v = version; v < kSchemaVersion; ++v) {
+      for (const char* sql : storage_detail::migration_statements(static_cast<int>(v))) exec(sql);
+      exec("UPDATE strata_schema SET version=" + std::to_string(v + 1));
     }
   }
 
@@ -410,6 +507,31 @@ class PostgresStorage : public Storage {
     if (!ok) throw StorageError(description_ + ": cannot append events: " + message);
   }
   void exec_noexcept(const std::string& sql) noexcept { PQclear(PQexec(conn_, sql.c_str())); }
+
+  // One multi-row upsert per chunk; keys are unique within the map, as ON CONFLICT requires.
+  void upsert_partition_states(
+      const std::map<std::pair<std::string, std::string>, std::pair<int64_t, std::string>>& states) {
+    auto it = states.begin();
+    while (it != states.end()) {
+      std::string sql = "INSERT INTO asset_partitions(asset_key, partition, last_event_id, status) VALUES ";
+      Params p;
+      for (size_t n = 0; it != states.end() && n < kRowsPerInsert; ++it, ++n) {
+        size_t base = p.size();
+        p.add(it->first.first).add(it->first.second).add(it->second.first).add(it->second.second);
+        sql += (n ? ",($" : "($") + std::to_string(base + 1) + ",$" + std::to_string(base + 2) + ",$" +
+               std::to_string(base + 3) + "::bigint,$" + std::to_string(base + 4) + ")";
+      }
+      sql += " ON CONFLICT(asset_key, partition) DO UPDATE SET last_event_id=excluded.last_event_id, "
+             "status=excluded.status WHERE excluded.last_event_id > asset_partitions.last_event_id";
+      query(sql, p, "cannot update partition status");
+    }
+  }
+
+  static BackfillRecord read_backfill(const Result& r, int i) {
+    return {r.text(i, 0),    r.text(i, 1),    nlohmann::json::parse(r.text(i, 2)).get<std::vector<std::string>>(),
+            r.text(i, 3),    r.integer(i, 4), r.integer(i, 5),
+            r.integer(i, 6), r.integer(i, 7), r.integer(i, 8)};
+  }
 
   static RunRecord read_run(const Result& r, int i) {
     RunRecord run;

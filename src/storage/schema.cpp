@@ -33,4 +33,26 @@ std::vector<const char*> schema_statements(Dialect dialect) {
   };
 }
 
+std::vector<const char*> migration_statements(int from) {
+  if (from == 1) {
+    return {
+        // Latest status per asset partition, kept up to date on every append (O(partitions) status reads).
+        "CREATE TABLE asset_partitions (asset_key TEXT NOT NULL, partition TEXT NOT NULL, last_event_id BIGINT NOT "
+        "NULL, status TEXT NOT NULL, PRIMARY KEY (asset_key, partition))",
+        "INSERT INTO asset_partitions(asset_key, partition, last_event_id, status) SELECT asset_key, partition, "
+        "MAX(id), '' FROM event_logs WHERE asset_key IS NOT NULL AND partition IS NOT NULL AND event_type IN "
+        "('ASSET_MATERIALIZATION', 'ASSET_FAILED_TO_MATERIALIZE') GROUP BY asset_key, partition",
+        "UPDATE asset_partitions SET status = (SELECT event_type FROM event_logs WHERE event_logs.id = "
+        "asset_partitions.last_event_id)",
+        "CREATE TABLE dynamic_partitions (name TEXT NOT NULL, partition TEXT NOT NULL, position BIGINT NOT NULL, "
+        "PRIMARY KEY (name, partition))",
+        "CREATE TABLE backfills (backfill_id TEXT PRIMARY KEY, selection TEXT NOT NULL, partitions TEXT NOT NULL, "
+        "status TEXT NOT NULL, num_runs BIGINT NOT NULL DEFAULT 0, runs_succeeded BIGINT NOT NULL DEFAULT 0, "
+        "runs_failed BIGINT NOT NULL DEFAULT 0, create_time BIGINT NOT NULL, end_time BIGINT NOT NULL DEFAULT 0)",
+        "CREATE INDEX backfills_by_time ON backfills(create_time)",
+    };
+  }
+  return {};
+}
+
 }  // namespace strata::storage_detail

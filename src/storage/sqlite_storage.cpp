@@ -186,14 +186,23 @@ class SqliteStorage : public Storage {
           "INSERT INTO asset_keys(asset_key, last_materialization_id) VALUES(?1, ?2) ON CONFLICT(asset_key) DO "
           "UPDATE SET last_materialization_id=MAX(last_materialization_id, excluded.last_materialization_id)");
       auto& seen = statement("INSERT INTO asset_keys(asset_key) VALUES(?1) ON CONFLICT(asset_key) DO NOTHING");
+      auto& partition_state = statement(
+          "INSERT INTO asset_partitions(asset_key, partition, last_event_id, status) VALUES(?1, ?2, ?3, ?4) ON "
+          "CONFLICT(asset_key, partition) DO UPDATE SET last_event_id=excluded.last_event_id, status=excluded.status "
+          "WHERE excluded.last_event_id > asset_partitions.last_event_id");
       for (const auto& event : events) {
         EventRow row = storage_detail::to_row(event);
         insert.bind(1, row.run_id).bind(2, row.event_type).bind(3, row.step_key).bind(4, row.timestamp_us);
         insert.bind(5, row.level).bind(6, row.message).bind(7, row.asset_key).bind(8, row.name);
         insert.bind(9, row.partition).bind(10, row.metadata).bind(11, row.error_type);
         insert.run();
+        int64_t id = static_cast<int64_t>(sqlite3_last_insert_rowid(db_));
+        if (row.asset_key && row.partition &&
+            (event.type == EventType::kMaterialization || event.type == EventType::kMaterializationFailed)) {
+          partition_state.bind(1, *row.asset_key).bind(2, *row.partition).bind(3, id).bind(4, row.event_type).run();
+        }
         if (event.type == EventType::kMaterialization && row.asset_key) {
-          latest.bind(1, *row.asset_key).bind(2, static_cast<int64_t>(sqlite3_last_insert_rowid(db_))).run();
+          latest.bind(1, *row.asset_key).bind(2, id).run();
         } else if (event.type == EventType::kObservation && row.asset_key) {
           seen.bind(1, *row.asset_key).run();
         }
@@ -281,18 +290,89 @@ class SqliteStorage : public Storage {
 
   std::vector<PartitionStatusRecord> partition_status(const AssetKey& key) override {
     std::lock_guard lock(mutex_);
-    auto& select = statement(
-        std::string("SELECT partition, event_type FROM event_logs e WHERE asset_key=?1 AND partition IS NOT NULL AND "
-                    "event_type IN ('ASSET_MATERIALIZATION','ASSET_FAILED_TO_MATERIALIZE') AND id>") +
-        kWipedBefore +
-        " AND id=(SELECT MAX(id) FROM event_logs i WHERE i.asset_key=e.asset_key AND i.partition=e.partition AND "
-        "i.event_type IN ('ASSET_MATERIALIZATION','ASSET_FAILED_TO_MATERIALIZE')) ORDER BY partition");
+    auto& select = statement(std::string("SELECT partition, status FROM asset_partitions WHERE asset_key=?1 AND "
+                                         "last_event_id>") +
+                             kWipedBefore + " ORDER BY partition");
     select.bind(1, key.to_string());
     std::vector<PartitionStatusRecord> out;
     while (select.step()) {
       bool materialized = select.text(1) == "ASSET_MATERIALIZATION";
       out.push_back({select.text(0), materialized, !materialized});
     }
+    select.reset();
+    return out;
+  }
+
+  std::vector<std::string> dynamic_partitions(const std::string& name) override {
+    std::lock_guard lock(mutex_);
+    auto& select = statement("SELECT partition FROM dynamic_partitions WHERE name=?1 ORDER BY position");
+    select.bind(1, name);
+    std::vector<std::string> out;
+    while (select.step()) out.push_back(select.text(0));
+    select.reset();
+    return out;
+  }
+
+  void add_dynamic_partitions(const std::string& name, const std::vector<std::string>& keys) override {
+    std::lock_guard lock(mutex_);
+    exec("BEGIN IMMEDIATE");
+    try {
+      auto& insert = statement(
+          "INSERT INTO dynamic_partitions(name, partition, position) VALUES(?1, ?2, (SELECT COALESCE(MAX(position), 0) "
+          "+ 1 FROM dynamic_partitions WHERE name=?1)) ON CONFLICT(name, partition) DO NOTHING");
+      for (const auto& key : keys) insert.bind(1, name).bind(2, key).run();
+      exec("COMMIT");
+    } catch (...) {
+      exec_noexcept("ROLLBACK");
+      throw;
+    }
+  }
+
+  void delete_dynamic_partition(const std::string& name, const std::string& key) override {
+    std::lock_guard lock(mutex_);
+    statement("DELETE FROM dynamic_partitions WHERE name=?1 AND partition=?2").bind(1, name).bind(2, key).run();
+  }
+
+  void add_backfill(const BackfillRecord& backfill) override {
+    std::lock_guard lock(mutex_);
+    auto& insert = statement(
+        "INSERT INTO backfills(backfill_id, selection, partitions, status, num_runs, runs_succeeded, runs_failed, "
+        "create_time, end_time) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+    insert.bind(1, backfill.backfill_id).bind(2, backfill.selection).bind(3, nlohmann::json(backfill.partitions).dump());
+    insert.bind(4, backfill.status).bind(5, backfill.num_runs).bind(6, backfill.runs_succeeded);
+    insert.bind(7, backfill.runs_failed).bind(8, backfill.create_time_us).bind(9, backfill.end_time_us).run();
+  }
+
+  void update_backfill(const std::string& backfill_id, const std::string& status, int64_t runs_succeeded,
+                       int64_t runs_failed, int64_t end_time_us) override {
+    std::lock_guard lock(mutex_);
+    statement("UPDATE backfills SET status=?1, runs_succeeded=?2, runs_failed=?3, end_time=?4 WHERE backfill_id=?5")
+        .bind(1, status)
+        .bind(2, runs_succeeded)
+        .bind(3, runs_failed)
+        .bind(4, end_time_us)
+        .bind(5, backfill_id)
+        .run();
+    if (sqlite3_changes(db_) == 0) throw StorageError("no backfill " + backfill_id + " in " + describe());
+  }
+
+  std::optional<BackfillRecord> get_backfill(const std::string& backfill_id) override {
+    std::lock_guard lock(mutex_);
+    auto& select = statement(std::string("SELECT ") + kBackfillColumns + " FROM backfills WHERE backfill_id=?1");
+    select.bind(1, backfill_id);
+    std::optional<BackfillRecord> out;
+    if (select.step()) out = read_backfill(select);
+    select.reset();
+    return out;
+  }
+
+  std::vector<BackfillRecord> backfills(int limit) override {
+    std::lock_guard lock(mutex_);
+    auto& select = statement(std::string("SELECT ") + kBackfillColumns +
+                             " FROM backfills ORDER BY create_time DESC, backfill_id DESC LIMIT ?1");
+    select.bind(1, static_cast<int64_t>(limit));
+    std::vector<BackfillRecord> out;
+    while (select.step()) out.push_back(read_backfill(select));
     select.reset();
     return out;
   }
@@ -331,7 +411,8 @@ class SqliteStorage : public Storage {
                              "it was left untouched");
         }
         for (const char* sql : storage_detail::schema_statements(storage_detail::Dialect::kSqlite)) exec(sql);
-        exec("INSERT INTO strata_schema(version) VALUES(" + std::to_string(kSchemaVersion) + ")");
+        exec("INSERT INTO strata_schema(version) VALUES(1)");
+        migrate_from(1);
       } else {
         Statement version(db_, "SELECT MAX(version) FROM strata_schema");
         version.step();
@@ -341,12 +422,20 @@ class SqliteStorage : public Storage {
                              ", newer than this build of Strata supports (" + std::to_string(kSchemaVersion) +
                              "); upgrade Strata. The file was left untouched");
         }
-        // Versions below kSchemaVersion would be migrated here, one step per version.
+        migrate_from(found);
       }
       exec("COMMIT");
     } catch (...) {
       exec_noexcept("ROLLBACK");
       throw;
+    }
+  }
+
+  // Applies every migration from `version` up to kSchemaVersion (inside the caller's transaction).
+  void migrate_from(int64_t version) {
+    for (int64_t v = version; v < kSchemaVersion; ++v) {
+      for (const char* sql : storage_detail::migration_statements(static_cast<int>(v))) exec(sql);
+      exec("UPDATE strata_schema SET version=" + std::to_string(v + 1));
     }
   }
 
@@ -366,6 +455,21 @@ class SqliteStorage : public Storage {
     if (it == statements_.end()) it = statements_.emplace(sql, std::make_unique<Statement>(db_, sql)).first;
     it->second->reset();
     return *it->second;
+  }
+
+  static constexpr const char* kBackfillColumns =
+      "backfill_id, selection, partitions, status, num_runs, runs_succeeded, runs_failed, create_time, end_time";
+
+  static BackfillRecord read_backfill(Statement& row) {
+    return {row.text(0),
+            row.text(1),
+            nlohmann::json::parse(row.text(2)).get<std::vector<std::string>>(),
+            row.text(3),
+            row.integer(4),
+            row.integer(5),
+            row.integer(6),
+            row.integer(7),
+            row.integer(8)};
   }
 
   static RunRecord read_run(Statement& row) {

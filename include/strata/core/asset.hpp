@@ -31,6 +31,7 @@ struct AssetIn {
   std::optional<AssetKey> key{};        // the upstream asset; defaults to AssetKey(name)
   Metadata metadata{};                  // visible to the I/O manager as InputContext::metadata()
   std::string input_manager_key{};      // load with this input manager instead of the upstream's
+  PartitionMappingPtr partition_mapping{};  // which upstream partitions to load (null: the default)
 };
 
 // One entry of `ins`: a plain name ("topstory_ids") or a full AssetIn.
@@ -55,6 +56,8 @@ struct AssetOptions {
   std::string code_version{};
   std::string io_manager_key{};
   std::vector<std::string> required_resource_keys{};
+  PartitionsPtr partitions{};                       // e.g. strata::daily_partitions("2024-01-01")
+  std::optional<BackfillPolicy> backfill_policy{};  // how backfills split into runs
 };
 
 // A typed output of a multi-asset: strata::out<T>("name", {...}).
@@ -88,10 +91,13 @@ struct MultiAssetOptions {
   std::string group{};
   std::string description{};
   std::vector<std::string> required_resource_keys{};
+  PartitionsPtr partitions{};
+  std::optional<BackfillPolicy> backfill_policy{};
 };
 
 struct SourceAssetOptions {
   std::string io_manager_key{};
+  PartitionsPtr partitions{};
   Metadata metadata{};
   std::string description{};
   std::string group{};

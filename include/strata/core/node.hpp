@@ -10,7 +10,10 @@
 #include <vector>
 
 #include "strata/core/asset_key.hpp"
+#include "strata/core/backfill_policy.hpp"
 #include "strata/core/metadata.hpp"
+#include "strata/core/partition_mapping.hpp"
+#include "strata/core/partitions.hpp"
 #include "strata/core/type_info.hpp"
 
 namespace strata {
@@ -23,6 +26,7 @@ struct InputDef {
   std::optional<AssetKey> asset_key{};  // the upstream asset (asset inputs); empty for op inputs
   Metadata metadata{};
   std::string input_manager_key{};  // load with this input manager instead of the upstream's manager
+  PartitionMappingPtr partition_mapping{};  // null: the default mapping for the two definitions
 };
 
 struct OutputDef {
@@ -53,6 +57,8 @@ struct NodeDef {
   std::vector<OutputDef> outputs;
   std::vector<AssetKey> deps;  // ordering only, nothing loaded
   std::vector<std::string> required_resource_keys;
+  PartitionsPtr partitions;                       // null: not partitioned
+  std::optional<BackfillPolicy> backfill_policy;  // null: one partition per run
   ComputeFn compute;  // empty for source assets
 
   // Index of the output named `name`, or -1.

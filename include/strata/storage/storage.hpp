@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "strata/core/event.hpp"
+#include "strata/core/partitions.hpp"
 #include "strata/storage/run_record.hpp"
 
 namespace strata {
@@ -20,6 +21,19 @@ struct EventRecord {
   Event event{};
 };
 
+// A backfill: a set of partitions materialized by one or more runs, with its progress.
+struct BackfillRecord {
+  std::string backfill_id{};
+  std::string selection{};
+  std::vector<std::string> partitions{};
+  std::string status{};  // REQUESTED, RUNNING, COMPLETED, FAILED
+  int64_t num_runs = 0;
+  int64_t runs_succeeded = 0;
+  int64_t runs_failed = 0;
+  int64_t create_time_us = 0;
+  int64_t end_time_us = 0;
+};
+
 // The state of one partition of an asset, from its latest materialization or failure.
 struct PartitionStatusRecord {
   std::string partition{};
@@ -27,14 +41,16 @@ struct PartitionStatusRecord {
   bool failed = false;        // the latest attempt (a failed step of a run for it) failed
 };
 
-class Storage {
+class Storage : public DynamicPartitionsStore {
  public:
-  virtual ~Storage() = default;
+  ~Storage() override = default;
 
   // "sqlite:<path>" or "postgres://<user>@<host>:<port>/<db>" (never a password).
   virtual std::string describe() const = 0;
   // The schema version this build writes.
-  static constexpr int kSchemaVersion = 1;
+  // Version 1: runs, event log, asset keys. Version 2: per-partition status, dynamic partitions,
+  // backfills (older databases are migrated when opened).
+  static constexpr int kSchemaVersion = 2;
 
   // --- runs ---
   // Throws StorageError when a run with the id exists.
@@ -61,8 +77,15 @@ class Storage {
   virtual std::vector<AssetKey> asset_keys() = 0;
   // Forgets the asset's history (runs' own event logs are kept).
   virtual void wipe_asset(const AssetKey& key) = 0;
-  // Latest status of every partition of `key` that was materialized or failed.
+  // Latest status of every partition of `key` that was materialized or failed since the last wipe.
   virtual std::vector<PartitionStatusRecord> partition_status(const AssetKey& key) = 0;
+
+  // --- backfills ---
+  virtual void add_backfill(const BackfillRecord& backfill) = 0;
+  virtual void update_backfill(const std::string& backfill_id, const std::string& status, int64_t runs_succeeded,
+                               int64_t runs_failed, int64_t end_time_us) = 0;
+  virtual std::optional<BackfillRecord> get_backfill(const std::string& backfill_id) = 0;
+  virtual std::vector<BackfillRecord> backfills(int limit = 100) = 0;  // newest first
 };
 
 }  // namespace strata
