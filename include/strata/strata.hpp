@@ -8,6 +8,7 @@
 #include "strata/core/io_manager.hpp"
 #include "strata/core/op.hpp"
 #include "strata/core/system_metadata.hpp"
+#include "strata/execution/backfill.hpp"
 #include "strata/execution/materialize.hpp"
 #include "strata/io/filesystem_io_manager.hpp"
 #include "strata/io/in_memory_io_manager.hpp"

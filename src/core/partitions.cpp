@@ -248,7 +248,7 @@ class TimeWindowPartitions : public PartitionsDefinition {
   std::vector<std::string> keys(DynamicPartitionsStore*) const override {
     std::vector<std::string> out;
     Civil end = end_boundary();
-    for (Civil c = start_; c < end; c = next(c)) {
+    for (Civil c = start_; next(c) <= end; c = next(c)) {  // complete windows only
       if (exists(c)) out.push_back(format_.format(c));
     }
     return out;
@@ -260,7 +260,7 @@ class TimeWindowPartitions : public PartitionsDefinition {
     if (align_up(*c) != *c) {
       bad_key(owner, key, std::string("does not start a ") + granularity_name(granularity_) + " window", format_hint(store));
     }
-    if (*c < start_ || *c >= end_boundary()) bad_key(owner, key, "is outside the partitions' range", format_hint(store));
+    if (*c < start_ || next(*c) > end_boundary()) bad_key(owner, key, "is outside the partitions' range", format_hint(store));
     if (!exists(*c)) bad_key(owner, key, "names a local time that does not exist in " + options_.timezone, format_hint(store));
   }
 
@@ -287,9 +287,9 @@ class TimeWindowPartitions : public PartitionsDefinition {
   std::string format_hint(DynamicPartitionsStore*) const override {
     std::string range = "from " + format_.format(start_);
     Civil end = end_boundary();
-    if (start_ < end) {
+    if (next(start_) <= end) {
       Civil last = start_;
-      for (Civil c = start_; c < end; c = next(c)) last = c;
+      for (Civil c = start_; next(c) <= end; c = next(c)) last = c;
       range += " to " + format_.format(last);
     }
     return format_.hint() + ", e.g. " + format_.format(start_) + " (" + range + ")";
@@ -307,7 +307,7 @@ class TimeWindowPartitions : public PartitionsDefinition {
     Civil c = previous(align_down(cctz::convert(window.start, zone_)));
     if (c < start_) c = start_;
     Civil end = end_boundary();
-    for (; c < end; c = next(c)) {
+    for (; next(c) <= end; c = next(c)) {
       auto begin = instant(c);
       if (begin >= window.end) break;
       if (!exists(c)) continue;
@@ -501,6 +501,17 @@ std::string join_multi_key(const std::vector<std::string>& parts) {
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) out += (i ? "|" : "") + parts[i];
   return out;
+}
+
+PartitionScope make_partition_scope(const PartitionsDefinition& definition, std::vector<std::string> keys) {
+  PartitionScope scope;
+  if (!keys.empty()) {
+    auto first = definition.time_window(keys.front());
+    auto last = definition.time_window(keys.back());
+    if (first && last) scope.window = TimeWindow{first->start, last->end};
+  }
+  scope.keys = std::move(keys);
+  return scope;
 }
 
 std::vector<std::string> time_keys_overlapping(const PartitionsDefinition& definition, const TimeWindow& window) {

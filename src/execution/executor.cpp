@@ -110,7 +110,54 @@ class Run {
     }
   }
 
+  DynamicPartitionsStore* partition_store() const {
+    return options_.instance ? &options_.instance->storage() : nullptr;
+  }
+
+  // Refuses, before anything runs, a partitioned selection without keys, keys for an unpartitioned
+  // selection, assets partitioned differently, and keys that are not partitions of the assets.
+  void validate_partitions() const {
+    const NodeDef* partitioned = nullptr;
+    const NodeDef* plain = nullptr;
+    for (const auto& step : plan_.steps()) {
+      const NodeDef& node = *step.node;
+      if (!node.partitions) {
+        if (!plain) plain = &node;
+        continue;
+      }
+      if (partitioned && !partitioned->partitions->same_as(*node.partitions)) {
+        throw PartitionError("assets '" + owner_name(*partitioned) + "' (" + partitioned->partitions->describe() +
+                             ") and '" + owner_name(node) + "' (" + node.partitions->describe() +
+                             ") are partitioned differently; materialize them in separate runs");
+      }
+      if (!partitioned) partitioned = &node;
+    }
+    const auto& keys = options_.partition_keys;
+    if (partitioned && keys.empty()) {
+      throw PartitionError("asset '" + owner_name(*partitioned) + "' is partitioned (" +
+                           partitioned->partitions->describe() + "): give a partition key, " +
+                           partitioned->partitions->format_hint(partition_store()));
+    }
+    if (!partitioned && !keys.empty()) {
+      throw PartitionError("partition key '" + keys.front() + "' given, but " +
+                           (plain ? "asset '" + owner_name(*plain) + "' is" : std::string("the selected assets are")) +
+                           " not partitioned");
+    }
+    for (const auto& key : keys) partitioned->partitions->validate_key(key, owner_name(*partitioned), partition_store());
+  }
+
+  static std::string owner_name(const NodeDef& node) {
+    if (node.outputs.size() == 1 && node.outputs[0].asset_key) return node.outputs[0].asset_key->to_string();
+    return node.name;
+  }
+
+  PartitionScope step_scope(const NodeDef& node) const {
+    if (!node.partitions) return {};
+    return make_partition_scope(*node.partitions, options_.partition_keys);
+  }
+
   RunResult execute() {
+    validate_partitions();
     data_->start_us = now_unix_us();
     if (options_.instance) {
       // Recorded before anything runs: a StorageError here means nothing ran.
@@ -156,6 +203,10 @@ class Run {
     for (const auto& key : plan_.asset_keys()) record.selection += (record.selection.empty() ? "" : ",") + key.to_string();
     record.status = RunStatus::kStarted;
     record.tags = options_.tags;
+    if (options_.partition_keys.size() == 1) record.tags["strata/partition"] = options_.partition_keys.front();
+    if (options_.partition_keys.size() > 1) {
+      record.tags["strata/partition_range"] = options_.partition_keys.front() + ".." + options_.partition_keys.back();
+    }
     record.run_config = redacted(options_.run_config.document()).dump();
     record.owner_host = Instance::host_name();
     record.owner_pid = ::getpid();
@@ -388,8 +439,8 @@ class Run {
     try {
       StepRunner runner(*this, index, result.start_us);
       runner.load_inputs();
-      ExecutionContext context(*step.node, data_->run_id, step.key, runner.logger(), resources_, PartitionScope{},
-                               runner);
+      ExecutionContext context(*step.node, data_->run_id, step.key, runner.logger(), resources_,
+                               step_scope(*step.node), runner);
       step.node->compute(context);
       runner.check_required_outputs();
       st.status = StepStatus::kSuccess;
@@ -407,15 +458,20 @@ class Run {
       event.level = LogLevel::kError;
       event.error_type = result.error_type;
       emit(std::move(event));
+      std::vector<std::optional<std::string>> partitions = {std::nullopt};
+      if (step.node->partitions) partitions.assign(options_.partition_keys.begin(), options_.partition_keys.end());
       for (size_t i = 0; i < step.node->outputs.size(); ++i) {
         const OutputDef& out = step.node->outputs[i];
         if (!out.asset_key || st.yielded[i]) continue;
-        Event failed = make_event(EventType::kMaterializationFailed, step.key,
-                                  "Asset '" + out.asset_key->to_string() + "' was not materialized: the step failed");
-        failed.asset_key = out.asset_key;
-        failed.name = out.name;
-        failed.level = LogLevel::kError;
-        emit(std::move(failed));
+        for (const auto& partition : partitions) {
+          Event failed = make_event(EventType::kMaterializationFailed, step.key,
+                                    "Asset '" + out.asset_key->to_string() + "' was not materialized: the step failed");
+          failed.asset_key = out.asset_key;
+          failed.name = out.name;
+          failed.partition = partition;
+          failed.level = LogLevel::kError;
+          emit(std::move(failed));
+        }
       }
     }
   }
@@ -454,6 +510,15 @@ void StepRunner::load_inputs() {
       throw ConfigError("input '" + def.name + "' of step '" + step_.key + "': resource '" + source.manager_key +
                         "' is not an input or I/O manager");
     }
+    PartitionScope scope;
+    if (source.mapping) {
+      const PartitionsDefinition& upstream_partitions = *source.upstream_node->partitions;
+      const PartitionsDefinition* own = node.partitions.get();
+      std::vector<std::string> keys = source.mapping->upstream_keys(own ? run_.options().partition_keys
+                                                                         : std::vector<std::string>{},
+                                                                    own, upstream_partitions, run_.partition_store());
+      scope = make_partition_scope(upstream_partitions, std::move(keys));
+    }
     std::shared_ptr<const OutputContext> upstream;
     if (source.step >= 0) {
       upstream = run_.state(source.step).outputs[static_cast<size_t>(source.output)];
@@ -461,10 +526,10 @@ void StepRunner::load_inputs() {
       upstream = std::make_shared<OutputContext>(OutputContextFields{
           source.upstream_output->asset_key, source.upstream_output->name, source.upstream_step_key, "",
           source.upstream_output->metadata, source.upstream_output->type, source.upstream_output->code_version,
-          PartitionScope{}, logger_, &run_.resources()});
+          scope, logger_, &run_.resources()});
     }
     InputContext context(InputContextFields{def.asset_key, def.name, step_.key, run_.run_id(), def.metadata, def.type,
-                                            PartitionScope{}, logger_, &run_.resources(), std::move(upstream)});
+                                            std::move(scope), logger_, &run_.resources(), std::move(upstream)});
     Value value = manager->load_input(context);
     if (!value.has_value() || !(value.type() == *def.type)) {
       throw TypeMismatchError("input '" + def.name + "' of step '" + step_.key + "' expects " + def.type->name +
@@ -487,9 +552,10 @@ void StepRunner::yield_output(size_t index, Value value, Metadata metadata) {
   if (out.has_value() && !value.has_value()) {
     throw Error("step '" + step_.key + "' yielded no value for output '" + out.name + "'");
   }
+  PartitionScope scope = run_.step_scope(*step_.node);
   auto context = std::make_shared<OutputContext>(
       OutputContextFields{out.asset_key, out.name, step_.key, run_.run_id(), out.metadata, out.type, out.code_version,
-                          PartitionScope{}, logger_, &run_.resources()});
+                          scope, logger_, &run_.resources()});
   context->add_output_metadata(pending_metadata_[index]);
   context->add_output_metadata(metadata);
   if (out.has_value()) {
@@ -505,13 +571,21 @@ void StepRunner::yield_output(size_t index, Value value, Metadata metadata) {
     run_.emit(std::move(handled));
   }
   if (out.asset_key) {
-    Event materialization = run_.make_event(EventType::kMaterialization, step_.key,
-                                            "Materialized asset '" + out.asset_key->to_string() + "'");
-    materialization.name = out.name;
-    materialization.asset_key = out.asset_key;
-    materialization.metadata = context->output_metadata();
-    materialization.metadata.set(kMetadataDuration, static_cast<double>(now_unix_us() - start_us_) / 1000.0);
-    run_.emit(std::move(materialization));
+    // One materialization per partition the output covers (one for an unpartitioned asset).
+    std::vector<std::optional<std::string>> partitions = {std::nullopt};
+    if (!scope.keys.empty()) partitions.assign(scope.keys.begin(), scope.keys.end());
+    Metadata recorded = context->output_metadata();
+    recorded.set(kMetadataDuration, static_cast<double>(now_unix_us() - start_us_) / 1000.0);
+    for (const auto& partition : partitions) {
+      Event materialization = run_.make_event(
+          EventType::kMaterialization, step_.key,
+          "Materialized asset '" + out.asset_key->to_string() + "'" + (partition ? " partition '" + *partition + "'" : ""));
+      materialization.name = out.name;
+      materialization.asset_key = out.asset_key;
+      materialization.partition = partition;
+      materialization.metadata = recorded;
+      run_.emit(std::move(materialization));
+    }
   }
   st.outputs[index] = std::move(context);
   st.yielded[index] = 1;

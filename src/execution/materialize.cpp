@@ -14,7 +14,9 @@ RunResult materialize(std::vector<AssetsDefinition> assets, MaterializeOptions o
                  .run_id = {},
                  .tags = std::move(options.tags),
                  .on_event = std::move(options.on_event),
-                 .keep_outputs = true};
+                 .keep_outputs = true,
+                 .partition_keys = std::move(options.partition_keys)};
+  if (!options.partition_key.empty()) run.partition_keys.insert(run.partition_keys.begin(), options.partition_key);
   return materialize(defs, options.selection.value_or(AssetSelection::all()), std::move(run));
 }
 

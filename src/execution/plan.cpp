@@ -57,6 +57,12 @@ ExecutionPlan ExecutionPlan::for_assets(const Definitions& defs, const std::vect
       } else {
         input.manager_key = manager_for_output(*input.upstream_output);
       }
+      if (input.upstream_node != nullptr && input.upstream_node->partitions) {
+        input.mapping = in.partition_mapping
+                            ? in.partition_mapping
+                            : default_partition_mapping(node.partitions.get(), *input.upstream_node->partitions,
+                                                        "asset input '" + in.name + "'");
+      }
       if (input.step >= 0) add_unique(step.upstream, input.step);
       step.inputs.push_back(std::move(input));
     }

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "strata/core/error.hpp"
+#include "strata/core/partition_loading.hpp"
 #include "strata/core/system_metadata.hpp"
 #include "strata/io/stored_object.hpp"
 
@@ -91,14 +92,27 @@ void FilesystemIOManager::handle_output(OutputContext& context, const Value& val
 }
 
 Value FilesystemIOManager::load_input(InputContext& context) {
+  if (loads_partition_map(context)) {
+    fs::path asset_dir = asset_path(base(), context.asset_key(), PartitionScope{});
+    return load_partition_map(context, [&](const std::string& partition, const TypeInfo& value_type) {
+      return load_file(asset_dir / checked_partition(partition, context.asset_key().to_string()), value_type,
+                       "asset '" + context.asset_key().to_string() + "' partition '" + partition + "'");
+    });
+  }
+  if (context.partition_scope().keys.size() > 1) throw_needs_partition_map(context, "filesystem I/O manager");
   const TypeInfo& type = context.type();
   if (type.codec == nullptr) {
     throw StorageError("input '" + context.name() + "': the filesystem I/O manager cannot load " + type.name +
                        " (no codec)");
   }
-  fs::path path = path_for(context);
   std::string what = context.has_asset_key() ? "asset '" + context.asset_key().to_string() + "'"
                                              : "input '" + context.name() + "' of step '" + context.step_key() + "'";
+  if (context.has_partition_key()) what += " partition '" + context.partition_key() + "'";
+  return load_file(path_for(context), type, what);
+}
+
+Value FilesystemIOManager::load_file(const fs::path& path, const TypeInfo& type, const std::string& what) const {
+  if (type.codec == nullptr) throw StorageError(what + ": the filesystem I/O manager cannot load " + type.name + " (no codec)");
   std::shared_ptr<const void> object;
   io::read_stored_object(path, {type.codec->format, type.name, 1}, what,
                          [&](std::istream& in) { object = type.codec->decode(in); });

@@ -1,6 +1,7 @@
 #include "strata/io/in_memory_io_manager.hpp"
 
 #include "strata/core/error.hpp"
+#include "strata/core/partition_loading.hpp"
 
 namespace strata {
 namespace {
@@ -40,11 +41,21 @@ void InMemoryIOManager::handle_output(OutputContext& context, const Value& value
 }
 
 Value InMemoryIOManager::load_input(InputContext& context) {
+  if (loads_partition_map(context)) {
+    return load_partition_map(context, [&](const std::string& partition, const TypeInfo&) {
+      std::string key = asset_storage_key(context.asset_key(), PartitionScope{.keys = {partition}, .window = {}});
+      std::lock_guard lock(mutex_);
+      auto it = values_.find(key);
+      if (it == values_.end()) throw MissingDataError("nothing stored in memory under '" + key + "'");
+      return it->second;
+    });
+  }
+  if (context.partition_scope().keys.size() > 1) throw_needs_partition_map(context, "in-memory I/O manager");
   std::string key = key_for(context);
   std::lock_guard lock(mutex_);
   auto it = values_.find(key);
   if (it == values_.end()) {
-    throw StorageError("input '" + context.name() + "': nothing stored in memory under '" + key + "'");
+    throw MissingDataError("input '" + context.name() + "': nothing stored in memory under '" + key + "'");
   }
   return it->second;
 }

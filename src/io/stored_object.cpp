@@ -336,7 +336,7 @@ void read_stored_object(const std::filesystem::path& path, const StoredObjectHea
   if (fd.fd < 0) {
     int err = errno;
     if (err == ENOENT) {
-      throw StorageError(what + ": no stored object at '" + path.string() + "' (has it been materialized?)");
+      throw MissingDataError(what + ": no stored object at '" + path.string() + "' (has it been materialized?)");
     }
     fail("cannot open", path, err);
   }

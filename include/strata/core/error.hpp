@@ -31,6 +31,12 @@ class StorageError : public Error {
   using Error::Error;
 };
 
+// A stored object that does not exist (never materialized, or wiped).
+class MissingDataError : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
 // A value of one C++ type asked for as another.
 class TypeMismatchError : public Error {
  public:

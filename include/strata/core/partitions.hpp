@@ -88,6 +88,9 @@ std::vector<std::pair<std::string, PartitionsPtr>> partition_dimensions(const Pa
 std::vector<std::string> split_multi_key(const std::string& key);
 std::string join_multi_key(const std::vector<std::string>& parts);
 
+// A scope over `keys` of `definition`, with the time window covering them for time windows.
+PartitionScope make_partition_scope(const PartitionsDefinition& definition, std::vector<std::string> keys);
+
 // The keys of a time-window definition whose windows overlap `window`, in order; PartitionError for
 // other kinds.
 std::vector<std::string> time_keys_overlapping(const PartitionsDefinition& definition, const TimeWindow& window);

@@ -17,6 +17,8 @@ struct PlanInput {
   const OutputDef* upstream_output = nullptr;  // likewise
   std::string upstream_step_key{};
   std::string manager_key{};  // the manager that loads it
+  // Which upstream partitions a step's partitions read; null when the upstream is not partitioned.
+  PartitionMappingPtr mapping{};
 };
 
 struct PlanStep {

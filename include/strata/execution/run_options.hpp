@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "strata/core/event.hpp"
 #include "strata/core/run_config.hpp"
@@ -25,6 +26,9 @@ struct RunOptions {
   std::map<std::string, std::string> tags{};
   EventListener on_event{};   // called for every event as it happens (serialized)
   bool keep_outputs = true; // keep output values in the RunResult (for tests)
+  // The partitions this run materializes: one key, or several for a single run over a range
+  // (BackfillPolicy::single_run). Required when the selection is partitioned, refused otherwise.
+  std::vector<std::string> partition_keys{};
 };
 
 }  // namespace strata

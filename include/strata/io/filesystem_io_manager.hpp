@@ -37,6 +37,7 @@ class FilesystemIOManager : public IOManager {
 
  private:
   std::filesystem::path base() const;
+  Value load_file(const std::filesystem::path& path, const TypeInfo& type, const std::string& what) const;
   std::filesystem::path resolved_base_;
 };
 
