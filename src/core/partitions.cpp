@@ -248,8 +248,12 @@ class TimeWindowPartitions : public PartitionsDefinition {
   std::vector<std::string> keys(DynamicPartitionsStore*) const override {
     std::vector<std::string> out;
     Civil end = end_boundary();
-    for (Civil c = start_; next(c) <= end; c = next(c)) {  // complete windows only
-      if (exists(c)) out.push_back(format_.format(c));
+    // Complete windows only. Each boundary's instant is looked up once and carried to the next step.
+    auto begin = instant(start_);
+    for (Civil c = start_, n = next(c); n <= end; c = n, n = next(n)) {
+      auto finish = instant(n);
+      if (begin < finish) out.push_back(format_.format(c));
+      begin = finish;
     }
     return out;
   }

@@ -135,17 +135,27 @@ AssetPartitionStatus asset_partition_status(const Definitions& defs, const Asset
   if (!entry.node->partitions) throw DefinitionError("asset '" + key.to_string() + "' is not partitioned");
   AssetPartitionStatus status;
   status.keys = entry.node->partitions->keys(&storage);
-  std::unordered_map<std::string, PartitionState> stored;
-  auto records = storage.partition_status(key);
-  stored.reserve(records.size());
-  for (const auto& record : records) {
-    stored.emplace(record.partition, record.materialized ? PartitionState::kMaterialized : PartitionState::kFailed);
+  auto records = storage.partition_status(key);  // sorted by partition key
+  status.states.assign(status.keys.size(), PartitionState::kMissing);
+  auto state_of = [](const PartitionStatusRecord& record) {
+    return record.materialized ? PartitionState::kMaterialized : PartitionState::kFailed;
+  };
+  if (std::is_sorted(status.keys.begin(), status.keys.end())) {
+    // Keys in lexicographic order (e.g. ISO dates): one merge pass, no hashing.
+    size_t r = 0;
+    for (size_t i = 0; i < status.keys.size() && r < records.size(); ++i) {
+      while (r < records.size() && records[r].partition < status.keys[i]) ++r;
+      if (r < records.size() && records[r].partition == status.keys[i]) status.states[i] = state_of(records[r]);
+    }
+  } else {
+    std::unordered_map<std::string_view, PartitionState> stored;
+    stored.reserve(records.size());
+    for (const auto& record : records) stored.emplace(record.partition, state_of(record));
+    for (size_t i = 0; i < status.keys.size(); ++i) {
+      if (auto it = stored.find(status.keys[i]); it != stored.end()) status.states[i] = it->second;
+    }
   }
-  status.states.reserve(status.keys.size());
-  for (const auto& partition : status.keys) {
-    auto it = stored.find(partition);
-    PartitionState state = it == stored.end() ? PartitionState::kMissing : it->second;
-    status.states.push_back(state);
+  for (PartitionState state : status.states) {
     (state == PartitionState::kMaterialized ? status.materialized
      : state == PartitionState::kFailed     ? status.failed
                                             : status.missing) += 1;

@@ -305,8 +305,9 @@ class PostgresStorage : public Storage {
     std::lock_guard lock(mutex_);
     Params p;
     p.add(key.to_string());
+    // Byte order (COLLATE "C"), as SQLite sorts: callers merge this list with sorted key lists.
     Result r = query(std::string("SELECT partition, status FROM asset_partitions WHERE asset_key=$1 AND last_event_id>") +
-                         kWipedBefore + " ORDER BY partition",
+                         kWipedBefore + " ORDER BY partition COLLATE \"C\"",
                      p, "cannot read partition status");
     std::vector<PartitionStatusRecord> out;
     out.reserve(static_cast<size_t>(r.rows()));

@@ -290,13 +290,13 @@ class SqliteStorage : public Storage {
 
   std::vector<PartitionStatusRecord> partition_status(const AssetKey& key) override {
     std::lock_guard lock(mutex_);
-    auto& select = statement(std::string("SELECT partition, status FROM asset_partitions WHERE asset_key=?1 AND "
-                                         "last_event_id>") +
+    auto& select = statement(std::string("SELECT partition, status='ASSET_MATERIALIZATION' FROM asset_partitions WHERE "
+                                         "asset_key=?1 AND last_event_id>") +
                              kWipedBefore + " ORDER BY partition");
     select.bind(1, key.to_string());
     std::vector<PartitionStatusRecord> out;
     while (select.step()) {
-      bool materialized = select.text(1) == "ASSET_MATERIALIZATION";
+      bool materialized = select.integer(1) != 0;
       out.push_back({select.text(0), materialized, !materialized});
     }
     select.reset();

@@ -77,7 +77,8 @@ class Storage : public DynamicPartitionsStore {
   virtual std::vector<AssetKey> asset_keys() = 0;
   // Forgets the asset's history (runs' own event logs are kept).
   virtual void wipe_asset(const AssetKey& key) = 0;
-  // Latest status of every partition of `key` that was materialized or failed since the last wipe.
+  // Latest status of every partition of `key` that was materialized or failed since the last wipe,
+  // sorted by partition key in byte order.
   virtual std::vector<PartitionStatusRecord> partition_status(const AssetKey& key) = 0;
 
   // --- backfills ---
