@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "backend_fixture.hpp"
+#include "subprocess.hpp"
 #include "strata/core/error.hpp"
 
 namespace s = strata;
@@ -216,6 +217,65 @@ TEST_P(StorageTest, ConcurrentWritersLoseAndDuplicateNothing) {
     ASSERT_EQ(events.size(), static_cast<size_t>(kBatches * kPerBatch));
     for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i].event.message, std::to_string(i));  // in order
   }
+}
+
+TEST_P(StorageTest, DynamicPartitionsAreKeptInOrder) {
+  EXPECT_TRUE(storage->dynamic_partitions("customers").empty());
+  storage->add_dynamic_partitions("customers", {"globex", "acme"});
+  storage->add_dynamic_partitions("customers", {"acme", "initech"});  // idempotent for known keys
+  storage->add_dynamic_partitions("regions", {"us"});
+  EXPECT_EQ(storage->dynamic_partitions("customers"), (std::vector<std::string>{"globex", "acme", "initech"}));
+  storage->delete_dynamic_partition("customers", "acme");
+  EXPECT_EQ(open_again()->dynamic_partitions("customers"), (std::vector<std::string>{"globex", "initech"}));
+  EXPECT_EQ(storage->dynamic_partitions("regions"), (std::vector<std::string>{"us"}));
+}
+
+TEST_P(StorageTest, BackfillsRecordProgress) {
+  storage->add_backfill({.backfill_id = "bf-1", .selection = "events", .partitions = {"2024-01-01", "2024-01-02"},
+                         .status = "RUNNING", .num_runs = 2, .create_time_us = 10});
+  storage->add_backfill({.backfill_id = "bf-2", .selection = "events", .partitions = {"2024-01-03"}, .status = "RUNNING",
+                         .num_runs = 1, .create_time_us = 20});
+  storage->update_backfill("bf-1", "FAILED", 1, 1, 99);
+  EXPECT_THROW(storage->update_backfill("bf-9", "FAILED", 0, 0, 0), s::StorageError);
+  auto one = storage->get_backfill("bf-1");
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->status, "FAILED");
+  EXPECT_EQ(one->partitions, (std::vector<std::string>{"2024-01-01", "2024-01-02"}));
+  EXPECT_EQ(one->runs_succeeded, 1);
+  EXPECT_EQ(one->runs_failed, 1);
+  EXPECT_EQ(one->end_time_us, 99);
+  auto all = storage->backfills();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all.front().backfill_id, "bf-2");  // newest first
+  EXPECT_FALSE(storage->get_backfill("bf-9").has_value());
+}
+
+// A database written by schema version 1 is migrated when opened: the version-2 tables appear and
+// per-partition status is rebuilt from the event log.
+TEST_P(StorageTest, VersionOneDatabaseIsMigrated) {
+  s::AssetKey key{"events"};
+  storage->add_run(run("r1", "job", 1));
+  storage->append_events({event("r1", s::EventType::kMaterialization, key, "2024-01-01"),
+                          event("r1", s::EventType::kMaterializationFailed, key, "2024-01-02")});
+  storage.reset();
+  std::string downgrade = "DROP TABLE asset_partitions; DROP TABLE dynamic_partitions; DROP TABLE backfills; "
+                          "UPDATE strata_schema SET version = 1;";
+  if (postgres) {
+    std::string conninfo = "host=127.0.0.1 port=" + std::to_string(postgres->port) + " user=" + postgres->user +
+                           " password=" + postgres->password + " dbname=" + postgres->dbname;
+    auto result = s::testing::run_command({"psql", "-q", conninfo, "-c", downgrade});
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+  } else {
+    auto result = s::testing::run_command({"sqlite3", (dir / "history.db").string(), downgrade});
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+  }
+  storage = open_again();
+  auto status = storage->partition_status(key);
+  ASSERT_EQ(status.size(), 2u);
+  EXPECT_TRUE(status[0].materialized);
+  EXPECT_TRUE(status[1].failed);
+  storage->add_dynamic_partitions("customers", {"acme"});  // the new tables exist
+  EXPECT_EQ(storage->dynamic_partitions("customers").size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StorageTest, ::testing::Values("sqlite", "postgres"),
