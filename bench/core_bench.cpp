@@ -89,8 +89,10 @@ BENCHMARK(BM_Definitions)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMilliseco
 STRATA_BENCH_MAIN([](const strata::bench::Results& r) {
   using strata::bench::get;
   using strata::bench::report;
-  report("core_step_overhead_chain_us", get(r, "BM_Chain/iterations:5/real_time").seconds_per_iteration * 1e6 / kSteps, "us");
-  report("core_step_overhead_wide_us", get(r, "BM_Wide/iterations:5/real_time").seconds_per_iteration * 1e6 / kSteps, "us");
+  report("core_step_overhead_chain_us", get(r, "BM_Chain/iterations:5/real_time").seconds_per_iteration * 1e6 / kSteps,
+         "us");
+  report("core_step_overhead_wide_us", get(r, "BM_Wide/iterations:5/real_time").seconds_per_iteration * 1e6 / kSteps,
+         "us");
   report("core_definitions_10k_s", get(r, "BM_Definitions/10000/iterations:3/real_time").seconds_per_iteration, "s");
   report("core_definitions_100k_s", get(r, "BM_Definitions/100000/iterations:3/real_time").seconds_per_iteration, "s");
 })

@@ -58,13 +58,23 @@ void BM_PlainWrite(benchmark::State& state) {
     ::close(fd);
   }
 }
-BENCHMARK(BM_PlainWrite)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1)->Repetitions(4)->ReportAggregatesOnly(false);
+BENCHMARK(BM_PlainWrite)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1)
+    ->Repetitions(4)
+    ->ReportAggregatesOnly(false);
 
 void BM_StrataWrite(benchmark::State& state) {
   auto context = s::build_output_context({.asset_key = s::AssetKey("big"), .type = &data().type()});
   for (auto _ : state) manager().handle_output(context, data());
 }
-BENCHMARK(BM_StrataWrite)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1)->Repetitions(4)->ReportAggregatesOnly(false);
+BENCHMARK(BM_StrataWrite)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1)
+    ->Repetitions(4)
+    ->ReportAggregatesOnly(false);
 
 void BM_PlainRead(benchmark::State& state) {
   fs::path path = dir() / "plain";
@@ -81,7 +91,12 @@ void BM_PlainRead(benchmark::State& state) {
     benchmark::DoNotOptimize(buffer.get());
   }
 }
-BENCHMARK(BM_PlainRead)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1)->Repetitions(4)->ReportAggregatesOnly(false);
+BENCHMARK(BM_PlainRead)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1)
+    ->Repetitions(4)
+    ->ReportAggregatesOnly(false);
 
 void BM_StrataRead(benchmark::State& state) {
   auto context = s::build_input_context({.asset_key = s::AssetKey("big"), .type = &data().type()});
@@ -90,7 +105,12 @@ void BM_StrataRead(benchmark::State& state) {
     if (value.get<std::vector<double>>().size() != kDoubles) state.SkipWithError("short read");
   }
 }
-BENCHMARK(BM_StrataRead)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1)->Repetitions(4)->ReportAggregatesOnly(false);
+BENCHMARK(BM_StrataRead)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1)
+    ->Repetitions(4)
+    ->ReportAggregatesOnly(false);
 
 }  // namespace
 

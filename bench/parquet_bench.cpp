@@ -59,7 +59,11 @@ BENCHMARK(BM_ParquetRead)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterati
 
 STRATA_BENCH_MAIN([](const strata::bench::Results& r) {
   double mb = static_cast<double>(kRows) * 16 / 1e6;  // two 8-byte columns in memory
-  strata::bench::report("arrow_parquet_write_mb_s", mb / strata::bench::get(r, "BM_ParquetWrite/iterations:5/real_time").seconds_per_iteration, "MB/s");
-  strata::bench::report("arrow_parquet_read_mb_s", mb / strata::bench::get(r, "BM_ParquetRead/iterations:5/real_time").seconds_per_iteration, "MB/s");
+  strata::bench::report("arrow_parquet_write_mb_s",
+                        mb / strata::bench::get(r, "BM_ParquetWrite/iterations:5/real_time").seconds_per_iteration,
+                        "MB/s");
+  strata::bench::report("arrow_parquet_read_mb_s",
+                        mb / strata::bench::get(r, "BM_ParquetRead/iterations:5/real_time").seconds_per_iteration,
+                        "MB/s");
   std::filesystem::remove(bench_path());
 })

@@ -92,8 +92,8 @@ BENCHMARK(BM_LatestMaterialization)->Unit(benchmark::kMicrosecond)->UseRealTime(
 STRATA_BENCH_MAIN([](const strata::bench::Results& r) {
   using strata::bench::get;
   using strata::bench::report;
-  report("events_sqlite_per_s", kEvents / get(r, "BM_EventsSqlite/iterations:1/repeats:3/real_time").seconds_per_iteration,
-         "events/s");
+  report("events_sqlite_per_s",
+         kEvents / get(r, "BM_EventsSqlite/iterations:1/repeats:3/real_time").seconds_per_iteration, "events/s");
   report("events_postgres_per_s",
          kEvents / get(r, "BM_EventsPostgres/iterations:1/repeats:2/real_time").seconds_per_iteration, "events/s");
   report("latest_materialization_ms",

@@ -12,11 +12,12 @@
 namespace strata::bench {
 
 struct Measurement {
-  double seconds_per_iteration = 0;      // real (wall) time
+  double seconds_per_iteration = 0;        // real (wall) time
   std::map<std::string, double> counters;  // user counters, as reported
 };
 
-// Measurements by benchmark name (the fastest repetition when a benchmark repeats) (as Google Benchmark prints it, e.g. "BM_Write/1024").
+// Measurements by benchmark name (the fastest repetition when a benchmark repeats) (as Google Benchmark prints it, e.g.
+// "BM_Write/1024").
 using Results = std::map<std::string, Measurement>;
 
 // Prints `BENCH <name> <value> <unit>` on stdout.

@@ -26,15 +26,16 @@ struct Stats {
 STRATA_SERIALIZABLE(Stats, min, max, mean, count)
 
 int main() {
-  auto readings = s::asset("readings", {.group = "sensors", .description = "Raw sensor readings"}, [](s::AssetContext& ctx) {
-    std::vector<Reading> out;
-    for (int i = 0; i < 1000; ++i) {
-      out.push_back({"sensor-" + std::to_string(i % 4), 20.0 + (i % 17) * 0.5 + (i % 4)});
-    }
-    ctx.log().info("generated " + std::to_string(out.size()) + " readings");
-    ctx.add_output_metadata({{"num_records", static_cast<int64_t>(out.size())}});
-    return out;
-  });
+  auto readings =
+      s::asset("readings", {.group = "sensors", .description = "Raw sensor readings"}, [](s::AssetContext& ctx) {
+        std::vector<Reading> out;
+        for (int i = 0; i < 1000; ++i) {
+          out.push_back({"sensor-" + std::to_string(i % 4), 20.0 + (i % 17) * 0.5 + (i % 4)});
+        }
+        ctx.log().info("generated " + std::to_string(out.size()) + " readings");
+        ctx.add_output_metadata({{"num_records", static_cast<int64_t>(out.size())}});
+        return out;
+      });
 
   auto stats = s::asset("stats", {.ins = {"readings"}, .group = "sensors"}, [](const std::vector<Reading>& rows) {
     std::map<std::string, Stats> out;
@@ -60,8 +61,8 @@ int main() {
                            return table;
                          });
 
-  s::Definitions defs({.assets = {readings, stats, report},
-                       .jobs = {s::define_asset_job("sensors_job", s::AssetSelection::all())}});
+  s::Definitions defs(
+      {.assets = {readings, stats, report}, .jobs = {s::define_asset_job("sensors_job", s::AssetSelection::all())}});
 
   // The instance ($STRATA_HOME, default ./.strata) records the run, its events and the asset catalog.
   auto instance = s::Instance::open(s::Instance::default_home());
@@ -69,8 +70,8 @@ int main() {
   options.on_event = [](const s::Event& event) {
     if (event.type == s::EventType::kLog || event.type == s::EventType::kStepSuccess ||
         event.type == s::EventType::kStepFailure || event.type == s::EventType::kMaterialization) {
-      std::cout << "[" << s::event_type_name(event.type) << "] " << (event.step_key.empty() ? "" : event.step_key + ": ")
-                << event.message << "\n";
+      std::cout << "[" << s::event_type_name(event.type) << "] "
+                << (event.step_key.empty() ? "" : event.step_key + ": ") << event.message << "\n";
     }
   };
   auto result = s::execute_job(defs, "sensors_job", options);

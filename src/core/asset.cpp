@@ -10,8 +10,9 @@ std::vector<InputDef> make_inputs(const std::string& owner, const std::vector<In
   if (ins.size() != types.size()) {
     std::string names;
     for (const auto& in : ins) names += (names.empty() ? "" : ", ") + in.get().name;
-    throw DefinitionError(owner + ": the function takes " + std::to_string(types.size()) + " input(s) but `ins` names " +
-                          std::to_string(ins.size()) + (names.empty() ? "" : " (" + names + ")") +
+    throw DefinitionError(owner + ": the function takes " + std::to_string(types.size()) +
+                          " input(s) but `ins` names " + std::to_string(ins.size()) +
+                          (names.empty() ? "" : " (" + names + ")") +
                           "; name each parameter after the optional context once, in order");
   }
   std::vector<InputDef> inputs;
@@ -30,8 +31,21 @@ std::vector<InputDef> make_inputs(const std::string& owner, const std::vector<In
   return inputs;
 }
 
-void validate_deps(const std::vector<AssetKey>& deps) {
-  for (const auto& dep : deps) dep.validate_components();
+// The parts an asset and a multi-asset node share (Options: AssetOptions or MultiAssetOptions).
+template <class Options>
+std::shared_ptr<NodeDef> new_asset_node(std::string name, NodeKind kind, const std::string& owner, Options& options,
+                                        const std::vector<const TypeInfo*>& input_types) {
+  auto node = std::make_shared<NodeDef>();
+  node->name = std::move(name);
+  node->kind = kind;
+  node->description = options.description;
+  node->inputs = make_inputs(owner, options.ins, input_types, true);
+  for (const auto& dep : options.deps) dep.validate_components();
+  node->deps = std::move(options.deps);
+  node->required_resource_keys = std::move(options.required_resource_keys);
+  node->partitions = std::move(options.partitions);
+  node->backfill_policy = options.backfill_policy;
+  return node;
 }
 
 }  // namespace
@@ -59,16 +73,7 @@ AssetsDefinition make_asset(AssetKey key, AssetOptions options, std::vector<cons
   key = key.with_prefix(options.key_prefix);
   key.validate_components();
   std::string owner = "asset '" + key.to_string() + "'";
-  auto node = std::make_shared<NodeDef>();
-  node->name = key.to_python_identifier();
-  node->kind = NodeKind::kAsset;
-  node->description = options.description;
-  node->inputs = make_inputs(owner, options.ins, input_types, true);
-  validate_deps(options.deps);
-  node->deps = std::move(options.deps);
-  node->required_resource_keys = std::move(options.required_resource_keys);
-  node->partitions = std::move(options.partitions);
-  node->backfill_policy = options.backfill_policy;
+  auto node = new_asset_node(key.to_python_identifier(), NodeKind::kAsset, owner, options, input_types);
   OutputDef out;
   out.name = "result";
   out.type = &output_type;
@@ -100,23 +105,16 @@ AssetsDefinition make_multi_asset(MultiAssetOptions options, std::vector<const T
       }
     }
   }
-  auto node = std::make_shared<NodeDef>();
-  node->name = options.name;
-  node->kind = NodeKind::kMultiAsset;
-  node->description = options.description;
-  node->inputs = make_inputs(owner, options.ins, input_types, true);
-  validate_deps(options.deps);
-  node->deps = std::move(options.deps);
-  node->required_resource_keys = std::move(options.required_resource_keys);
-  node->partitions = std::move(options.partitions);
-  node->backfill_policy = options.backfill_policy;
+  auto node = new_asset_node(options.name, NodeKind::kMultiAsset, owner, options, input_types);
   std::set<std::string> names;
   for (auto& asset_out : options.outs) {
-    if (!names.insert(asset_out.name).second) throw DefinitionError(owner + ": out '" + asset_out.name + "' is declared twice");
+    if (!names.insert(asset_out.name).second)
+      throw DefinitionError(owner + ": out '" + asset_out.name + "' is declared twice");
     OutputDef out;
     out.name = asset_out.name;
     out.type = asset_out.type;
-    out.asset_key = asset_out.options.key.value_or(AssetKey(std::vector<std::string>{asset_out.name}).with_prefix(options.key_prefix));
+    out.asset_key = asset_out.options.key.value_or(
+        AssetKey(std::vector<std::string>{asset_out.name}).with_prefix(options.key_prefix));
     out.asset_key->validate_components();
     out.io_manager_key = std::move(asset_out.options.io_manager_key);
     out.is_required = asset_out.options.is_required;

@@ -96,9 +96,9 @@ std::vector<char> evaluate(const Node& node, const AssetGraph& graph) {
 std::shared_ptr<const Node> make(Node node) { return std::make_shared<const Node>(std::move(node)); }
 
 [[noreturn]] void syntax_error(std::string_view text, size_t position, const std::string& what) {
-  throw DefinitionError("bad selection '" + std::string(text) + "' at character " + std::to_string(position + 1) +
-                        ": " + what +
-                        " (syntax: '*', 'key', 'a/b', '+key', 'key+', '*key', 'key*', 'group:name', terms joined by ',')");
+  throw DefinitionError(
+      "bad selection '" + std::string(text) + "' at character " + std::to_string(position + 1) + ": " + what +
+      " (syntax: '*', 'key', 'a/b', '+key', 'key+', '*key', 'key*', 'group:name', terms joined by ',')");
 }
 
 bool is_key_char(char c) {

@@ -17,7 +17,7 @@ void load(BinaryInputArchive& archive, std::vector<std::byte>& bytes) {
 }
 
 template <class Json>
-  requires std::is_same_v<Json, nlohmann::json>
+requires std::is_same_v<Json, nlohmann::json>
 void save(BinaryOutputArchive& archive, const Json& document) {
   std::vector<std::uint8_t> packed = nlohmann::json::to_msgpack(document);
   archive(make_size_tag(static_cast<size_type>(packed.size())));
@@ -25,7 +25,7 @@ void save(BinaryOutputArchive& archive, const Json& document) {
 }
 
 template <class Json>
-  requires std::is_same_v<Json, nlohmann::json>
+requires std::is_same_v<Json, nlohmann::json>
 void load(BinaryInputArchive& archive, Json& document) {
   size_type size = 0;
   archive(make_size_tag(size));

@@ -18,7 +18,8 @@ OutputContext::OutputContext(OutputContextFields fields)
 
 const AssetKey& OutputContext::asset_key() const {
   if (!fields_.asset_key) {
-    throw Error("output '" + fields_.name + "' of step '" + fields_.step_key + "' is not an asset: it has no asset key");
+    throw Error("output '" + fields_.name + "' of step '" + fields_.step_key +
+                "' is not an asset: it has no asset key");
   }
   return *fields_.asset_key;
 }

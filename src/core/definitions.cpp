@@ -28,8 +28,8 @@ void check_manager(const std::string& key, const Resource& resource, const TypeI
                           role);
   }
   if (!ok) {
-    throw DefinitionError(who + ": the " + role + " '" + key + "' (" + demangle(typeid(resource).name()) +
-                          ") cannot " + (load_only ? "load" : "store") + " values of type " + type.name);
+    throw DefinitionError(who + ": the " + role + " '" + key + "' (" + demangle(typeid(resource).name()) + ") cannot " +
+                          (load_only ? "load" : "store") + " values of type " + type.name);
   }
 }
 
@@ -71,7 +71,8 @@ void Definitions::validate_asset_inputs() const {
         throw DefinitionError(who + " input '" + in.name + "' expects " + in.type->name + " but asset '" +
                               entry.key.to_string() + "' produces " + produced.type->name +
                               (upstream_partitions ? " (as a partitioned asset it can also be loaded as "
-                                                     "std::map<std::string, " + produced.type->name + ">)"
+                                                     "std::map<std::string, " +
+                                                         produced.type->name + ">)"
                                                    : ""));
       }
       if (upstream_partitions != nullptr && !in.partition_mapping) {
@@ -97,8 +98,8 @@ void Definitions::validate_resources(const std::map<std::string, ResourceDefinit
   auto missing = [&](const std::string& who, const std::string& key) {
     std::string known;
     for (const auto& [k, _] : resources) known += (known.empty() ? "" : ", ") + k;
-    return DefinitionError(scope + who + " needs resource '" + key + "', which is not defined (resources: " +
-                           (known.empty() ? "none" : known) + ")");
+    return DefinitionError(scope + who + " needs resource '" + key +
+                           "', which is not defined (resources: " + (known.empty() ? "none" : known) + ")");
   };
   for (const NodeDef* node : nodes) {
     for (const auto& out : node->outputs) {
@@ -160,7 +161,8 @@ void Definitions::validate_schedules() const {
       throw DefinitionError("schedule '" + schedule.name + "' is defined twice");
     }
     if (!has_job(schedule.job_name)) {
-      throw DefinitionError("schedule '" + schedule.name + "' runs job '" + schedule.job_name + "', which is not defined");
+      throw DefinitionError("schedule '" + schedule.name + "' runs job '" + schedule.job_name +
+                            "', which is not defined");
     }
     validate_cron(schedule.name, schedule.cron_schedule);
   }

@@ -22,8 +22,10 @@ constexpr std::pair<EventType, const char*> kEventNames[] = {
     {EventType::kLog, "LOG"},
 };
 
-constexpr std::pair<LogLevel, const char*> kLevelNames[] = {
-    {LogLevel::kDebug, "DEBUG"}, {LogLevel::kInfo, "INFO"}, {LogLevel::kWarning, "WARNING"}, {LogLevel::kError, "ERROR"}};
+constexpr std::pair<LogLevel, const char*> kLevelNames[] = {{LogLevel::kDebug, "DEBUG"},
+                                                            {LogLevel::kInfo, "INFO"},
+                                                            {LogLevel::kWarning, "WARNING"},
+                                                            {LogLevel::kError, "ERROR"}};
 
 }  // namespace
 

@@ -17,8 +17,7 @@ ExecutionContext::ExecutionContext(const NodeDef& node, std::string run_id, std:
 const AssetKey& ExecutionContext::asset_key() const {
   if (node_.outputs.size() != 1 || !node_.outputs[0].asset_key) {
     throw Error("step '" + step_key_ + "' is a " + node_kind_name(node_.kind) +
-                (node_.outputs.size() > 1 ? " with several outputs" : "") +
-                ": asset_key() needs a single-asset step");
+                (node_.outputs.size() > 1 ? " with several outputs" : "") + ": asset_key() needs a single-asset step");
   }
   return *node_.outputs[0].asset_key;
 }

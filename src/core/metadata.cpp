@@ -12,10 +12,14 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr std::pair<MetadataValue::Kind, const char*> kKindNames[] = {
-    {MetadataValue::Kind::kText, "text"},         {MetadataValue::Kind::kInt, "int"},
-    {MetadataValue::Kind::kFloat, "float"},       {MetadataValue::Kind::kBool, "bool"},
-    {MetadataValue::Kind::kMarkdown, "markdown"}, {MetadataValue::Kind::kJson, "json"},
-    {MetadataValue::Kind::kPath, "path"},         {MetadataValue::Kind::kUrl, "url"},
+    {MetadataValue::Kind::kText, "text"},
+    {MetadataValue::Kind::kInt, "int"},
+    {MetadataValue::Kind::kFloat, "float"},
+    {MetadataValue::Kind::kBool, "bool"},
+    {MetadataValue::Kind::kMarkdown, "markdown"},
+    {MetadataValue::Kind::kJson, "json"},
+    {MetadataValue::Kind::kPath, "path"},
+    {MetadataValue::Kind::kUrl, "url"},
     {MetadataValue::Kind::kTableSchema, "table_schema"},
     {MetadataValue::Kind::kTablePreview, "table_preview"},
     {MetadataValue::Kind::kTimestamp, "timestamp"},
@@ -40,8 +44,7 @@ std::string format_timestamp(double unix_seconds) {
 
 }  // namespace
 
-MetadataValue::MetadataValue(const std::vector<std::string>& items)
-    : kind_(Kind::kJson), data_(Json(items).dump()) {}
+MetadataValue::MetadataValue(const std::vector<std::string>& items) : kind_(Kind::kJson), data_(Json(items).dump()) {}
 
 MetadataValue MetadataValue::json(const std::string& json_text) {
   try {

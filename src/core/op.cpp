@@ -67,7 +67,8 @@ OpDefinition make_op(std::string name, OpOptions options, std::vector<const Type
     std::set<std::string> names;
     for (size_t i = 0; i < options.outs.size(); ++i) {
       OpOut& op_out = options.outs[i];
-      if (!names.insert(op_out.name).second) throw DefinitionError(owner + ": out '" + op_out.name + "' is declared twice");
+      if (!names.insert(op_out.name).second)
+        throw DefinitionError(owner + ": out '" + op_out.name + "' is declared twice");
       if (returned_types && !(*(*returned_types)[i] == *op_out.type)) {
         throw DefinitionError(owner + ": out '" + op_out.name + "' is declared as " + op_out.type->name +
                               " but the function returns " + (*returned_types)[i]->name);
@@ -99,7 +100,8 @@ InvocationResult::operator OutputHandle() const {
 OutputHandle InvocationResult::operator[](const std::string& output_name) const {
   int index = node_->output_index(output_name);
   if (index < 0) throw DefinitionError("op '" + step_key_ + "' has no output named '" + output_name + "'");
-  return OutputHandle{invocation_, index, node_->outputs[static_cast<size_t>(index)].type, step_key_ + "." + output_name};
+  return OutputHandle{invocation_, index, node_->outputs[static_cast<size_t>(index)].type,
+                      step_key_ + "." + output_name};
 }
 
 OpDefinition OpDefinition::alias(const std::string& name) const {

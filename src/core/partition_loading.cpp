@@ -8,8 +8,9 @@ bool loads_partition_map(const InputContext& context) {
   return context.has_type() && context.type().partition_map_value != nullptr && !context.partition_scope().empty();
 }
 
-Value load_partition_map(const InputContext& context,
-                         const std::function<Value(const std::string& partition, const TypeInfo& value_type)>& load_one) {
+Value load_partition_map(
+    const InputContext& context,
+    const std::function<Value(const std::string& partition, const TypeInfo& value_type)>& load_one) {
   const TypeInfo& map_type = context.type();
   const TypeInfo& value_type = *map_type.partition_map_value;
   std::vector<std::pair<std::string, std::shared_ptr<const void>>> parts;

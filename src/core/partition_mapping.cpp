@@ -10,7 +10,8 @@ namespace strata {
 namespace {
 
 // Keeps `wanted` in the order of `all` (upstream partition order), without duplicates.
-std::vector<std::string> in_upstream_order(const std::vector<std::string>& all, const std::unordered_set<std::string>& wanted) {
+std::vector<std::string> in_upstream_order(const std::vector<std::string>& all,
+                                           const std::unordered_set<std::string>& wanted) {
   std::vector<std::string> out;
   for (const auto& key : all) {
     if (wanted.count(key)) out.push_back(key);
@@ -21,7 +22,8 @@ std::vector<std::string> in_upstream_order(const std::vector<std::string>& all, 
 class IdentityMapping : public PartitionMapping {
  public:
   std::vector<std::string> upstream_keys(const std::vector<std::string>& keys, const PartitionsDefinition*,
-                                         const PartitionsDefinition& upstream, DynamicPartitionsStore* store) const override {
+                                         const PartitionsDefinition& upstream,
+                                         DynamicPartitionsStore* store) const override {
     for (const auto& key : keys) upstream.validate_key(key, "upstream", store);
     return keys;
   }
@@ -31,7 +33,8 @@ class IdentityMapping : public PartitionMapping {
 class AllPartitions : public PartitionMapping {
  public:
   std::vector<std::string> upstream_keys(const std::vector<std::string>&, const PartitionsDefinition*,
-                                         const PartitionsDefinition& upstream, DynamicPartitionsStore* store) const override {
+                                         const PartitionsDefinition& upstream,
+                                         DynamicPartitionsStore* store) const override {
     return upstream.keys(store);
   }
   std::string describe() const override { return "all partitions"; }
@@ -40,7 +43,8 @@ class AllPartitions : public PartitionMapping {
 class LastPartition : public PartitionMapping {
  public:
   std::vector<std::string> upstream_keys(const std::vector<std::string>&, const PartitionsDefinition*,
-                                         const PartitionsDefinition& upstream, DynamicPartitionsStore* store) const override {
+                                         const PartitionsDefinition& upstream,
+                                         DynamicPartitionsStore* store) const override {
     auto all = upstream.keys(store);
     if (all.empty()) throw PartitionError("the upstream asset has no partitions yet");
     return {all.back()};
@@ -84,7 +88,8 @@ class StaticMapping : public PartitionMapping {
   explicit StaticMapping(std::map<std::string, std::vector<std::string>> upstream_to_downstream)
       : mapping_(std::move(upstream_to_downstream)) {}
   std::vector<std::string> upstream_keys(const std::vector<std::string>& keys, const PartitionsDefinition*,
-                                         const PartitionsDefinition& upstream, DynamicPartitionsStore* store) const override {
+                                         const PartitionsDefinition& upstream,
+                                         DynamicPartitionsStore* store) const override {
     std::unordered_set<std::string> wanted;
     for (const auto& key : keys) {
       bool found = false;
@@ -116,7 +121,8 @@ class DimensionMapping : public PartitionMapping {
  public:
   explicit DimensionMapping(std::string dimension) : dimension_(std::move(dimension)) {}
   std::vector<std::string> upstream_keys(const std::vector<std::string>& keys, const PartitionsDefinition* downstream,
-                                         const PartitionsDefinition& upstream, DynamicPartitionsStore* store) const override {
+                                         const PartitionsDefinition& upstream,
+                                         DynamicPartitionsStore* store) const override {
     if (upstream.kind() == PartitionsDefinition::Kind::kMulti) {
       // Downstream partitioned like one dimension: every upstream key whose dimension matches.
       size_t index = dimension_index(upstream, dimension_);
@@ -157,15 +163,18 @@ PartitionMappingPtr last_partition_mapping() { return std::make_shared<LastParti
 PartitionMappingPtr static_mapping(std::map<std::string, std::vector<std::string>> upstream_to_downstream) {
   return std::make_shared<StaticMapping>(std::move(upstream_to_downstream));
 }
-PartitionMappingPtr dimension_mapping(std::string dimension) { return std::make_shared<DimensionMapping>(std::move(dimension)); }
+PartitionMappingPtr dimension_mapping(std::string dimension) {
+  return std::make_shared<DimensionMapping>(std::move(dimension));
+}
 
-PartitionMappingPtr default_partition_mapping(const PartitionsDefinition* downstream, const PartitionsDefinition& upstream,
-                                              const std::string& owner) {
+PartitionMappingPtr default_partition_mapping(const PartitionsDefinition* downstream,
+                                              const PartitionsDefinition& upstream, const std::string& owner) {
   using Kind = PartitionsDefinition::Kind;
   if (downstream == nullptr) return all_partitions_mapping();
   if (downstream->same_as(upstream)) return identity_mapping();
   if (downstream->kind() == Kind::kTimeWindow && upstream.kind() == Kind::kTimeWindow) return time_window_mapping();
-  auto fitting_dimension = [&](const PartitionsDefinition& multi, const PartitionsDefinition& single) -> PartitionMappingPtr {
+  auto fitting_dimension = [&](const PartitionsDefinition& multi,
+                               const PartitionsDefinition& single) -> PartitionMappingPtr {
     std::vector<std::string> fits;
     for (const auto& [name, dimension] : partition_dimensions(multi)) {
       if (dimension->same_as(single)) fits.push_back(name);

@@ -82,7 +82,8 @@ class DynamicPartitions : public PartitionsDefinition {
   std::string format_hint(DynamicPartitionsStore* store) const override {
     if (store == nullptr) return "a key added to dynamic partitions '" + name_ + "'";
     auto all = store->dynamic_partitions(name_);
-    return all.empty() ? "a key added to dynamic partitions '" + name_ + "' (none added yet)" : "one of: " + join(all, 10);
+    return all.empty() ? "a key added to dynamic partitions '" + name_ + "' (none added yet)"
+                       : "one of: " + join(all, 10);
   }
   std::string describe() const override { return "dynamic partitions '" + name_ + "'"; }
   const std::string& name() const { return name_; }
@@ -198,7 +199,12 @@ class KeyFormat {
         continue;
       }
       char spec = pattern_[++i];
-      out += spec == 'Y' ? "YYYY" : spec == 'm' ? "MM" : spec == 'd' ? "DD" : spec == 'H' ? "HH" : spec == 'M' ? "MM" : "%";
+      out += spec == 'Y'   ? "YYYY"
+             : spec == 'm' ? "MM"
+             : spec == 'd' ? "DD"
+             : spec == 'H' ? "HH"
+             : spec == 'M' ? "MM"
+                           : "%";
     }
     return out;
   }
@@ -260,12 +266,17 @@ class TimeWindowPartitions : public PartitionsDefinition {
 
   void validate_key(const std::string& key, const std::string& owner, DynamicPartitionsStore* store) const override {
     auto c = format_.parse(key);
-    if (!c) bad_key(owner, key, std::string("is not a ") + granularity_name(granularity_) + " partition key", format_hint(store));
+    if (!c)
+      bad_key(owner, key, std::string("is not a ") + granularity_name(granularity_) + " partition key",
+              format_hint(store));
     if (align_up(*c) != *c) {
-      bad_key(owner, key, std::string("does not start a ") + granularity_name(granularity_) + " window", format_hint(store));
+      bad_key(owner, key, std::string("does not start a ") + granularity_name(granularity_) + " window",
+              format_hint(store));
     }
-    if (*c < start_ || next(*c) > end_boundary()) bad_key(owner, key, "is outside the partitions' range", format_hint(store));
-    if (!exists(*c)) bad_key(owner, key, "names a local time that does not exist in " + options_.timezone, format_hint(store));
+    if (*c < start_ || next(*c) > end_boundary())
+      bad_key(owner, key, "is outside the partitions' range", format_hint(store));
+    if (!exists(*c))
+      bad_key(owner, key, "names a local time that does not exist in " + options_.timezone, format_hint(store));
   }
 
   std::vector<std::string> key_range(const std::string& first, const std::string& last, const std::string& owner,
@@ -274,7 +285,8 @@ class TimeWindowPartitions : public PartitionsDefinition {
     validate_key(last, owner, store);
     Civil a = *format_.parse(first);
     Civil b = *format_.parse(last);
-    if (b < a) throw PartitionError("asset '" + owner + "': partition range " + first + ".." + last + " ends before it starts");
+    if (b < a)
+      throw PartitionError("asset '" + owner + "': partition range " + first + ".." + last + " ends before it starts");
     std::vector<std::string> out;
     for (Civil c = a; c <= b; c = next(c)) {
       if (exists(c)) out.push_back(format_.format(c));
@@ -403,7 +415,8 @@ class MultiPartitions : public PartitionsDefinition {
       : dimensions_(std::move(dimensions)) {
     if (dimensions_.size() != 2) throw DefinitionError("multi partitions need exactly two dimensions");
     for (const auto& [name, definition] : dimensions_) {
-      if (name.empty() || !definition) throw DefinitionError("multi partitions: every dimension needs a name and a definition");
+      if (name.empty() || !definition)
+        throw DefinitionError("multi partitions: every dimension needs a name and a definition");
       if (definition->kind() == Kind::kMulti) throw DefinitionError("multi partitions cannot nest");
     }
   }
@@ -425,7 +438,8 @@ class MultiPartitions : public PartitionsDefinition {
       try {
         dimensions_[i].second->validate_key(parts[i], owner, store);
       } catch (const PartitionError& e) {
-        throw PartitionError(std::string(e.what()) + " (dimension '" + dimensions_[i].first + "' of key '" + key + "')");
+        throw PartitionError(std::string(e.what()) + " (dimension '" + dimensions_[i].first + "' of key '" + key +
+                             "')");
       }
     }
   }
@@ -449,11 +463,13 @@ class MultiPartitions : public PartitionsDefinition {
 void PartitionsDefinition::validate_key(const std::string& key, const std::string& owner,
                                         DynamicPartitionsStore* store) const {
   auto all = keys(store);
-  if (std::find(all.begin(), all.end(), key) == all.end()) bad_key(owner, key, "is not a partition", format_hint(store));
+  if (std::find(all.begin(), all.end(), key) == all.end())
+    bad_key(owner, key, "is not a partition", format_hint(store));
 }
 
 std::vector<std::string> PartitionsDefinition::key_range(const std::string& first, const std::string& last,
-                                                         const std::string& owner, DynamicPartitionsStore* store) const {
+                                                         const std::string& owner,
+                                                         DynamicPartitionsStore* store) const {
   validate_key(first, owner, store);
   validate_key(last, owner, store);
   return slice(keys(store), first, last, owner);
@@ -461,7 +477,9 @@ std::vector<std::string> PartitionsDefinition::key_range(const std::string& firs
 
 std::optional<TimeWindow> PartitionsDefinition::time_window(const std::string&) const { return std::nullopt; }
 
-PartitionsPtr static_partitions(std::vector<std::string> keys) { return std::make_shared<StaticPartitions>(std::move(keys)); }
+PartitionsPtr static_partitions(std::vector<std::string> keys) {
+  return std::make_shared<StaticPartitions>(std::move(keys));
+}
 
 PartitionsPtr time_window_partitions(TimeGranularity granularity, const std::string& start, TimeWindowOptions options) {
   return std::make_shared<TimeWindowPartitions>(granularity, start, std::move(options));

@@ -14,8 +14,8 @@ struct CronField {
   int max;
 };
 
-constexpr CronField kFields[] = {{"minute", 0, 59}, {"hour", 0, 23}, {"day of month", 1, 31}, {"month", 1, 12},
-                                 {"day of week", 0, 7}};
+constexpr CronField kFields[] = {
+    {"minute", 0, 59}, {"hour", 0, 23}, {"day of month", 1, 31}, {"month", 1, 12}, {"day of week", 0, 7}};
 
 bool parse_number(const std::string& text, int& out) {
   if (text.empty() || text.size() > 4) return false;

@@ -1,10 +1,10 @@
+#include "strata/core/type_info.hpp"
+
 #include <cxxabi.h>
 
 #include <cstdlib>
 #include <memory>
 #include <string>
-
-#include "strata/core/type_info.hpp"
 
 namespace strata {
 namespace {

@@ -97,8 +97,8 @@ BackfillResult launch_backfill(const Definitions& defs, const BackfillPlan& plan
   std::string selection;
   for (const auto& key : plan.assets) selection += (selection.empty() ? "" : ",") + key.to_string();
   if (storage) {
-    storage->add_backfill({plan.backfill_id, selection, plan.partitions, "RUNNING", static_cast<int64_t>(plan.runs.size()),
-                           0, 0, now_unix_us(), 0});
+    storage->add_backfill({plan.backfill_id, selection, plan.partitions, "RUNNING",
+                           static_cast<int64_t>(plan.runs.size()), 0, 0, now_unix_us(), 0});
   }
   ExecutionPlan execution = ExecutionPlan::for_assets(defs, plan.assets);
   for (const auto& keys : plan.runs) {

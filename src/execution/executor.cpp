@@ -1,11 +1,14 @@
 #include "strata/execution/executor.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
 
@@ -16,8 +19,6 @@
 #include "strata/io/filesystem_io_manager.hpp"
 #include "strata/storage/event_writer.hpp"
 #include "strata/storage/instance.hpp"
-#include <nlohmann/json.hpp>
-#include <unistd.h>
 
 namespace strata {
 namespace {
@@ -90,7 +91,9 @@ class Run {
   };
 
   Run(const ExecutionPlan& plan, RunOptions options)
-      : plan_(plan), options_(std::move(options)), data_(std::make_shared<RunResult::Data>()),
+      : plan_(plan),
+        options_(std::move(options)),
+        data_(std::make_shared<RunResult::Data>()),
         states_(plan.steps().size()) {
     data_->run_id = options_.run_id.empty() ? new_run_id() : options_.run_id;
     data_->job_name = plan.job_name();
@@ -143,7 +146,8 @@ class Run {
                            (plain ? "asset '" + owner_name(*plain) + "' is" : std::string("the selected assets are")) +
                            " not partitioned");
     }
-    for (const auto& key : keys) partitioned->partitions->validate_key(key, owner_name(*partitioned), partition_store());
+    for (const auto& key : keys)
+      partitioned->partitions->validate_key(key, owner_name(*partitioned), partition_store());
   }
 
   static std::string owner_name(const NodeDef& node) {
@@ -164,8 +168,8 @@ class Run {
       options_.instance->storage().add_run(run_record());
       writer_ = std::make_unique<EventWriter>(options_.instance->storage());
     }
-    emit(make_event(EventType::kRunStart, "", "Started run of " + plan_.job_name() + " (" +
-                                                  std::to_string(plan_.steps().size()) + " steps)"));
+    emit(make_event(EventType::kRunStart, "",
+                    "Started run of " + plan_.job_name() + " (" + std::to_string(plan_.steps().size()) + " steps)"));
     std::string setup_error = setup_resources();
     if (setup_error.empty()) run_steps();
     std::string teardown_error = teardown_resources();
@@ -182,8 +186,8 @@ class Run {
     if (ok) {
       emit(make_event(EventType::kRunSuccess, "", "Finished run of " + plan_.job_name()));
     } else {
-      std::string why = !setup_error.empty() ? setup_error
-                        : !failed.empty()    ? "steps failed: " + failed
+      std::string why = !setup_error.empty()      ? setup_error
+                        : !failed.empty()         ? "steps failed: " + failed
                         : !teardown_error.empty() ? teardown_error
                                                   : "steps were skipped";
       Event event = make_event(EventType::kRunFailure, "", "Run of " + plan_.job_name() + " failed: " + why);
@@ -200,7 +204,8 @@ class Run {
     RunRecord record;
     record.run_id = data_->run_id;
     record.job_name = plan_.job_name();
-    for (const auto& key : plan_.asset_keys()) record.selection += (record.selection.empty() ? "" : ",") + key.to_string();
+    for (const auto& key : plan_.asset_keys())
+      record.selection += (record.selection.empty() ? "" : ",") + key.to_string();
     record.status = RunStatus::kStarted;
     record.tags = options_.tags;
     if (options_.partition_keys.size() == 1) record.tags["strata/partition"] = options_.partition_keys.front();
@@ -241,8 +246,8 @@ class Run {
     if (!writer_) return;
     try {
       writer_->flush();
-      options_.instance->storage().update_run_status(data_->run_id, data_->success ? RunStatus::kSuccess : RunStatus::kFailure,
-                                                     data_->end_us);
+      options_.instance->storage().update_run_status(
+          data_->run_id, data_->success ? RunStatus::kSuccess : RunStatus::kFailure, data_->end_us);
     } catch (const std::exception& e) {
       data_->success = false;
       std::lock_guard lock(events_mutex_);
@@ -360,8 +365,9 @@ class Run {
     for (size_t i = 0; i < steps.size(); ++i) {
       if (steps[i].upstream.empty()) ready_.push_back(static_cast<int>(i));
     }
-    int concurrency = options_.max_concurrency > 0 ? options_.max_concurrency
-                                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int concurrency = options_.max_concurrency > 0
+                          ? options_.max_concurrency
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     concurrency = std::min<int>(concurrency, static_cast<int>(steps.size()));
     std::vector<std::thread> helpers;
     for (int i = 1; i < concurrency; ++i) helpers.emplace_back([this] { work(); });
@@ -439,15 +445,16 @@ class Run {
     try {
       StepRunner runner(*this, index, result.start_us);
       runner.load_inputs();
-      ExecutionContext context(*step.node, data_->run_id, step.key, runner.logger(), resources_,
-                               step_scope(*step.node), runner);
+      ExecutionContext context(*step.node, data_->run_id, step.key, runner.logger(), resources_, step_scope(*step.node),
+                               runner);
       step.node->compute(context);
       runner.check_required_outputs();
       st.status = StepStatus::kSuccess;
       result.status = StepStatus::kSuccess;
       result.end_us = now_unix_us();
-      emit(make_event(EventType::kStepSuccess, step.key,
-                      "Finished execution of step '" + step.key + "' in " + format_ms(result.end_us - result.start_us)));
+      emit(
+          make_event(EventType::kStepSuccess, step.key,
+                     "Finished execution of step '" + step.key + "' in " + format_ms(result.end_us - result.start_us)));
     } catch (const std::exception& e) {
       st.status = StepStatus::kFailure;
       result.status = StepStatus::kFailure;
@@ -514,19 +521,19 @@ void StepRunner::load_inputs() {
     if (source.mapping) {
       const PartitionsDefinition& upstream_partitions = *source.upstream_node->partitions;
       const PartitionsDefinition* own = node.partitions.get();
-      std::vector<std::string> keys = source.mapping->upstream_keys(own ? run_.options().partition_keys
-                                                                         : std::vector<std::string>{},
-                                                                    own, upstream_partitions, run_.partition_store());
+      std::vector<std::string> keys =
+          source.mapping->upstream_keys(own ? run_.options().partition_keys : std::vector<std::string>{}, own,
+                                        upstream_partitions, run_.partition_store());
       scope = make_partition_scope(upstream_partitions, std::move(keys));
     }
     std::shared_ptr<const OutputContext> upstream;
     if (source.step >= 0) {
       upstream = run_.state(source.step).outputs[static_cast<size_t>(source.output)];
     } else if (source.upstream_output != nullptr) {
-      upstream = std::make_shared<OutputContext>(OutputContextFields{
-          source.upstream_output->asset_key, source.upstream_output->name, source.upstream_step_key, "",
-          source.upstream_output->metadata, source.upstream_output->type, source.upstream_output->code_version,
-          scope, logger_, &run_.resources()});
+      upstream = std::make_shared<OutputContext>(
+          OutputContextFields{source.upstream_output->asset_key, source.upstream_output->name, source.upstream_step_key,
+                              "", source.upstream_output->metadata, source.upstream_output->type,
+                              source.upstream_output->code_version, scope, logger_, &run_.resources()});
     }
     InputContext context(InputContextFields{def.asset_key, def.name, step_.key, run_.run_id(), def.metadata, def.type,
                                             std::move(scope), logger_, &run_.resources(), std::move(upstream)});
@@ -553,15 +560,16 @@ void StepRunner::yield_output(size_t index, Value value, Metadata metadata) {
     throw Error("step '" + step_.key + "' yielded no value for output '" + out.name + "'");
   }
   PartitionScope scope = run_.step_scope(*step_.node);
-  auto context = std::make_shared<OutputContext>(
-      OutputContextFields{out.asset_key, out.name, step_.key, run_.run_id(), out.metadata, out.type, out.code_version,
-                          scope, logger_, &run_.resources()});
+  auto context = std::make_shared<OutputContext>(OutputContextFields{out.asset_key, out.name, step_.key, run_.run_id(),
+                                                                     out.metadata, out.type, out.code_version, scope,
+                                                                     logger_, &run_.resources()});
   context->add_output_metadata(pending_metadata_[index]);
   context->add_output_metadata(metadata);
   if (out.has_value()) {
     const std::string& key = step_.output_managers[index];
     auto* manager = dynamic_cast<IOManager*>(&run_.resources().at(key));
-    if (manager == nullptr) throw ConfigError("output '" + out.name + "': resource '" + key + "' is not an I/O manager");
+    if (manager == nullptr)
+      throw ConfigError("output '" + out.name + "': resource '" + key + "' is not an I/O manager");
     manager->handle_output(*context, value);
     Event handled = run_.make_event(EventType::kHandledOutput, step_.key,
                                     "Handled output '" + out.name + "' using I/O manager '" + key + "'");
@@ -577,9 +585,9 @@ void StepRunner::yield_output(size_t index, Value value, Metadata metadata) {
     Metadata recorded = context->output_metadata();
     recorded.set(kMetadataDuration, static_cast<double>(now_unix_us() - start_us_) / 1000.0);
     for (const auto& partition : partitions) {
-      Event materialization = run_.make_event(
-          EventType::kMaterialization, step_.key,
-          "Materialized asset '" + out.asset_key->to_string() + "'" + (partition ? " partition '" + *partition + "'" : ""));
+      Event materialization = run_.make_event(EventType::kMaterialization, step_.key,
+                                              "Materialized asset '" + out.asset_key->to_string() + "'" +
+                                                  (partition ? " partition '" + *partition + "'" : ""));
       materialization.name = out.name;
       materialization.asset_key = out.asset_key;
       materialization.partition = partition;

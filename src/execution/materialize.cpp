@@ -6,7 +6,8 @@
 namespace strata {
 
 RunResult materialize(std::vector<AssetsDefinition> assets, MaterializeOptions options) {
-  Definitions defs({.assets = std::move(assets), .jobs = {}, .schedules = {}, .resources = std::move(options.resources)});
+  Definitions defs(
+      {.assets = std::move(assets), .jobs = {}, .schedules = {}, .resources = std::move(options.resources)});
   RunOptions run{.instance = std::move(options.instance),
                  .run_config = std::move(options.run_config),
                  .strata_home = std::move(options.strata_home),

@@ -97,7 +97,8 @@ ExecutionPlan ExecutionPlan::for_job(const Definitions& defs, const JobDefinitio
       input.upstream_output = &producer.node->outputs[static_cast<size_t>(handle.output)];
       input.upstream_step_key = producer.step_key;
       const InputDef& in = invocation.node->inputs[i];
-      input.manager_key = in.input_manager_key.empty() ? manager_for_output(*input.upstream_output) : in.input_manager_key;
+      input.manager_key =
+          in.input_manager_key.empty() ? manager_for_output(*input.upstream_output) : in.input_manager_key;
       add_unique(step.upstream, input.step);
       step.inputs.push_back(std::move(input));
     }

@@ -19,7 +19,7 @@ struct RunResult::Data {
   int64_t end_us = 0;
   std::vector<Event> events;
   std::vector<StepResult> steps;
-  std::map<std::pair<std::string, std::string>, Value> outputs;       // (step, output) → value
+  std::map<std::pair<std::string, std::string>, Value> outputs;           // (step, output) → value
   std::map<AssetKey, std::pair<std::string, std::string>> asset_outputs;  // asset → (step, output)
 };
 

@@ -87,8 +87,8 @@ void FilesystemIOManager::handle_output(OutputContext& context, const Value& val
   fs::path path = path_for(context);
   uint64_t bytes = io::write_stored_object(path, {type.codec->format, type.name, 1},
                                            [&](std::ostream& out) { type.codec->encode(value.raw(), out); });
-  context.add_output_metadata({{"path", MetadataValue::path(path.string())},
-                               {kMetadataBytesWritten, static_cast<int64_t>(bytes)}});
+  context.add_output_metadata(
+      {{"path", MetadataValue::path(path.string())}, {kMetadataBytesWritten, static_cast<int64_t>(bytes)}});
 }
 
 Value FilesystemIOManager::load_input(InputContext& context) {
@@ -112,7 +112,8 @@ Value FilesystemIOManager::load_input(InputContext& context) {
 }
 
 Value FilesystemIOManager::load_file(const fs::path& path, const TypeInfo& type, const std::string& what) const {
-  if (type.codec == nullptr) throw StorageError(what + ": the filesystem I/O manager cannot load " + type.name + " (no codec)");
+  if (type.codec == nullptr)
+    throw StorageError(what + ": the filesystem I/O manager cannot load " + type.name + " (no codec)");
   std::shared_ptr<const void> object;
   io::read_stored_object(path, {type.codec->format, type.name, 1}, what,
                          [&](std::istream& in) { object = type.codec->decode(in); });

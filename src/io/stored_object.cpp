@@ -224,10 +224,8 @@ class HashingReadBuf : public std::streambuf {
 };
 
 std::string encode_header(const StoredObjectHeader& header) {
-  nlohmann::json doc = {{"format", "strata-object"},
-                        {"version", header.version},
-                        {"codec", header.codec},
-                        {"type", header.type_name}};
+  nlohmann::json doc = {
+      {"format", "strata-object"}, {"version", header.version}, {"codec", header.codec}, {"type", header.type_name}};
   return doc.dump();
 }
 

@@ -108,7 +108,8 @@ InstanceConfig InstanceConfig::load(const fs::path& home) {
   }
   if (auto io = root["io_manager"]) {
     check_keys(io, "io_manager", {"base_dir"}, file);
-    if (io["base_dir"]) config.storage_base_dir = absolute_in(home, scalar(io["base_dir"], "io_manager.base_dir", file));
+    if (io["base_dir"])
+      config.storage_base_dir = absolute_in(home, scalar(io["base_dir"], "io_manager.base_dir", file));
   }
   return config;
 }

@@ -77,13 +77,18 @@ constexpr const char* kBackfillColumns =
 class PostgresStorage : public Storage {
  public:
   explicit PostgresStorage(const PostgresConnection& connection) : description_(connection.describe()) {
-    std::vector<const char*> keys = {"host", "port", "user", "password", "dbname", "connect_timeout",
-                                     "application_name", nullptr};
+    std::vector<const char*> keys = {
+        "host", "port", "user", "password", "dbname", "connect_timeout", "application_name", nullptr};
     std::string port = std::to_string(connection.port);
     std::string timeout = std::to_string(connection.connect_timeout_s);
-    std::vector<const char*> values = {connection.host.c_str(),     port.c_str(),    connection.user.c_str(),
-                                       connection.password.c_str(), connection.dbname.c_str(), timeout.c_str(),
-                                       "strata",                    nullptr};
+    std::vector<const char*> values = {connection.host.c_str(),
+                                       port.c_str(),
+                                       connection.user.c_str(),
+                                       connection.password.c_str(),
+                                       connection.dbname.c_str(),
+                                       timeout.c_str(),
+                                       "strata",
+                                       nullptr};
     conn_ = PQconnectdbParams(keys.data(), values.data(), 0);
     if (PQstatus(conn_) != CONNECTION_OK) {
       std::string message = PQerrorMessage(conn_);
@@ -92,8 +97,15 @@ class PostgresStorage : public Storage {
       conn_ = nullptr;
       throw StorageError("cannot connect to PostgreSQL " + description_ + ": " + message);
     }
-    exec("SET client_min_messages TO WARNING");
-    ensure_schema();
+    try {
+      exec("SET client_min_messages TO WARNING");
+      ensure_schema();
+    } catch (...) {
+      // A throwing constructor runs no destructor: close the connection here.
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw;
+    }
   }
   ~PostgresStorage() override {
     if (conn_) PQfinish(conn_);
@@ -115,7 +127,7 @@ class PostgresStorage : public Storage {
     std::lock_guard lock(mutex_);
     std::string sql = status == RunStatus::kStarted ? "UPDATE runs SET status=$1, start_time=$2 WHERE run_id=$3"
                       : is_finished(status)         ? "UPDATE runs SET status=$1, end_time=$2 WHERE run_id=$3"
-                                                    : "UPDATE runs SET status=$1 WHERE run_id=$3 AND $2::bigint IS NOT NULL";
+                                            : "UPDATE runs SET status=$1 WHERE run_id=$3 AND $2::bigint IS NOT NULL";
     Params p;
     p.add(std::string(run_status_name(status))).add(time_us).add(run_id);
     PGresult* raw = exec_params(sql, p);
@@ -205,16 +217,18 @@ class PostgresStorage : public Storage {
         }
         copy += '\n';
       }
-      copy_in("COPY event_logs(id, run_id, event_type, step_key, timestamp, level, message, asset_key, name, "
-              "partition, metadata, error_type) FROM STDIN",
-              copy);
+      copy_in(
+          "COPY event_logs(id, run_id, event_type, step_key, timestamp, level, message, asset_key, name, "
+          "partition, metadata, error_type) FROM STDIN",
+          copy);
       for (const auto& [key, id] : latest) {
         Params p;
         p.add(key).add(id);
-        query("INSERT INTO asset_keys(asset_key, last_materialization_id) VALUES($1, $2) ON CONFLICT(asset_key) DO "
-              "UPDATE SET last_materialization_id=GREATEST(asset_keys.last_materialization_id, "
-              "excluded.last_materialization_id)",
-              p, "cannot update the asset catalog");
+        query(
+            "INSERT INTO asset_keys(asset_key, last_materialization_id) VALUES($1, $2) ON CONFLICT(asset_key) DO "
+            "UPDATE SET last_materialization_id=GREATEST(asset_keys.last_materialization_id, "
+            "excluded.last_materialization_id)",
+            p, "cannot update the asset catalog");
       }
       for (const auto& key : observed) {
         Params p;
@@ -244,8 +258,9 @@ class PostgresStorage : public Storage {
     std::lock_guard lock(mutex_);
     Params p;
     if (!run_id.empty()) p.add(run_id);
-    Result r = query(run_id.empty() ? "SELECT count(*) FROM event_logs" : "SELECT count(*) FROM event_logs WHERE run_id=$1",
-                     p, "cannot count events");
+    Result r =
+        query(run_id.empty() ? "SELECT count(*) FROM event_logs" : "SELECT count(*) FROM event_logs WHERE run_id=$1", p,
+              "cannot count events");
     return r.integer(0, 0);
   }
 
@@ -295,10 +310,11 @@ class PostgresStorage : public Storage {
     std::lock_guard lock(mutex_);
     Params p;
     p.add(key.to_string());
-    query("INSERT INTO asset_keys(asset_key, last_materialization_id, wiped_before_id) VALUES($1, 0, (SELECT "
-          "COALESCE(MAX(id), 0) FROM event_logs)) ON CONFLICT(asset_key) DO UPDATE SET last_materialization_id=0, "
-          "wiped_before_id=excluded.wiped_before_id",
-          p, "cannot wipe asset " + key.to_string());
+    query(
+        "INSERT INTO asset_keys(asset_key, last_materialization_id, wiped_before_id) VALUES($1, 0, (SELECT "
+        "COALESCE(MAX(id), 0) FROM event_logs)) ON CONFLICT(asset_key) DO UPDATE SET last_materialization_id=0, "
+        "wiped_before_id=excluded.wiped_before_id",
+        p, "cannot wipe asset " + key.to_string());
   }
 
   std::vector<PartitionStatusRecord> partition_status(const AssetKey& key) override {
@@ -306,9 +322,10 @@ class PostgresStorage : public Storage {
     Params p;
     p.add(key.to_string());
     // Byte order (COLLATE "C"), as SQLite sorts: callers merge this list with sorted key lists.
-    Result r = query(std::string("SELECT partition, status FROM asset_partitions WHERE asset_key=$1 AND last_event_id>") +
-                         kWipedBefore + " ORDER BY partition COLLATE \"C\"",
-                     p, "cannot read partition status");
+    Result r =
+        query(std::string("SELECT partition, status FROM asset_partitions WHERE asset_key=$1 AND last_event_id>") +
+                  kWipedBefore + " ORDER BY partition COLLATE \"C\"",
+              p, "cannot read partition status");
     std::vector<PartitionStatusRecord> out;
     out.reserve(static_cast<size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) {
@@ -337,9 +354,10 @@ class PostgresStorage : public Storage {
       for (const auto& key : keys) {
         Params p;
         p.add(name).add(key);
-        query("INSERT INTO dynamic_partitions(name, partition, position) VALUES($1, $2, (SELECT COALESCE(MAX(position), "
-              "0) + 1 FROM dynamic_partitions WHERE name=$1)) ON CONFLICT(name, partition) DO NOTHING",
-              p, "cannot add dynamic partitions");
+        query(
+            "INSERT INTO dynamic_partitions(name, partition, position) VALUES($1, $2, (SELECT COALESCE(MAX(position), "
+            "0) + 1 FROM dynamic_partitions WHERE name=$1)) ON CONFLICT(name, partition) DO NOTHING",
+            p, "cannot add dynamic partitions");
       }
       exec("COMMIT");
     } catch (...) {
@@ -522,8 +540,9 @@ class PostgresStorage : public Storage {
         sql += (n ? ",($" : "($") + std::to_string(base + 1) + ",$" + std::to_string(base + 2) + ",$" +
                std::to_string(base + 3) + "::bigint,$" + std::to_string(base + 4) + ")";
       }
-      sql += " ON CONFLICT(asset_key, partition) DO UPDATE SET last_event_id=excluded.last_event_id, "
-             "status=excluded.status WHERE excluded.last_event_id > asset_partitions.last_event_id";
+      sql +=
+          " ON CONFLICT(asset_key, partition) DO UPDATE SET last_event_id=excluded.last_event_id, "
+          "status=excluded.status WHERE excluded.last_event_id > asset_partitions.last_event_id";
       query(sql, p, "cannot update partition status");
     }
   }
@@ -555,9 +574,9 @@ class PostgresStorage : public Storage {
     std::vector<EventRecord> out;
     out.reserve(static_cast<size_t>(r.rows()));
     for (int i = 0; i < r.rows(); ++i) {
-      EventRow row{r.text(i, 1), r.text(i, 2),           r.text(i, 3),  r.integer(i, 4),         r.text(i, 5),
-                   r.text(i, 6), r.optional_text(i, 7), r.text(i, 8), r.optional_text(i, 9), r.text(i, 10),
-                   r.text(i, 11)};
+      EventRow row{r.text(i, 1),          r.text(i, 2),  r.text(i, 3),          r.integer(i, 4),
+                   r.text(i, 5),          r.text(i, 6),  r.optional_text(i, 7), r.text(i, 8),
+                   r.optional_text(i, 9), r.text(i, 10), r.text(i, 11)};
       out.push_back({r.integer(i, 0), storage_detail::from_row(std::move(row))});
     }
     return out;

@@ -4,10 +4,10 @@ namespace strata {
 namespace {
 
 constexpr std::pair<RunStatus, const char*> kNames[] = {{RunStatus::kQueued, "QUEUED"},
-                                                         {RunStatus::kStarted, "STARTED"},
-                                                         {RunStatus::kSuccess, "SUCCESS"},
-                                                         {RunStatus::kFailure, "FAILURE"},
-                                                         {RunStatus::kCanceled, "CANCELED"}};
+                                                        {RunStatus::kStarted, "STARTED"},
+                                                        {RunStatus::kSuccess, "SUCCESS"},
+                                                        {RunStatus::kFailure, "FAILURE"},
+                                                        {RunStatus::kCanceled, "CANCELED"}};
 
 }  // namespace
 

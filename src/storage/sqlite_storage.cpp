@@ -85,8 +85,8 @@ std::map<std::string, std::string> tags_from_json(const std::string& text) {
 class SqliteStorage : public Storage {
  public:
   explicit SqliteStorage(const std::filesystem::path& path) : path_(path) {
-    int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
       sqlite3_close(db_);
@@ -119,9 +119,15 @@ class SqliteStorage : public Storage {
     auto& insert = statement(
         "INSERT INTO runs(run_id, job_name, selection, status, tags, run_config, owner_host, owner_pid, "
         "owner_start_ticks, create_time, start_time, end_time) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
-    insert.bind(1, run.run_id).bind(2, run.job_name).bind(3, run.selection).bind(4, std::string(run_status_name(run.status)));
+    insert.bind(1, run.run_id)
+        .bind(2, run.job_name)
+        .bind(3, run.selection)
+        .bind(4, std::string(run_status_name(run.status)));
     insert.bind(5, tags_to_json(run.tags)).bind(6, run.run_config).bind(7, run.owner_host).bind(8, run.owner_pid);
-    insert.bind(9, run.owner_start_ticks).bind(10, run.create_time_us).bind(11, run.start_time_us).bind(12, run.end_time_us);
+    insert.bind(9, run.owner_start_ticks)
+        .bind(10, run.create_time_us)
+        .bind(11, run.start_time_us)
+        .bind(12, run.end_time_us);
     try {
       insert.run();
     } catch (const StorageError& e) {
@@ -156,8 +162,9 @@ class SqliteStorage : public Storage {
     if (filter.status) sql += " AND status=?1";
     if (filter.job_name) sql += " AND job_name=?2";
     if (filter.asset_key) {
-      sql += " AND run_id IN (SELECT DISTINCT run_id FROM event_logs WHERE asset_key=?3 AND "
-             "event_type='ASSET_MATERIALIZATION')";
+      sql +=
+          " AND run_id IN (SELECT DISTINCT run_id FROM event_logs WHERE asset_key=?3 AND "
+          "event_type='ASSET_MATERIALIZATION')";
     }
     if (filter.created_after_us) sql += " AND create_time>=?4";
     if (filter.created_before_us) sql += " AND create_time<?5";
@@ -224,8 +231,8 @@ class SqliteStorage : public Storage {
 
   int64_t count_events(const std::string& run_id) override {
     std::lock_guard lock(mutex_);
-    Statement count(db_, run_id.empty() ? "SELECT count(*) FROM event_logs"
-                                        : "SELECT count(*) FROM event_logs WHERE run_id=?1");
+    Statement count(
+        db_, run_id.empty() ? "SELECT count(*) FROM event_logs" : "SELECT count(*) FROM event_logs WHERE run_id=?1");
     if (!run_id.empty()) count.bind(1, run_id);
     count.step();
     return count.integer(0);
@@ -244,7 +251,8 @@ class SqliteStorage : public Storage {
     } else {
       auto& select = statement(std::string("SELECT ") + storage_detail::kEventColumns +
                                " FROM event_logs WHERE asset_key=?1 AND event_type='ASSET_MATERIALIZATION' AND "
-                               "partition=?2 AND id>" + kWipedBefore + " ORDER BY id DESC LIMIT 1");
+                               "partition=?2 AND id>" +
+                               kWipedBefore + " ORDER BY id DESC LIMIT 1");
       select.bind(1, key.to_string()).bind(2, *partition);
       found = read_events(select);
     }
@@ -338,7 +346,9 @@ class SqliteStorage : public Storage {
     auto& insert = statement(
         "INSERT INTO backfills(backfill_id, selection, partitions, status, num_runs, runs_succeeded, runs_failed, "
         "create_time, end_time) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
-    insert.bind(1, backfill.backfill_id).bind(2, backfill.selection).bind(3, nlohmann::json(backfill.partitions).dump());
+    insert.bind(1, backfill.backfill_id)
+        .bind(2, backfill.selection)
+        .bind(3, nlohmann::json(backfill.partitions).dump());
     insert.bind(4, backfill.status).bind(5, backfill.num_runs).bind(6, backfill.runs_succeeded);
     insert.bind(7, backfill.runs_failed).bind(8, backfill.create_time_us).bind(9, backfill.end_time_us).run();
   }
@@ -461,15 +471,9 @@ class SqliteStorage : public Storage {
       "backfill_id, selection, partitions, status, num_runs, runs_succeeded, runs_failed, create_time, end_time";
 
   static BackfillRecord read_backfill(Statement& row) {
-    return {row.text(0),
-            row.text(1),
-            nlohmann::json::parse(row.text(2)).get<std::vector<std::string>>(),
-            row.text(3),
-            row.integer(4),
-            row.integer(5),
-            row.integer(6),
-            row.integer(7),
-            row.integer(8)};
+    return {row.text(0),    row.text(1),    nlohmann::json::parse(row.text(2)).get<std::vector<std::string>>(),
+            row.text(3),    row.integer(4), row.integer(5),
+            row.integer(6), row.integer(7), row.integer(8)};
   }
 
   static RunRecord read_run(Statement& row) {
@@ -492,8 +496,8 @@ class SqliteStorage : public Storage {
   static std::vector<EventRecord> read_events(Statement& select) {
     std::vector<EventRecord> out;
     while (select.step()) {
-      EventRow row{select.text(1),          select.text(2), select.text(3),          select.integer(4),
-                   select.text(5),          select.text(6), select.optional_text(7), select.text(8),
+      EventRow row{select.text(1),          select.text(2),  select.text(3),          select.integer(4),
+                   select.text(5),          select.text(6),  select.optional_text(7), select.text(8),
                    select.optional_text(9), select.text(10), select.text(11)};
       out.push_back({select.integer(0), storage_detail::from_row(std::move(row))});
     }

@@ -3,21 +3,13 @@
 
 #include <strata/strata.hpp>
 
+#include "expect_error.hpp"
+
 namespace s = strata;
 
 namespace {
 
-// Runs `build` and returns the DefinitionError/ConfigError message (fails the test when none).
-template <class F>
-std::string error_of(F build) {
-  try {
-    build();
-  } catch (const s::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an error";
-  return "";
-}
+using strata::testing::error_of;
 
 struct Opaque {
   int x = 0;
@@ -32,7 +24,8 @@ TEST(Definitions, DuplicateKeyNamesKeyAndBothDefiners) {
 
 TEST(Definitions, UnknownUpstreamSuggestsNearestKey) {
   auto ids = s::asset("topstory_ids", [] { return std::vector<int64_t>{}; });
-  auto stories = s::asset("topstories", {.ins = {"topstory_id"}}, [](const std::vector<int64_t>& values) { return values.size(); });
+  auto stories = s::asset("topstories", {.ins = {"topstory_id"}},
+                          [](const std::vector<int64_t>& values) { return values.size(); });
   std::string message = error_of([&] { s::Definitions({.assets = {ids, stories}}); });
   EXPECT_NE(message.find("input 'topstory_id' reads unknown asset 'topstory_id'"), std::string::npos) << message;
   EXPECT_NE(message.find("did you mean 'topstory_ids'"), std::string::npos) << message;
@@ -140,7 +133,8 @@ TEST(Definitions, KeyThatCouldEscapeStorageIsRejected) {
     std::string message = error_of([&] { s::asset(bad, [] { return 1; }); });
     EXPECT_NE(message.find("asset key"), std::string::npos) << bad << ": " << message;
   }
-  std::string message = error_of([&] { s::asset(s::AssetKey(std::vector<std::string>{std::string("a\0b", 3)}), [] { return 1; }); });
+  std::string message =
+      error_of([&] { s::asset(s::AssetKey(std::vector<std::string>{std::string("a\0b", 3)}), [] { return 1; }); });
   EXPECT_NE(message.find("NUL"), std::string::npos) << message;
 }
 
@@ -157,21 +151,23 @@ TEST(Definitions, OpJobWiringTypeMismatchNamesOpsAndTypes) {
 
 TEST(Definitions, JobsAndSchedulesAreChecked) {
   auto a = s::asset("a", {.group = "g"}, [] { return 1; });
-  std::string message = error_of([&] {
-    s::Definitions({.assets = {a}, .jobs = {s::define_asset_job("j", s::AssetSelection::keys({"b"}))}});
-  });
+  std::string message = error_of(
+      [&] { s::Definitions({.assets = {a}, .jobs = {s::define_asset_job("j", s::AssetSelection::keys({"b"}))}}); });
   EXPECT_NE(message.find("job 'j': selection: unknown asset 'b'"), std::string::npos) << message;
   message = error_of([&] {
-    s::Definitions({.assets = {a}, .jobs = {s::define_asset_job("j", s::AssetSelection::all())},
+    s::Definitions({.assets = {a},
+                    .jobs = {s::define_asset_job("j", s::AssetSelection::all())},
                     .schedules = {{.name = "hourly", .job_name = "k", .cron_schedule = "0 * * * *"}}});
   });
   EXPECT_NE(message.find("schedule 'hourly' runs job 'k', which is not defined"), std::string::npos) << message;
   message = error_of([&] {
-    s::Definitions({.assets = {a}, .jobs = {s::define_asset_job("j", s::AssetSelection::all())},
+    s::Definitions({.assets = {a},
+                    .jobs = {s::define_asset_job("j", s::AssetSelection::all())},
                     .schedules = {{.name = "hourly", .job_name = "j", .cron_schedule = "61 * * * *"}}});
   });
   EXPECT_NE(message.find("bad minute field '61'"), std::string::npos) << message;
-  EXPECT_NO_THROW(s::Definitions({.assets = {a}, .jobs = {s::define_asset_job("j", s::AssetSelection::groups({"g"}))},
+  EXPECT_NO_THROW(s::Definitions({.assets = {a},
+                                  .jobs = {s::define_asset_job("j", s::AssetSelection::groups({"g"}))},
                                   .schedules = {{.name = "hourly", .job_name = "j", .cron_schedule = "0 * * * *"}}}));
 }
 

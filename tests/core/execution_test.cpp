@@ -139,9 +139,9 @@ TEST(Execution, LogsFromUserCodeBecomeEvents) {
 }
 
 TEST(Execution, MultiAssetMaySkipAnOptionalOutputAndItsDownstream) {
-  auto split = s::multi_asset({.name = "split",
-                               .outs = {s::out<int>("evens"), s::out<int>("odds", {.is_required = false})}},
-                              [](s::AssetContext& ctx) { ctx.yield_output("evens", 2); });
+  auto split =
+      s::multi_asset({.name = "split", .outs = {s::out<int>("evens"), s::out<int>("odds", {.is_required = false})}},
+                     [](s::AssetContext& ctx) { ctx.yield_output("evens", 2); });
   auto use_odds = s::asset("use_odds", {.ins = {"odds"}}, [](int x) { return x; });
   auto use_evens = s::asset("use_evens", {.ins = {"evens"}}, [](int x) { return x; });
   auto result = s::materialize({split, use_odds, use_evens}, in_memory());
@@ -169,8 +169,9 @@ TEST(Execution, MultiAssetYieldOfWrongTypeFailsWithBothTypes) {
 }
 
 TEST(Execution, MultiAssetReturningTupleFillsOutputsInOrder) {
-  auto m = s::multi_asset({.name = "m", .outs = {s::out<int>("count"), s::out<std::string>("label")}},
-                          [] { return std::tuple<int, std::string>{3, "three"}; });
+  auto m = s::multi_asset({.name = "m", .outs = {s::out<int>("count"), s::out<std::string>("label")}}, [] {
+    return std::tuple<int, std::string>{3, "three"};
+  });
   auto result = s::materialize({m}, in_memory());
   ASSERT_TRUE(result.success()) << result.failure_message();
   EXPECT_EQ(result.asset_value<int>("count"), 3);
@@ -178,11 +179,10 @@ TEST(Execution, MultiAssetReturningTupleFillsOutputsInOrder) {
 }
 
 TEST(Execution, OpWithSeveralOutputsWiresByName) {
-  auto split = s::op("split", {.outs = {s::op_out<int>("low"), s::op_out<int>("high")}},
-                     [](s::OpContext& ctx) {
-                       ctx.yield_output("low", 1);
-                       ctx.yield_output("high", 9);
-                     });
+  auto split = s::op("split", {.outs = {s::op_out<int>("low"), s::op_out<int>("high")}}, [](s::OpContext& ctx) {
+    ctx.yield_output("low", 1);
+    ctx.yield_output("high", 9);
+  });
   auto diff = s::op("diff", {.ins = {"a", "b"}}, [](int a, int b) { return b - a; });
   auto graph = s::job("spread", [&] {
     auto parts = split();
@@ -196,7 +196,8 @@ TEST(Execution, OpWithSeveralOutputsWiresByName) {
 TEST(Execution, SameOpTwiceGetsDistinctStepKeys) {
   auto one = s::op("one", [] { return 1; });
   auto add = s::op("add", {.ins = {"a", "b"}}, [](int a, int b) { return a + b; });
-  auto graph = s::job("sum", [&] { add(add(one(), one()), one()); }, {.resources = {{"io_manager", s::InMemoryIOManager()}}});
+  auto graph =
+      s::job("sum", [&] { add(add(one(), one()), one()); }, {.resources = {{"io_manager", s::InMemoryIOManager()}}});
   auto result = s::execute_in_process(graph);
   ASSERT_TRUE(result.success()) << result.failure_message();
   EXPECT_EQ(result.output_value<int>("add_2"), 3);
@@ -226,10 +227,11 @@ TEST(Execution, MissingUpstreamMaterializationFailsWithAClearMessage) {
 }
 
 TEST(Execution, KeyPrefixAndGroupsShapeKeysAndSelections) {
-  auto stories = s::asset("topstories", {.key_prefix = {"analytics", "hackernews"}, .group = "hackernews"},
-                          [] { return 1; });
-  auto words = s::asset("words", {.ins = {s::AssetIn{.name = "stories", .key = s::AssetKey("analytics/hackernews/topstories")}},
-                                  .group = "hackernews"},
+  auto stories =
+      s::asset("topstories", {.key_prefix = {"analytics", "hackernews"}, .group = "hackernews"}, [] { return 1; });
+  auto words = s::asset("words",
+                        {.ins = {s::AssetIn{.name = "stories", .key = s::AssetKey("analytics/hackernews/topstories")}},
+                         .group = "hackernews"},
                         [](int x) { return x; });
   auto other = s::asset("other", [] { return 0; });
   s::Definitions defs({.assets = {stories, words, other}, .resources = {{"io_manager", s::InMemoryIOManager()}}});
@@ -274,11 +276,12 @@ TEST(Execution, ManagerKeyResolutionOrder) {
 
   auto a = s::asset("a", {.io_manager_key = "special"}, [] { return 1; });
   auto b = s::asset("b", [] { return 2; });
-  auto c = s::asset("c", {.ins = {"a", "b", s::AssetIn{.name = "x", .key = s::AssetKey("a"), .input_manager_key = "override"}}},
-                    [](int from_a, int from_b, int x) { return from_a + from_b + x; });
-  auto result = s::materialize({a, b, c}, {.resources = {{"special", special}, {"io_manager", fallback},
-                                                         {"override", override_manager}},
-                                           .max_concurrency = 1});
+  auto c = s::asset(
+      "c", {.ins = {"a", "b", s::AssetIn{.name = "x", .key = s::AssetKey("a"), .input_manager_key = "override"}}},
+      [](int from_a, int from_b, int x) { return from_a + from_b + x; });
+  auto result = s::materialize(
+      {a, b, c}, {.resources = {{"special", special}, {"io_manager", fallback}, {"override", override_manager}},
+                  .max_concurrency = 1});
   ASSERT_TRUE(result.success()) << result.failure_message();
   EXPECT_EQ(result.asset_value<int>("c"), 103);
   EXPECT_EQ(*journal, (std::vector<std::string>{"special loads a", "io_manager loads b", "override loads x"}));

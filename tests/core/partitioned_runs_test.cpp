@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <strata/strata.hpp>
 
+#include "expect_error.hpp"
 #include "temp_dir.hpp"
 
 namespace s = strata;
@@ -13,16 +14,7 @@ using strata::testing::TempDir;
 
 namespace {
 
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an error";
-  return "";
-}
+using strata::testing::error_of;
 
 class PartitionedRuns : public ::testing::Test {
  protected:
@@ -33,18 +25,18 @@ class PartitionedRuns : public ::testing::Test {
 
   // hourly readings → daily totals (reads its 24 hours as a map) → all-time total (reads every day).
   s::Definitions pipeline() {
-    auto readings = s::asset("readings", {.partitions = hourly},
-                             [](s::AssetContext& ctx) {
-                               const std::string& key = ctx.partition_key();
-                               return std::stoi(key.substr(11, 2));  // the hour
-                             });
-    auto daily_total = s::asset("daily_total", {.ins = {"readings"}, .partitions = daily},
-                                [](s::AssetContext& ctx, const std::map<std::string, int>& by_hour) {
-                                  ctx.log().info(ctx.partition_key() + ": " + std::to_string(by_hour.size()) + " hours");
-                                  int total = 0;
-                                  for (const auto& [_, v] : by_hour) total += v;
-                                  return total;
-                                });
+    auto readings = s::asset("readings", {.partitions = hourly}, [](s::AssetContext& ctx) {
+      const std::string& key = ctx.partition_key();
+      return std::stoi(key.substr(11, 2));  // the hour
+    });
+    auto daily_total =
+        s::asset("daily_total", {.ins = {"readings"}, .partitions = daily},
+                 [](s::AssetContext& ctx, const std::map<std::string, int>& by_hour) {
+                   ctx.log().info(ctx.partition_key() + ": " + std::to_string(by_hour.size()) + " hours");
+                   int total = 0;
+                   for (const auto& [_, v] : by_hour) total += v;
+                   return total;
+                 });
     auto overall = s::asset("overall", {.ins = {"daily_total"}}, [](const std::map<std::string, int>& by_day) {
       return std::make_pair(static_cast<int>(by_day.size()), by_day.begin()->second);
     });
@@ -54,20 +46,22 @@ class PartitionedRuns : public ::testing::Test {
 
 TEST_F(PartitionedRuns, OneFilePerPartitionAndMapsOfUpstreamPartitions) {
   auto defs = pipeline();
-  auto plan = s::plan_backfill_range(defs, s::AssetSelection::keys({"readings"}), "2024-01-01-00:00", "2024-01-02-23:00",
-                                     &instance->storage());
+  auto plan = s::plan_backfill_range(defs, s::AssetSelection::keys({"readings"}), "2024-01-01-00:00",
+                                     "2024-01-02-23:00", &instance->storage());
   EXPECT_EQ(plan.runs.size(), 48u);  // the default policy: one partition per run
   auto backfill = s::launch_backfill(defs, plan, {.instance = instance});
   ASSERT_TRUE(backfill.success()) << backfill.runs.front().failure_message();
   EXPECT_TRUE(fs::exists(home / "storage" / "readings" / "2024-01-02-23:00"));
   EXPECT_EQ(s::asset_partition_status(defs, "readings", instance->storage()).materialized, 48u);
 
-  auto day = s::materialize(defs, s::AssetSelection::keys({"daily_total"}), {.instance = instance, .partition_keys = {"2024-01-02"}});
+  auto day = s::materialize(defs, s::AssetSelection::keys({"daily_total"}),
+                            {.instance = instance, .partition_keys = {"2024-01-02"}});
   ASSERT_TRUE(day.success()) << day.failure_message();
   EXPECT_EQ(day.asset_value<int>("daily_total"), 276);  // 0 + 1 + ... + 23
   EXPECT_EQ(day.materialization("daily_total").partition, "2024-01-02");
   EXPECT_EQ(day.events_of(s::EventType::kLog).front().message, "2024-01-02: 24 hours");
-  ASSERT_TRUE(s::materialize(defs, s::AssetSelection::keys({"daily_total"}), {.instance = instance, .partition_keys = {"2024-01-01"}})
+  ASSERT_TRUE(s::materialize(defs, s::AssetSelection::keys({"daily_total"}),
+                             {.instance = instance, .partition_keys = {"2024-01-01"}})
                   .success());
   auto status = s::asset_partition_status(defs, "daily_total", instance->storage());
   EXPECT_EQ(status.keys.size(), 31u);
@@ -78,18 +72,21 @@ TEST_F(PartitionedRuns, OneFilePerPartitionAndMapsOfUpstreamPartitions) {
   auto all = s::materialize(defs, s::AssetSelection::keys({"overall"}), {.instance = instance});
   ASSERT_FALSE(all.success());
   std::string message = all.step("overall").error_message;
-  EXPECT_NE(message.find("asset 'daily_total': 29 of 31 upstream partitions are not materialized: 2024-01-03, 2024-01-04"),
-            std::string::npos)
+  EXPECT_NE(
+      message.find("asset 'daily_total': 29 of 31 upstream partitions are not materialized: 2024-01-03, 2024-01-04"),
+      std::string::npos)
       << message;
 }
 
 TEST_F(PartitionedRuns, BadKeysAreRefusedBeforeAnythingRuns) {
   auto defs = pipeline();
   auto run = [&](s::AssetSelection selection, std::vector<std::string> keys) {
-    return error_of([&] { s::materialize(defs, selection, {.instance = instance, .partition_keys = std::move(keys)}); });
+    return error_of(
+        [&] { s::materialize(defs, selection, {.instance = instance, .partition_keys = std::move(keys)}); });
   };
   std::string message = run(s::AssetSelection::keys({"daily_total"}), {});
-  EXPECT_NE(message.find("asset 'daily_total' is partitioned (daily partitions from 2024-01-01"), std::string::npos) << message;
+  EXPECT_NE(message.find("asset 'daily_total' is partitioned (daily partitions from 2024-01-01"), std::string::npos)
+      << message;
   EXPECT_NE(message.find("give a partition key, YYYY-MM-DD, e.g. 2024-01-01"), std::string::npos) << message;
   message = run(s::AssetSelection::keys({"overall"}), {"2024-01-01"});
   EXPECT_NE(message.find("partition key '2024-01-01' given, but asset 'overall' is not partitioned"), std::string::npos)
@@ -123,8 +120,9 @@ TEST_F(PartitionedRuns, SingleRunBackfillSeesTheWholeTimeWindow) {
   };
   auto manager = std::make_shared<RangeIOManager>();
   auto raw_events = s::asset("raw_events", {.partitions = daily}, [] { return 0; });
-  auto events = s::asset("events", {.ins = {"raw_events"}, .partitions = daily, .backfill_policy = s::BackfillPolicy::single_run()},
-                         [](int hours_of_raw_events) { return hours_of_raw_events; });
+  auto events = s::asset(
+      "events", {.ins = {"raw_events"}, .partitions = daily, .backfill_policy = s::BackfillPolicy::single_run()},
+      [](int hours_of_raw_events) { return hours_of_raw_events; });
   s::Definitions defs({.assets = {raw_events, events}, .resources = {{"io_manager", manager}}});
   auto plan = s::plan_backfill_range(defs, s::AssetSelection::keys({"events"}), "2024-01-03", "2024-01-07");
   ASSERT_EQ(plan.runs.size(), 1u);
@@ -165,8 +163,9 @@ TEST_F(PartitionedRuns, MultiRunBackfillRecordsProgressAndFailures) {
   EXPECT_EQ(status.states[2], s::PartitionState::kFailed);
   EXPECT_EQ(status.materialized, 4u);
   // multi_run(n): runs of at most n partitions (the function then sees a key range).
-  auto batched = s::asset("batched", {.partitions = s::static_partitions({"a", "b", "c", "d", "e"}),
-                                      .backfill_policy = s::BackfillPolicy::multi_run(2)},
+  auto batched = s::asset("batched",
+                          {.partitions = s::static_partitions({"a", "b", "c", "d", "e"}),
+                           .backfill_policy = s::BackfillPolicy::multi_run(2)},
                           [](s::AssetContext& ctx) { return static_cast<int>(ctx.asset_partition_keys().size()); });
   s::Definitions batched_defs({.assets = {batched}, .resources = {{"io_manager", s::InMemoryIOManager()}}});
   auto batched_plan = s::plan_backfill(batched_defs, s::AssetSelection::all(), {"a", "b", "c", "d", "e"});
@@ -176,7 +175,8 @@ TEST_F(PartitionedRuns, MultiRunBackfillRecordsProgressAndFailures) {
   ASSERT_TRUE(batched_result.success());
   EXPECT_EQ(batched_result.runs[0].asset_value<int>("batched"), 2);
   std::string message = error_of([&] { s::plan_backfill(defs, s::AssetSelection::all(), {"a", "z"}); });
-  EXPECT_NE(message.find("asset 'flaky': partition key 'z' is not one of its partitions"), std::string::npos) << message;
+  EXPECT_NE(message.find("asset 'flaky': partition key 'z' is not one of its partitions"), std::string::npos)
+      << message;
 }
 
 TEST_F(PartitionedRuns, DynamicPartitionsLiveInTheInstance) {
@@ -197,21 +197,24 @@ TEST_F(PartitionedRuns, DynamicPartitionsLiveInTheInstance) {
 
 TEST_F(PartitionedRuns, MultiPartitionedUpstreamByDimension) {
   auto days = s::daily_partitions("2024-01-01", {.end = "2024-01-03"});
-  auto sales = s::asset("sales",
-                        {.partitions = s::multi_partitions({{"date", days}, {"region", s::static_partitions({"us", "eu"})}})},
-                        [](s::AssetContext& ctx) { return ctx.partition_key().ends_with("us") ? 10 : 5; });
-  auto daily_sales = s::asset("daily_sales", {.ins = {"sales"}, .partitions = days},
-                              [](const std::map<std::string, int>& by_region) {
-                                int total = 0;
-                                for (const auto& [_, v] : by_region) total += v;
-                                return total;
-                              });
+  auto sales = s::asset(
+      "sales", {.partitions = s::multi_partitions({{"date", days}, {"region", s::static_partitions({"us", "eu"})}})},
+      [](s::AssetContext& ctx) { return ctx.partition_key().ends_with("us") ? 10 : 5; });
+  auto daily_sales =
+      s::asset("daily_sales", {.ins = {"sales"}, .partitions = days}, [](const std::map<std::string, int>& by_region) {
+        int total = 0;
+        for (const auto& [_, v] : by_region) total += v;
+        return total;
+      });
   s::Definitions defs({.assets = {sales, daily_sales}});
   for (const char* key : {"2024-01-02|us", "2024-01-02|eu"}) {
-    ASSERT_TRUE(s::materialize(defs, s::AssetSelection::keys({"sales"}), {.instance = instance, .partition_keys = {key}}).success());
+    ASSERT_TRUE(
+        s::materialize(defs, s::AssetSelection::keys({"sales"}), {.instance = instance, .partition_keys = {key}})
+            .success());
   }
   EXPECT_TRUE(fs::exists(home / "storage" / "sales" / "2024-01-02|us"));
-  auto result = s::materialize(defs, s::AssetSelection::keys({"daily_sales"}), {.instance = instance, .partition_keys = {"2024-01-02"}});
+  auto result = s::materialize(defs, s::AssetSelection::keys({"daily_sales"}),
+                               {.instance = instance, .partition_keys = {"2024-01-02"}});
   ASSERT_TRUE(result.success()) << result.failure_message();
   EXPECT_EQ(result.asset_value<int>("daily_sales"), 15);
 }
@@ -221,7 +224,8 @@ TEST_F(PartitionedRuns, DefinitionTimeChecksForPartitionedInputs) {
   auto wrong = s::asset("wrong", {.ins = {"up"}}, [](const std::map<std::string, double>&) { return 1; });
   std::string message = error_of([&] { s::Definitions({.assets = {up, wrong}}); });
   EXPECT_NE(message.find("can also be loaded as std::map<std::string, int>"), std::string::npos) << message;
-  auto regions = s::asset("regions", {.ins = {"up"}, .partitions = s::static_partitions({"us"})}, [](int v) { return v; });
+  auto regions =
+      s::asset("regions", {.ins = {"up"}, .partitions = s::static_partitions({"us"})}, [](int v) { return v; });
   message = error_of([&] { s::Definitions({.assets = {up, regions}}); });
   EXPECT_NE(message.find("no default partition mapping"), std::string::npos) << message;
   auto mapped = s::asset("mapped",

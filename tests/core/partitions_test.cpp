@@ -4,21 +4,14 @@
 #include <chrono>
 #include <strata/strata.hpp>
 
+#include "expect_error.hpp"
+
 namespace s = strata;
 using std::chrono::hours;
 
 namespace {
 
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an error";
-  return "";
-}
+using strata::testing::error_of;
 
 std::chrono::seconds length(const s::PartitionsDefinition& def, const std::string& key) {
   auto window = def.time_window(key);
@@ -44,8 +37,9 @@ TEST(Partitions, StaticKeysAndValidation) {
   auto regions = s::static_partitions({"us", "eu", "apac"});
   EXPECT_EQ(regions->keys(), (std::vector<std::string>{"us", "eu", "apac"}));
   std::string message = error_of([&] { regions->validate_key("mars", "sales", nullptr); });
-  EXPECT_NE(message.find("asset 'sales': partition key 'mars' is not one of its partitions; expected one of: us, eu, apac"),
-            std::string::npos)
+  EXPECT_NE(
+      message.find("asset 'sales': partition key 'mars' is not one of its partitions; expected one of: us, eu, apac"),
+      std::string::npos)
       << message;
   EXPECT_THROW(s::static_partitions({"a", "a"}), s::DefinitionError);
   EXPECT_EQ(regions->key_range("eu", "apac", "sales", nullptr), (std::vector<std::string>{"eu", "apac"}));
@@ -58,9 +52,10 @@ TEST(Partitions, DailyWithEndAndCustomFormat) {
   auto compact = s::daily_partitions("20240101", {.end = "20240103", .format = "%Y%m%d"});
   EXPECT_EQ(compact->keys(), (std::vector<std::string>{"20240101", "20240102"}));
   std::string message = error_of([&] { daily->validate_key("2024-13-01", "events", nullptr); });
-  EXPECT_NE(message.find("asset 'events': partition key '2024-13-01' is not a daily partition key; expected YYYY-MM-DD, "
-                         "e.g. 2024-01-30 (from 2024-01-30 to 2024-02-01)"),
-            std::string::npos)
+  EXPECT_NE(
+      message.find("asset 'events': partition key '2024-13-01' is not a daily partition key; expected YYYY-MM-DD, "
+                   "e.g. 2024-01-30 (from 2024-01-30 to 2024-02-01)"),
+      std::string::npos)
       << message;
   EXPECT_NE(error_of([&] { daily->validate_key("2024-02-05", "events", nullptr); }).find("outside"), std::string::npos);
   EXPECT_NE(error_of([&] { daily->validate_key("2024-1-31", "events", nullptr); }).find("expected YYYY-MM-DD"),
@@ -106,7 +101,8 @@ TEST(Partitions, DailyAcrossDaylightSavingTimeAndTimeZones) {
   EXPECT_EQ(length(*daily, "2024-11-03"), hours(25));
   // Local midnight in New York is 05:00 UTC in winter.
   auto window = daily->time_window("2024-03-05");
-  EXPECT_EQ(window->start.time_since_epoch(), std::chrono::sys_days{std::chrono::year{2024} / 3 / 5}.time_since_epoch() + hours(5));
+  EXPECT_EQ(window->start.time_since_epoch(),
+            std::chrono::sys_days{std::chrono::year{2024} / 3 / 5}.time_since_epoch() + hours(5));
   EXPECT_THROW(s::daily_partitions("2024-01-01", {.timezone = "Mars/Olympus_Mons"}), s::DefinitionError);
 }
 
@@ -140,7 +136,8 @@ TEST(Partitions, MultiPartitionsCombineTwoDimensions) {
   auto daily = s::daily_partitions("2024-01-01", {.end = "2024-01-03"});
   auto regions = s::static_partitions({"us", "eu"});
   auto multi = s::multi_partitions({{"date", daily}, {"region", regions}});
-  EXPECT_EQ(multi->keys(), (std::vector<std::string>{"2024-01-01|us", "2024-01-01|eu", "2024-01-02|us", "2024-01-02|eu"}));
+  EXPECT_EQ(multi->keys(),
+            (std::vector<std::string>{"2024-01-01|us", "2024-01-01|eu", "2024-01-02|us", "2024-01-02|eu"}));
   EXPECT_NO_THROW(multi->validate_key("2024-01-02|eu", "sales", nullptr));
   std::string message = error_of([&] { multi->validate_key("2024-01-02|mars", "sales", nullptr); });
   EXPECT_NE(message.find("dimension 'region'"), std::string::npos) << message;
@@ -178,7 +175,8 @@ TEST(PartitionMappings, IdentityAllLastStaticAndDimensions) {
   EXPECT_EQ(s::last_partition_mapping()->upstream_keys({"us"}, regions.get(), *daily, nullptr),
             (std::vector<std::string>{"2024-01-03"}));
   auto by_continent = s::static_mapping({{"us", {"na"}}, {"eu", {"europe"}}});
-  EXPECT_EQ(by_continent->upstream_keys({"europe"}, continents.get(), *regions, nullptr), (std::vector<std::string>{"eu"}));
+  EXPECT_EQ(by_continent->upstream_keys({"europe"}, continents.get(), *regions, nullptr),
+            (std::vector<std::string>{"eu"}));
   EXPECT_THROW(by_continent->upstream_keys({"asia"}, continents.get(), *regions, nullptr), s::PartitionError);
   // Daily downstream of date × region upstream: every region of the day (the default, by dimension).
   auto day_of_multi = s::default_partition_mapping(daily.get(), *multi, "test");

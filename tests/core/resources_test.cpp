@@ -48,8 +48,8 @@ TEST(Resources, EnvVarResolvedAtRunStartAndNeverShown) {
   ScopedEnv env("STRATA_TEST_SECRET_TOKEN", "s3cr3t-value");
   auto seen = std::make_shared<std::string>();
   ApiClient client;
-  s::Definitions defs({.assets = {asset_using_client(seen)},
-                       .resources = {{"api", client}, {"io_manager", s::InMemoryIOManager()}}});
+  s::Definitions defs(
+      {.assets = {asset_using_client(seen)}, .resources = {{"api", client}, {"io_manager", s::InMemoryIOManager()}}});
   auto result = s::materialize(defs, s::AssetSelection::all());
   ASSERT_TRUE(result.success()) << result.failure_message();
   EXPECT_EQ(*seen, "http://127.0.0.1:1 s3cr3t-value 3");
@@ -78,7 +78,8 @@ TEST(Resources, RunConfigOverridesFieldsForOneRun) {
   auto seen = std::make_shared<std::string>();
   s::Definitions defs({.assets = {asset_using_client(seen)},
                        .resources = {{"api", ApiClient()}, {"io_manager", s::InMemoryIOManager()}}});
-  auto yaml = s::RunConfig::from_yaml("resources:\n  api:\n    config:\n      base_url: http://127.0.0.1:2\n      retries: 5\n");
+  auto yaml = s::RunConfig::from_yaml(
+      "resources:\n  api:\n    config:\n      base_url: http://127.0.0.1:2\n      retries: 5\n");
   ASSERT_TRUE(s::materialize(defs, s::AssetSelection::all(), {.run_config = yaml}).success());
   EXPECT_EQ(*seen, "http://127.0.0.1:2 t 5");
   auto json = s::RunConfig::from_json(R"({"resources": {"api": {"config": {"token": "literal", "tags": ["a"]}}}})");
@@ -95,10 +96,12 @@ TEST(Resources, BadRunConfigNamesResourceAndField) {
   s::Definitions defs({.assets = {asset_using_client(seen)},
                        .resources = {{"api", ApiClient()}, {"io_manager", s::InMemoryIOManager()}}});
   auto run = [&](const std::string& yaml) {
-    return s::materialize(defs, s::AssetSelection::all(), {.run_config = s::RunConfig::from_yaml(yaml)}).failure_message();
+    return s::materialize(defs, s::AssetSelection::all(), {.run_config = s::RunConfig::from_yaml(yaml)})
+        .failure_message();
   };
-  EXPECT_NE(run("resources:\n  api:\n    config:\n      retrys: 5\n").find("resource 'api': unknown config field 'retrys' "
-                                                                          "(fields: base_url, token, retries, tags)"),
+  EXPECT_NE(run("resources:\n  api:\n    config:\n      retrys: 5\n")
+                .find("resource 'api': unknown config field 'retrys' "
+                      "(fields: base_url, token, retries, tags)"),
             std::string::npos);
   EXPECT_NE(run("resources:\n  api:\n    config:\n      retries: many\n")
                 .find("resource 'api': config field 'retries' expects int, got string"),
@@ -118,7 +121,8 @@ TEST(Resources, BadRunConfigNamesResourceAndField) {
 TEST(Resources, SetUpPerRunAndTornDownEvenWhenAStepFails) {
   ScopedEnv env("STRATA_TEST_SECRET_TOKEN", "t");
   auto client = std::make_shared<ApiClient>();
-  auto fails = s::asset("fails", {.required_resource_keys = {"api"}}, []() -> int { throw std::runtime_error("boom"); });
+  auto fails =
+      s::asset("fails", {.required_resource_keys = {"api"}}, []() -> int { throw std::runtime_error("boom"); });
   s::Definitions defs({.assets = {fails}, .resources = {{"api", client}, {"io_manager", s::InMemoryIOManager()}}});
   EXPECT_FALSE(s::materialize(defs, s::AssetSelection::all()).success());
   EXPECT_FALSE(s::materialize(defs, s::AssetSelection::all()).success());

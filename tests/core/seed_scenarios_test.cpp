@@ -140,7 +140,8 @@ TEST(SeedScenarios, ConfigurableManagerWithPathPrefixWritesCsvFiles) {
   auto stories = s::asset("stories", [] { return sample_table(); });
   auto titles = s::asset("titles", {.ins = {"stories"}, .io_manager_key = "memory"},
                          [](const Table& table) { return table.rows.size(); });
-  auto result = s::materialize({stories, titles}, {.resources = {{"io_manager", csv}, {"memory", s::InMemoryIOManager()}}});
+  auto result =
+      s::materialize({stories, titles}, {.resources = {{"io_manager", csv}, {"memory", s::InMemoryIOManager()}}});
   ASSERT_TRUE(result.success()) << result.failure_message();
   EXPECT_TRUE(fs::exists(dir / "warehouse/stories.csv"));
   EXPECT_EQ(read_csv(dir / "warehouse/stories.csv"), sample_table());
@@ -148,8 +149,9 @@ TEST(SeedScenarios, ConfigurableManagerWithPathPrefixWritesCsvFiles) {
 
   // The same manager reconfigured from run config (YAML) for one run.
   auto yaml = "resources:\n  io_manager:\n    config:\n      path_prefix: [\"" + dir.path().string() + "\", other]\n";
-  auto again = s::materialize({stories, titles}, {.resources = {{"io_manager", csv}, {"memory", s::InMemoryIOManager()}},
-                                                  .run_config = s::RunConfig::from_yaml(yaml)});
+  auto again =
+      s::materialize({stories, titles}, {.resources = {{"io_manager", csv}, {"memory", s::InMemoryIOManager()}},
+                                         .run_config = s::RunConfig::from_yaml(yaml)});
   ASSERT_TRUE(again.success()) << again.failure_message();
   EXPECT_TRUE(fs::exists(dir / "other/stories.csv"));
 }
@@ -172,8 +174,9 @@ TEST(SeedScenarios, ManagerRecordsNumRowsTableNameColumns) {
   auto make_table = s::op("make_table", [] { return sample_table(); });
   auto first_row = s::op("first_row", {.ins = {"table"}, .out = {.io_manager_key = "memory"}},
                          [](const Table& table) { return table.rows.front(); });
-  auto my_job = s::job("my_job", [&] { first_row(make_table()); },
-                       {.resources = {{"io_manager", DataframeTableIOManagerWithMetadata()}, {"memory", s::InMemoryIOManager()}}});
+  auto my_job = s::job(
+      "my_job", [&] { first_row(make_table()); },
+      {.resources = {{"io_manager", DataframeTableIOManagerWithMetadata()}, {"memory", s::InMemoryIOManager()}}});
   auto result = s::execute_in_process(my_job);
   ASSERT_TRUE(result.success()) << result.failure_message();
   auto handled = result.events_of(s::EventType::kHandledOutput);
@@ -188,9 +191,12 @@ TEST(SeedScenarios, ManagerRecordsNumRowsTableNameColumns) {
 TEST(SeedScenarios, PerAssetManagersInOneDefinitions) {
   TempDir dir;
   auto db = std::make_shared<s::InMemoryIOManager>();
-  auto asset_uses_fs = s::asset("asset_uses_fs", {.io_manager_key = "fs_io_manager"}, [] { return std::vector<int>{1, 2, 3}; });
-  auto asset_uses_db = s::asset("asset_uses_db", {.io_manager_key = "db_io_manager"},
-                                [] { return std::map<std::string, std::string>{{"key", "value"}}; });
+  auto asset_uses_fs = s::asset("asset_uses_fs", {.io_manager_key = "fs_io_manager"}, [] {
+    return std::vector<int>{1, 2, 3};
+  });
+  auto asset_uses_db = s::asset("asset_uses_db", {.io_manager_key = "db_io_manager"}, [] {
+    return std::map<std::string, std::string>{{"key", "value"}};
+  });
   s::Definitions defs({.assets = {asset_uses_fs, asset_uses_db},
                        .resources = {{"fs_io_manager", s::FilesystemIOManager({.base_dir = (dir / "data").string()})},
                                      {"db_io_manager", db}}});
@@ -204,19 +210,20 @@ TEST(SeedScenarios, PerAssetManagersInOneDefinitions) {
 TEST(SeedScenarios, MultiAssetWithManagerPerOutput) {
   TempDir dir;
   auto db = std::make_shared<s::InMemoryIOManager>();
-  auto extract_and_transform = s::multi_asset(
-      {.name = "extract_and_transform",
-       .outs = {s::out<std::vector<int>>("raw_data", {.io_manager_key = "fs_io_manager"}),
-                s::out<std::vector<int>>("transformed_data", {.io_manager_key = "db_io_manager"})}},
-      [](s::AssetContext& context) {
-        std::vector<int> raw = {3, 1, 2};
-        context.yield_output("raw_data", raw);
-        std::sort(raw.begin(), raw.end());
-        context.yield_output("transformed_data", raw);
-      });
-  auto result = s::materialize({extract_and_transform},
-                               {.resources = {{"fs_io_manager", s::FilesystemIOManager({.base_dir = dir.path().string()})},
-                                              {"db_io_manager", db}}});
+  auto extract_and_transform =
+      s::multi_asset({.name = "extract_and_transform",
+                      .outs = {s::out<std::vector<int>>("raw_data", {.io_manager_key = "fs_io_manager"}),
+                               s::out<std::vector<int>>("transformed_data", {.io_manager_key = "db_io_manager"})}},
+                     [](s::AssetContext& context) {
+                       std::vector<int> raw = {3, 1, 2};
+                       context.yield_output("raw_data", raw);
+                       std::sort(raw.begin(), raw.end());
+                       context.yield_output("transformed_data", raw);
+                     });
+  auto result =
+      s::materialize({extract_and_transform},
+                     {.resources = {{"fs_io_manager", s::FilesystemIOManager({.base_dir = dir.path().string()})},
+                                    {"db_io_manager", db}}});
   ASSERT_TRUE(result.success()) << result.failure_message();
   EXPECT_TRUE(fs::exists(dir / "raw_data"));
   EXPECT_TRUE(db->contains("asset:transformed_data"));
@@ -233,8 +240,9 @@ TEST(SeedScenarios, InputManagerLoadsExternalData) {
   auto process_external_data = s::asset(
       "process_external_data", {.ins = {s::AssetIn{.name = "external_data", .input_manager_key = "my_input_manager"}}},
       [](const std::string& external_data) { return external_data + ":processed"; });
-  auto result = s::materialize({process_external_data},
-                               {.resources = {{"my_input_manager", MyInputManager()}, {"io_manager", s::InMemoryIOManager()}}});
+  auto result =
+      s::materialize({process_external_data},
+                     {.resources = {{"my_input_manager", MyInputManager()}, {"io_manager", s::InMemoryIOManager()}}});
   ASSERT_TRUE(result.success()) << result.failure_message();
   EXPECT_EQ(result.asset_value<std::string>("process_external_data"), "external:external_data:processed");
 }
@@ -323,7 +331,9 @@ TEST(SeedScenarios, TestManagerInIsolationWithBuildContexts) {
 TEST(SeedScenarios, MockManagerWithMaterialize) {
   struct MockIOManager : s::IOManager {
     std::map<s::AssetKey, s::Value> storage;
-    void handle_output(s::OutputContext& context, const s::Value& value) override { storage[context.asset_key()] = value; }
+    void handle_output(s::OutputContext& context, const s::Value& value) override {
+      storage[context.asset_key()] = value;
+    }
     s::Value load_input(s::InputContext& context) override { return storage.at(context.asset_key()); }
   };
   auto upstream_asset = s::asset("upstream_asset", [] { return std::string("data"); });

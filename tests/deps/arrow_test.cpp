@@ -29,9 +29,9 @@ std::shared_ptr<arrow::Table> sample_table() {
   auto schema = arrow::schema({arrow::field("id", arrow::int64()), arrow::field("score", arrow::float64()),
                                arrow::field("title", arrow::utf8()), arrow::field("flag", arrow::boolean()),
                                arrow::field("time", arrow::timestamp(arrow::TimeUnit::MICRO))});
-  return arrow::Table::Make(schema, {ids.Finish().ValueOrDie(), scores.Finish().ValueOrDie(),
-                                     titles.Finish().ValueOrDie(), flags.Finish().ValueOrDie(),
-                                     times.Finish().ValueOrDie()});
+  return arrow::Table::Make(schema,
+                            {ids.Finish().ValueOrDie(), scores.Finish().ValueOrDie(), titles.Finish().ValueOrDie(),
+                             flags.Finish().ValueOrDie(), times.Finish().ValueOrDie()});
 }
 
 TEST(ArrowDependency, ParquetWriteThenReadGivesEqualTable) {
@@ -77,10 +77,10 @@ TEST(ArrowDependency, CsvWriteThenReadKeepsRowsAndColumns) {
     ASSERT_TRUE(out->Close().ok());
   }
   auto in = arrow::io::ReadableFile::Open(path).ValueOrDie();
-  auto reader = arrow::csv::TableReader::Make(arrow::io::default_io_context(), in, arrow::csv::ReadOptions::Defaults(),
-                                              arrow::csv::ParseOptions::Defaults(),
-                                              arrow::csv::ConvertOptions::Defaults())
-                    .ValueOrDie();
+  auto reader =
+      arrow::csv::TableReader::Make(arrow::io::default_io_context(), in, arrow::csv::ReadOptions::Defaults(),
+                                    arrow::csv::ParseOptions::Defaults(), arrow::csv::ConvertOptions::Defaults())
+          .ValueOrDie();
   auto back = reader->Read().ValueOrDie();
   EXPECT_EQ(back->num_rows(), table->num_rows());
   EXPECT_EQ(back->schema()->field_names(), table->schema()->field_names());

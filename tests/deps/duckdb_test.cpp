@@ -20,8 +20,8 @@ std::shared_ptr<arrow::Table> sample_table(int64_t rows) {
   }
   auto schema = arrow::schema({arrow::field("id", arrow::int64()), arrow::field("score", arrow::float64()),
                                arrow::field("title", arrow::utf8())});
-  return arrow::Table::Make(schema, {ids.Finish().ValueOrDie(), scores.Finish().ValueOrDie(),
-                                     titles.Finish().ValueOrDie()});
+  return arrow::Table::Make(schema,
+                            {ids.Finish().ValueOrDie(), scores.Finish().ValueOrDie(), titles.Finish().ValueOrDie()});
 }
 
 // duckdb_arrow_scan (DuckDB 1.4) never releases the schemas it obtains from the stream's
@@ -32,7 +32,9 @@ class OwningSchemaStream {
   explicit OwningSchemaStream(std::shared_ptr<arrow::RecordBatchReader> reader) {
     if (!arrow::ExportRecordBatchReader(std::move(reader), &inner_).ok()) throw std::runtime_error("export failed");
     outer_.get_schema = &GetSchema;
-    outer_.get_next = [](ArrowArrayStream* s, ArrowArray* out) { return self(s)->inner_.get_next(&self(s)->inner_, out); };
+    outer_.get_next = [](ArrowArrayStream* s, ArrowArray* out) {
+      return self(s)->inner_.get_next(&self(s)->inner_, out);
+    };
     outer_.get_last_error = [](ArrowArrayStream* s) { return self(s)->inner_.get_last_error(&self(s)->inner_); };
     outer_.release = [](ArrowArrayStream* s) { s->release = nullptr; };
     outer_.private_data = this;
@@ -106,7 +108,8 @@ TEST(DuckDBDependency, ArrowTableInThroughCDataInterfaceAndBackOut) {
   // Arrow -> DuckDB: export the table as an ArrowArrayStream and let DuckDB scan it.
   {
     OwningSchemaStream stream(std::make_shared<arrow::TableBatchReader>(table));
-    ASSERT_EQ(duckdb_arrow_scan(con, "incoming", reinterpret_cast<duckdb_arrow_stream>(stream.stream())), DuckDBSuccess);
+    ASSERT_EQ(duckdb_arrow_scan(con, "incoming", reinterpret_cast<duckdb_arrow_stream>(stream.stream())),
+              DuckDBSuccess);
     ASSERT_EQ(duckdb_query(con, "CREATE TABLE stories AS SELECT * FROM incoming", nullptr), DuckDBSuccess);
     ASSERT_EQ(duckdb_query(con, "DROP VIEW incoming", nullptr), DuckDBSuccess);
   }

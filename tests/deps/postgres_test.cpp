@@ -36,8 +36,8 @@ TEST(PostgresDependency, WrongPasswordIsRefused) {
     GTEST_SKIP() << "PostgreSQL server binaries are not installed; install Debian's `postgresql` package";
   }
   PostgresServer server({.user = "strata", .password = "right-password"});
-  std::string info = "host=127.0.0.1 port=" + std::to_string(server.port()) +
-                     " user=strata dbname=postgres password=wrong-password";
+  std::string info =
+      "host=127.0.0.1 port=" + std::to_string(server.port()) + " user=strata dbname=postgres password=wrong-password";
   PGconn* conn = PQconnectdb(info.c_str());
   EXPECT_EQ(PQstatus(conn), CONNECTION_BAD);
   EXPECT_NE(std::string(PQerrorMessage(conn)).find("password authentication failed"), std::string::npos)

@@ -100,7 +100,8 @@ TEST_F(FilesystemManagerTest, HandleOutputRecordsPathAndBytes) {
   auto out = s::build_output_context({.asset_key = s::AssetKey("a"), .type = &s::type_of<int>()});
   manager.handle_output(out, s::Value::of(7));
   EXPECT_EQ(out.output_metadata().at("path").as_text(), (dir / "a").string());
-  EXPECT_EQ(out.output_metadata().at(s::kMetadataBytesWritten).as_int(), static_cast<int64_t>(fs::file_size(dir / "a")));
+  EXPECT_EQ(out.output_metadata().at(s::kMetadataBytesWritten).as_int(),
+            static_cast<int64_t>(fs::file_size(dir / "a")));
 }
 
 TEST_F(FilesystemManagerTest, MissingObjectNamesAssetAndPath) {
@@ -155,19 +156,23 @@ TEST_F(FilesystemManagerTest, FailedWriteKeepsPreviousObjectAndLeavesNoTemporary
 }
 
 TEST_F(FilesystemManagerTest, OpOutputsLiveUnderRunAndStep) {
-  auto out = s::build_output_context({.name = "result", .step_key = "op_1", .run_id = "run-a", .type = &s::type_of<int>()});
+  auto out =
+      s::build_output_context({.name = "result", .step_key = "op_1", .run_id = "run-a", .type = &s::type_of<int>()});
   manager.handle_output(out, s::Value::of(1));
   EXPECT_TRUE(fs::exists(dir / "run-a" / "op_1" / "result"));
-  auto bad = s::build_output_context({.name = "result", .step_key = "../x", .run_id = "run-a", .type = &s::type_of<int>()});
+  auto bad =
+      s::build_output_context({.name = "result", .step_key = "../x", .run_id = "run-a", .type = &s::type_of<int>()});
   EXPECT_THROW(manager.handle_output(bad, s::Value::of(1)), s::StorageError);
 }
 
 TEST_F(FilesystemManagerTest, PartitionKeyIsOneFileUnderTheAsset) {
-  auto out = s::build_output_context({.asset_key = s::AssetKey("events"), .type = &s::type_of<int>(),
+  auto out = s::build_output_context({.asset_key = s::AssetKey("events"),
+                                      .type = &s::type_of<int>(),
                                       .partitions = {.keys = {"2024-01-01"}, .window = {}}});
   manager.handle_output(out, s::Value::of(3));
   EXPECT_TRUE(fs::exists(dir / "events" / "2024-01-01"));
-  auto bad = s::build_output_context({.asset_key = s::AssetKey("events"), .type = &s::type_of<int>(),
+  auto bad = s::build_output_context({.asset_key = s::AssetKey("events"),
+                                      .type = &s::type_of<int>(),
                                       .partitions = {.keys = {"../../etc"}, .window = {}}});
   EXPECT_THROW(manager.handle_output(bad, s::Value::of(3)), s::PartitionError);
 }

@@ -39,8 +39,8 @@ PostgresConnection new_postgres_database() {
   PQclear(result);
   PQfinish(admin);
   if (!ok) throw std::runtime_error("CREATE DATABASE failed: " + message);
-  return PostgresConnection{.host = "127.0.0.1", .port = server->port(), .user = server->user(),
-                            .password = kPassword, .dbname = name};
+  return PostgresConnection{
+      .host = "127.0.0.1", .port = server->port(), .user = server->user(), .password = kPassword, .dbname = name};
 }
 
 void configure_postgres_home(const std::filesystem::path& home) {

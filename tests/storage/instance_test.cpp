@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "backend_fixture.hpp"
+#include "expect_error.hpp"
 #include "subprocess.hpp"
 
 namespace s = strata;
@@ -24,16 +25,7 @@ std::string read_file(const fs::path& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an error";
-  return "";
-}
+using strata::testing::error_of;
 
 class InstanceTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -48,7 +40,9 @@ class InstanceTest : public ::testing::TestWithParam<std::string> {
   TempDir home{"strata-home"};
 };
 
-s::AssetsDefinition counted(const std::string& name) { return s::asset(name, [] { return 1; }); }
+s::AssetsDefinition counted(const std::string& name) {
+  return s::asset(name, [] { return 1; });
+}
 
 TEST_P(InstanceTest, EngineRecordsRunEventsAndCatalog) {
   auto instance = s::Instance::open(home.path());
@@ -88,7 +82,8 @@ TEST_P(InstanceTest, ConcurrentProcessesLoseAndDuplicateNoEvents) {
   constexpr int kRuns = 5;
   constexpr int kChain = 8;
   // One run in this process tells how many events a run of the pipeline writes.
-  s::testing::CommandResult first = s::testing::run_command({kWorker, "run", home.path().string(), "1", std::to_string(kChain)});
+  s::testing::CommandResult first =
+      s::testing::run_command({kWorker, "run", home.path().string(), "1", std::to_string(kChain)});
   ASSERT_EQ(first.exit_code, 0) << first.output;
   auto instance = s::Instance::open(home.path());
   int64_t per_run = instance->storage().count_events();
@@ -122,7 +117,8 @@ TEST_P(InstanceTest, ConcurrentProcessesLoseAndDuplicateNoEvents) {
     EXPECT_EQ(successes, 1);
   }
   EXPECT_EQ(storage.count_events(), per_run * (1 + kProcesses * kRuns));
-  EXPECT_EQ(storage.materialization_history(s::AssetKey{"n0"}, 1000).size(), static_cast<size_t>(1 + kProcesses * kRuns));
+  EXPECT_EQ(storage.materialization_history(s::AssetKey{"n0"}, 1000).size(),
+            static_cast<size_t>(1 + kProcesses * kRuns));
 }
 
 TEST_P(InstanceTest, RunOfAKilledProcessIsMarkedFailed) {
@@ -174,7 +170,8 @@ TEST(Instance, ConfigErrorsNameFileAndField) {
   TempDir home;
   auto write = [&](const std::string& text) { std::ofstream(home / "strata.yaml") << text; };
   write("storage:\n  sqlite:\n    pth: x.db\n");
-  EXPECT_NE(error_of([&] { s::Instance::open(home.path()); }).find("unknown field 'storage.sqlite.pth'"), std::string::npos);
+  EXPECT_NE(error_of([&] { s::Instance::open(home.path()); }).find("unknown field 'storage.sqlite.pth'"),
+            std::string::npos);
   write("storage:\n  postgres:\n    port: abc\n");
   EXPECT_NE(error_of([&] { s::Instance::open(home.path()); }).find("'storage.postgres.port' must be a number"),
             std::string::npos);
@@ -218,11 +215,9 @@ TEST(Instance, NewerSchemaIsRefusedAndLeftUntouched) {
 TEST(Instance, NewerPostgresSchemaIsRefused) {
   if (s::testing::shared_postgres() == nullptr) GTEST_SKIP() << "PostgreSQL server binaries are not installed";
   auto db = s::testing::new_postgres_database();
-  {
-    auto storage = s::open_postgres_storage(db);
-  }
-  std::string conninfo = "host=127.0.0.1 port=" + std::to_string(db.port) + " user=" + db.user + " password=" +
-                         db.password + " dbname=" + db.dbname;
+  { auto storage = s::open_postgres_storage(db); }
+  std::string conninfo = "host=127.0.0.1 port=" + std::to_string(db.port) + " user=" + db.user +
+                         " password=" + db.password + " dbname=" + db.dbname;
   ASSERT_EQ(s::testing::run_command({"psql", conninfo, "-c", "UPDATE strata_schema SET version = 99"}).exit_code, 0);
   std::string message = error_of([&] { s::open_postgres_storage(db); });
   EXPECT_NE(message.find("schema version 99, newer than this build"), std::string::npos) << message;
@@ -233,8 +228,9 @@ TEST(Instance, WrongPostgresPasswordNamesServerNotPassword) {
   if (s::testing::shared_postgres() == nullptr) GTEST_SKIP() << "PostgreSQL server binaries are not installed";
   TempDir home;
   int port = s::testing::shared_postgres()->port();
-  std::ofstream(home / "strata.yaml") << "storage:\n  postgres:\n    port: " << port
-                                      << "\n    user: strata\n    password: not-the-password-4711\n    dbname: postgres\n";
+  std::ofstream(home / "strata.yaml")
+      << "storage:\n  postgres:\n    port: " << port
+      << "\n    user: strata\n    password: not-the-password-4711\n    dbname: postgres\n";
   std::string message = error_of([&] { s::Instance::open(home.path()); });
   EXPECT_NE(message.find("postgres://strata@127.0.0.1:" + std::to_string(port) + "/postgres"), std::string::npos)
       << message;

@@ -5,8 +5,8 @@
 #include <thread>
 
 #include "backend_fixture.hpp"
-#include "subprocess.hpp"
 #include "strata/core/error.hpp"
+#include "subprocess.hpp"
 
 namespace s = strata;
 using strata::testing::TempDir;
@@ -31,8 +31,14 @@ class StorageTest : public ::testing::TestWithParam<std::string> {
   }
 
   s::RunRecord run(const std::string& id, const std::string& job, int64_t created) {
-    return {.run_id = id, .job_name = job, .status = s::RunStatus::kStarted, .tags = {{"team", "data"}},
-            .run_config = "{}", .owner_host = "host", .owner_pid = 1, .create_time_us = created};
+    return {.run_id = id,
+            .job_name = job,
+            .status = s::RunStatus::kStarted,
+            .tags = {{"team", "data"}},
+            .run_config = "{}",
+            .owner_host = "host",
+            .owner_pid = 1,
+            .create_time_us = created};
   }
 
   static s::Event event(const std::string& run_id, s::EventType type, std::optional<s::AssetKey> key = {},
@@ -172,8 +178,8 @@ TEST_P(StorageTest, PartitionsHaveTheirOwnLatestAndStatus) {
 TEST_P(StorageTest, WipeForgetsAssetHistoryButKeepsRunLogs) {
   s::AssetKey key{"stories"};
   storage->add_run(run("r1", "job", 1));
-  storage->append_events({event("r1", s::EventType::kMaterialization, key, "p1"),
-                          event("r1", s::EventType::kMaterialization, key)});
+  storage->append_events(
+      {event("r1", s::EventType::kMaterialization, key, "p1"), event("r1", s::EventType::kMaterialization, key)});
   storage->wipe_asset(key);
   EXPECT_FALSE(storage->latest_materialization(key).has_value());
   EXPECT_FALSE(storage->latest_materialization(key, std::string("p1")).has_value());
@@ -231,10 +237,18 @@ TEST_P(StorageTest, DynamicPartitionsAreKeptInOrder) {
 }
 
 TEST_P(StorageTest, BackfillsRecordProgress) {
-  storage->add_backfill({.backfill_id = "bf-1", .selection = "events", .partitions = {"2024-01-01", "2024-01-02"},
-                         .status = "RUNNING", .num_runs = 2, .create_time_us = 10});
-  storage->add_backfill({.backfill_id = "bf-2", .selection = "events", .partitions = {"2024-01-03"}, .status = "RUNNING",
-                         .num_runs = 1, .create_time_us = 20});
+  storage->add_backfill({.backfill_id = "bf-1",
+                         .selection = "events",
+                         .partitions = {"2024-01-01", "2024-01-02"},
+                         .status = "RUNNING",
+                         .num_runs = 2,
+                         .create_time_us = 10});
+  storage->add_backfill({.backfill_id = "bf-2",
+                         .selection = "events",
+                         .partitions = {"2024-01-03"},
+                         .status = "RUNNING",
+                         .num_runs = 1,
+                         .create_time_us = 20});
   storage->update_backfill("bf-1", "FAILED", 1, 1, 99);
   EXPECT_THROW(storage->update_backfill("bf-9", "FAILED", 0, 0, 0), s::StorageError);
   auto one = storage->get_backfill("bf-1");
@@ -258,8 +272,9 @@ TEST_P(StorageTest, VersionOneDatabaseIsMigrated) {
   storage->append_events({event("r1", s::EventType::kMaterialization, key, "2024-01-01"),
                           event("r1", s::EventType::kMaterializationFailed, key, "2024-01-02")});
   storage.reset();
-  std::string downgrade = "DROP TABLE asset_partitions; DROP TABLE dynamic_partitions; DROP TABLE backfills; "
-                          "UPDATE strata_schema SET version = 1;";
+  std::string downgrade =
+      "DROP TABLE asset_partitions; DROP TABLE dynamic_partitions; DROP TABLE backfills; "
+      "UPDATE strata_schema SET version = 1;";
   if (postgres) {
     std::string conninfo = "host=127.0.0.1 port=" + std::to_string(postgres->port) + " user=" + postgres->user +
                            " password=" + postgres->password + " dbname=" + postgres->dbname;

@@ -43,7 +43,8 @@ std::string PostgresServer::find_bin_dir() {
   }
   std::vector<fs::path> candidates;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/usr/lib/postgresql", ec)) candidates.push_back(entry.path() / "bin");
+  for (const auto& entry : fs::directory_iterator("/usr/lib/postgresql", ec))
+    candidates.push_back(entry.path() / "bin");
   std::sort(candidates.rbegin(), candidates.rend());  // newest major version first
   for (const auto& dir : candidates) {
     if (has_server_binaries(dir)) return dir.string();
@@ -61,8 +62,8 @@ PostgresServer::PostgresServer(PostgresServerOptions options) : options_(std::mo
     CommandResult chown = run_command({"chown", *as_server.user, dir_.path().string()});
     if (chown.exit_code != 0) throw std::runtime_error("chown of " + dir_.path().string() + ": " + chown.output);
   }
-  std::vector<std::string> initdb = {bin_dir_ + "/initdb", "-D", data.string(), "-U", options_.user,
-                                     "-E", "UTF8", "--no-sync", "--auth-local=trust"};
+  std::vector<std::string> initdb = {
+      bin_dir_ + "/initdb", "-D", data.string(), "-U", options_.user, "-E", "UTF8", "--no-sync", "--auth-local=trust"};
   if (options_.password) {
     fs::path pwfile = dir_.path() / "pwfile";
     std::ofstream(pwfile) << *options_.password << "\n";
@@ -81,9 +82,9 @@ PostgresServer::PostgresServer(PostgresServerOptions options) : options_(std::mo
     std::string server_options = "-p " + std::to_string(port_) +
                                  " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + dir_.path().string() +
                                  " -c fsync=off -c full_page_writes=off";
-    CommandResult start = run_command(
-        {bin_dir_ + "/pg_ctl", "-D", data.string(), "-l", log.string(), "-o", server_options, "-w", "-t", "60", "start"},
-        as_server);
+    CommandResult start = run_command({bin_dir_ + "/pg_ctl", "-D", data.string(), "-l", log.string(), "-o",
+                                       server_options, "-w", "-t", "60", "start"},
+                                      as_server);
     running_ = start.exit_code == 0;
   }
   if (!running_) throw std::runtime_error("PostgreSQL did not start; server log:\n" + read_file(log));

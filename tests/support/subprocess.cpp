@@ -4,10 +4,10 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sys/wait.h>
-#include <csignal>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>

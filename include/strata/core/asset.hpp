@@ -27,10 +27,10 @@ namespace strata {
 
 // A data dependency, loaded through an I/O manager and passed as an argument.
 struct AssetIn {
-  std::string name{};                   // the argument's name
-  std::optional<AssetKey> key{};        // the upstream asset; defaults to AssetKey(name)
-  Metadata metadata{};                  // visible to the I/O manager as InputContext::metadata()
-  std::string input_manager_key{};      // load with this input manager instead of the upstream's
+  std::string name{};                       // the argument's name
+  std::optional<AssetKey> key{};            // the upstream asset; defaults to AssetKey(name)
+  Metadata metadata{};                      // visible to the I/O manager as InputContext::metadata()
+  std::string input_manager_key{};          // load with this input manager instead of the upstream's
   PartitionMappingPtr partition_mapping{};  // which upstream partitions to load (null: the default)
 };
 
@@ -169,7 +169,8 @@ std::vector<const TypeInfo*> input_types(std::index_sequence<I...>) {
 template <class Sig, class F, size_t... I>
 decltype(auto) invoke_with_inputs(F& fn, ExecutionContext& ctx, std::index_sequence<I...>) {
   if constexpr (Sig::has_context) {
-    return fn(ctx, ctx.input_value(I).template get<std::remove_cvref_t<std::tuple_element_t<I, typename Sig::inputs>>>()...);
+    return fn(ctx,
+              ctx.input_value(I).template get<std::remove_cvref_t<std::tuple_element_t<I, typename Sig::inputs>>>()...);
   } else {
     (void)ctx;
     return fn(ctx.input_value(I).template get<std::remove_cvref_t<std::tuple_element_t<I, typename Sig::inputs>>>()...);
@@ -209,7 +210,8 @@ ComputeFn multi_output_compute(F fn) {
       R results = invoke_with_inputs<Sig>(fn, ctx, seq);
       [&]<size_t... O>(std::index_sequence<O...>) {
         (ctx.runtime().yield_output(O, Value::of(std::move(std::get<O>(results))), {}), ...);
-      }(std::make_index_sequence<std::tuple_size_v<R>>());
+      }
+      (std::make_index_sequence<std::tuple_size_v<R>>());
     }
   };
 }

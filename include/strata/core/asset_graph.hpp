@@ -17,7 +17,7 @@ class AssetGraph {
   struct Entry {
     AssetKey key;
     NodePtr node;
-    int output_index = 0;       // which output of `node` produces this asset
+    int output_index = 0;         // which output of `node` produces this asset
     std::vector<int> upstream;    // indices of assets this one reads or depends on
     std::vector<int> downstream;  // indices of assets that read or depend on this one
     bool is_source = false;

@@ -125,10 +125,10 @@ void load(BinaryInputArchive& archive, std::vector<std::byte>& bytes);
 // Templates constrained to exactly nlohmann::json: a plain overload would also accept every type
 // that converts to json implicitly (pairs, tuples, enums...) and make cereal's lookup ambiguous.
 template <class Json>
-  requires std::is_same_v<Json, nlohmann::json>
+requires std::is_same_v<Json, nlohmann::json>
 void save(BinaryOutputArchive& archive, const Json& document);
 template <class Json>
-  requires std::is_same_v<Json, nlohmann::json>
+requires std::is_same_v<Json, nlohmann::json>
 void load(BinaryInputArchive& archive, Json& document);
 }  // namespace cereal
 
@@ -136,9 +136,9 @@ void load(BinaryInputArchive& archive, Json& document);
 #define STRATA_DETAIL_ARCHIVE_FIELD(value, field) strata_archive(value.field);
 
 // Declares a struct storable by listing its fields (up to 16), at the struct's namespace scope.
-#define STRATA_SERIALIZABLE(Type, ...)                                                      \
+#define STRATA_SERIALIZABLE(Type, ...)                                                          \
   [[maybe_unused]] inline std::true_type strata_serializable_marker(const Type*) { return {}; } \
-  template <class StrataArchive>                                                            \
-  void serialize(StrataArchive& strata_archive, Type& strata_value) {                       \
-    STRATA_DETAIL_FOR_EACH(STRATA_DETAIL_ARCHIVE_FIELD, strata_value, __VA_ARGS__)          \
+  template <class StrataArchive>                                                                \
+  void serialize(StrataArchive& strata_archive, Type& strata_value) {                           \
+    STRATA_DETAIL_FOR_EACH(STRATA_DETAIL_ARCHIVE_FIELD, strata_value, __VA_ARGS__)              \
   }

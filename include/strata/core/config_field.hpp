@@ -33,9 +33,7 @@ class Setting {
  public:
   Setting() = default;
   Setting(T literal) : value_(std::move(literal)) {}
-  Setting(const char* literal)
-    requires std::is_same_v<T, std::string>
-      : value_(std::string(literal)) {}
+  Setting(const char* literal) requires std::is_same_v<T, std::string> : value_(std::string(literal)) {}
   Setting(EnvVar env) : env_name_(std::move(env.name)) {}
 
   // The literal value, or the environment's value once resolved; throws ConfigError before that.
@@ -99,14 +97,18 @@ struct FieldRef {
 };
 
 template <class T>
-concept HasConfigFields = requires(T& object) { object.strata_visit_fields([](const char*, auto&) {}); };
+concept HasConfigFields = requires(T& object) {
+  object.strata_visit_fields([](const char*, auto&) {});
+};
 
 // The fields of `object` in declaration order (empty when it declares none).
 template <class T>
 std::vector<FieldRef> config_fields(T& object) {
   std::vector<FieldRef> fields;
   if constexpr (HasConfigFields<T>) {
-    object.strata_visit_fields([&](const char* name, auto& field) { fields.push_back({name, &field, &field_ops(&field)}); });
+    object.strata_visit_fields([&](const char* name, auto& field) {
+      fields.push_back({name, &field, &field_ops(&field)});
+    });
   }
   return fields;
 }
@@ -117,8 +119,8 @@ std::vector<FieldRef> config_fields(T& object) {
 
 #define STRATA_DETAIL_VISIT_FIELD(visitor, field) visitor(#field, field);
 // Declares a resource's configurable fields (inside the class body), in order.
-#define STRATA_CONFIG_FIELDS(...)                                         \
-  template <class StrataVisitor>                                          \
-  void strata_visit_fields(StrataVisitor&& strata_visitor) {              \
+#define STRATA_CONFIG_FIELDS(...)                                                  \
+  template <class StrataVisitor>                                                   \
+  void strata_visit_fields(StrataVisitor&& strata_visitor) {                       \
     STRATA_DETAIL_FOR_EACH(STRATA_DETAIL_VISIT_FIELD, strata_visitor, __VA_ARGS__) \
   }

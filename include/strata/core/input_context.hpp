@@ -16,9 +16,9 @@ struct InputContextFields {
   std::string name{};                   // the input's name
   std::string step_key{};               // the step that consumes the input
   std::string run_id{};
-  Metadata metadata{};               // metadata declared on the input (AssetIn / In)
+  Metadata metadata{};             // metadata declared on the input (AssetIn / In)
   const TypeInfo* type = nullptr;  // the C++ type the consumer expects
-  PartitionScope partitions{};       // the upstream partitions to load
+  PartitionScope partitions{};     // the upstream partitions to load
   Logger log{};
   const Resources* resources = nullptr;
   std::shared_ptr<const OutputContext> upstream_output{};  // null when nothing upstream produced it

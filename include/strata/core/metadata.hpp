@@ -27,15 +27,27 @@ struct TablePreview {
 
 class MetadataValue {
  public:
-  enum class Kind { kText, kInt, kFloat, kBool, kMarkdown, kJson, kPath, kUrl, kTableSchema, kTablePreview, kTimestamp };
+  enum class Kind {
+    kText,
+    kInt,
+    kFloat,
+    kBool,
+    kMarkdown,
+    kJson,
+    kPath,
+    kUrl,
+    kTableSchema,
+    kTablePreview,
+    kTimestamp
+  };
 
   MetadataValue() : MetadataValue(std::string()) {}
   MetadataValue(const char* text) : MetadataValue(std::string(text)) {}
   MetadataValue(std::string text) : kind_(Kind::kText), data_(std::move(text)) {}
   MetadataValue(bool flag) : kind_(Kind::kBool), data_(flag) {}
   template <class I>
-    requires(std::is_integral_v<I> && !std::is_same_v<I, bool>)
-  MetadataValue(I number) : kind_(Kind::kInt), data_(static_cast<int64_t>(number)) {}
+  requires(std::is_integral_v<I> && !std::is_same_v<I, bool>) MetadataValue(I number)
+      : kind_(Kind::kInt), data_(static_cast<int64_t>(number)) {}
   MetadataValue(double number) : kind_(Kind::kFloat), data_(number) {}
   MetadataValue(float number) : MetadataValue(static_cast<double>(number)) {}
   // A list of strings (e.g. column names) is recorded as a JSON array.

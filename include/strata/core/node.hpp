@@ -25,16 +25,16 @@ struct InputDef {
   const TypeInfo* type = nullptr;
   std::optional<AssetKey> asset_key{};  // the upstream asset (asset inputs); empty for op inputs
   Metadata metadata{};
-  std::string input_manager_key{};  // load with this input manager instead of the upstream's manager
+  std::string input_manager_key{};          // load with this input manager instead of the upstream's manager
   PartitionMappingPtr partition_mapping{};  // null: the default mapping for the two definitions
 };
 
 struct OutputDef {
   std::string name = "result";
-  const TypeInfo* type = nullptr;  // type_of<void>() when the function returns nothing
+  const TypeInfo* type = nullptr;       // type_of<void>() when the function returns nothing
   std::optional<AssetKey> asset_key{};  // set for asset outputs
-  std::string io_manager_key{};  // empty: "io_manager", then the built-in default
-  bool is_required = true;  // a multi-asset / op may skip a non-required output
+  std::string io_manager_key{};         // empty: "io_manager", then the built-in default
+  bool is_required = true;              // a multi-asset / op may skip a non-required output
   Metadata metadata{};
   std::string description{};
   std::string group{};
@@ -59,7 +59,7 @@ struct NodeDef {
   std::vector<std::string> required_resource_keys;
   PartitionsPtr partitions;                       // null: not partitioned
   std::optional<BackfillPolicy> backfill_policy;  // null: one partition per run
-  ComputeFn compute;  // empty for source assets
+  ComputeFn compute;                              // empty for source assets
 
   // Index of the output named `name`, or -1.
   int output_index(const std::string& name) const;

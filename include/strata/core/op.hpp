@@ -37,9 +37,9 @@ OpOut op_out(std::string name, Out options = {}) {
 }
 
 struct OpOptions {
-  std::vector<InSpec> ins{};   // one name per parameter after the optional context
-  Out out{};                   // the single output "result"
-  std::vector<OpOut> outs{};   // or several named outputs, yielded by the body or returned as a tuple
+  std::vector<InSpec> ins{};  // one name per parameter after the optional context
+  Out out{};                  // the single output "result"
+  std::vector<OpOut> outs{};  // or several named outputs, yielded by the body or returned as a tuple
   std::string description{};
   std::vector<std::string> required_resource_keys{};
 };
@@ -112,7 +112,8 @@ OpDefinition op(std::string name, OpOptions options, F fn) {
     return detail::make_op(std::move(name), std::move(options), std::move(inputs), nullptr, std::move(returned),
                            detail::multi_output_compute(std::move(fn)));
   } else {
-    throw DefinitionError("op '" + name + "' declares several outs: its function must return void (and yield "
+    throw DefinitionError("op '" + name +
+                          "' declares several outs: its function must return void (and yield "
                           "outputs through the context) or a std::tuple with one element per out");
   }
 }

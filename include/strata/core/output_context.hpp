@@ -17,7 +17,7 @@ namespace strata {
 
 struct OutputContextFields {
   std::optional<AssetKey> asset_key{};  // set for asset outputs, empty for plain op outputs
-  std::string name = "result";        // the output's name
+  std::string name = "result";          // the output's name
   std::string step_key{};
   std::string run_id{};
   Metadata definition_metadata{};  // metadata declared on the asset or Out

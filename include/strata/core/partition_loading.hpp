@@ -17,8 +17,9 @@ bool loads_partition_map(const InputContext& context);
 // Loads every partition in the input's scope with `load_one(key, value_type)` and returns them as
 // the input's map type. Partitions whose `load_one` throws MissingDataError are collected and
 // reported together: a StorageError naming the asset and every missing partition.
-Value load_partition_map(const InputContext& context,
-                         const std::function<Value(const std::string& partition, const TypeInfo& value_type)>& load_one);
+Value load_partition_map(
+    const InputContext& context,
+    const std::function<Value(const std::string& partition, const TypeInfo& value_type)>& load_one);
 
 // The error for an input that covers several partitions but is not a map (for managers that can
 // only load one partition into one value).

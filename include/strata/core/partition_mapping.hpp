@@ -43,7 +43,7 @@ PartitionMappingPtr static_mapping(std::map<std::string, std::vector<std::string
 PartitionMappingPtr dimension_mapping(std::string dimension);
 
 // The mapping used when an input names none; throws DefinitionError (naming `owner`) when none fits.
-PartitionMappingPtr default_partition_mapping(const PartitionsDefinition* downstream, const PartitionsDefinition& upstream,
-                                              const std::string& owner);
+PartitionMappingPtr default_partition_mapping(const PartitionsDefinition* downstream,
+                                              const PartitionsDefinition& upstream, const std::string& owner);
 
 }  // namespace strata

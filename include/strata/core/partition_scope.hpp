@@ -24,7 +24,7 @@ struct PartitionKeyRange {
 };
 
 struct PartitionScope {
-  std::vector<std::string> keys{};    // in partition order; one key for a single-partition step
+  std::vector<std::string> keys{};     // in partition order; one key for a single-partition step
   std::optional<TimeWindow> window{};  // for time-window partitions: the window covering `keys`
 
   bool empty() const { return keys.empty(); }

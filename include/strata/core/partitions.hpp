@@ -44,8 +44,8 @@ class PartitionsDefinition {
   // Throws PartitionError naming `owner` (an asset), the expected format and an example.
   virtual void validate_key(const std::string& key, const std::string& owner, DynamicPartitionsStore* store) const;
   // The keys from `first` to `last` inclusive, in order (both validated).
-  virtual std::vector<std::string> key_range(const std::string& first, const std::string& last, const std::string& owner,
-                                             DynamicPartitionsStore* store) const;
+  virtual std::vector<std::string> key_range(const std::string& first, const std::string& last,
+                                             const std::string& owner, DynamicPartitionsStore* store) const;
   // For time windows: the window of `key`.
   virtual std::optional<TimeWindow> time_window(const std::string& key) const;
   // What a key looks like: "YYYY-MM-DD, e.g. 2024-01-01" or "one of: us, eu".
@@ -63,15 +63,16 @@ PartitionsPtr static_partitions(std::vector<std::string> keys);
 enum class TimeGranularity { kHourly, kDaily, kWeekly, kMonthly };
 
 struct TimeWindowOptions {
-  std::string end{};               // last boundary (exclusive), same format as start; empty: up to now
-  std::string timezone = "UTC";    // an IANA name, e.g. "Europe/Berlin"
-  std::string format{};            // key format (%Y %m %d %H %M); empty: the granularity's default
-  int end_offset = 0;              // without `end`: 1 also includes the window in progress
+  std::string end{};             // last boundary (exclusive), same format as start; empty: up to now
+  std::string timezone = "UTC";  // an IANA name, e.g. "Europe/Berlin"
+  std::string format{};          // key format (%Y %m %d %H %M); empty: the granularity's default
+  int end_offset = 0;            // without `end`: 1 also includes the window in progress
 };
 
 // `start` uses the key format: "2024-01-01" (daily, weekly, monthly) or "2024-01-01-00:00" (hourly).
 // Weekly windows start on Sundays, monthly ones on the 1st (a start in between rounds up).
-PartitionsPtr time_window_partitions(TimeGranularity granularity, const std::string& start, TimeWindowOptions options = {});
+PartitionsPtr time_window_partitions(TimeGranularity granularity, const std::string& start,
+                                     TimeWindowOptions options = {});
 PartitionsPtr hourly_partitions(const std::string& start, TimeWindowOptions options = {});
 PartitionsPtr daily_partitions(const std::string& start, TimeWindowOptions options = {});
 PartitionsPtr weekly_partitions(const std::string& start, TimeWindowOptions options = {});

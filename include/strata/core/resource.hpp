@@ -21,7 +21,7 @@ class Resources;
 struct InitContext {
   std::string resource_key{};
   std::string run_id{};
-  std::filesystem::path strata_home{};  // the instance directory ($STRATA_HOME)
+  std::filesystem::path strata_home{};   // the instance directory ($STRATA_HOME)
   const Resources* resources = nullptr;  // resources set up before this one
   Logger log{};
 

@@ -22,15 +22,15 @@ namespace strata {
 class ResourceDefinition {
  public:
   template <class T>
-    requires std::derived_from<T, Resource> && std::copy_constructible<T>
-  ResourceDefinition(T prototype)
+  requires std::derived_from<T, Resource> && std::copy_constructible<T> ResourceDefinition(T prototype)
       : prototype_(std::make_shared<T>(std::move(prototype))),
-        clone_([](const Resource& r) -> std::shared_ptr<Resource> { return std::make_shared<T>(static_cast<const T&>(r)); }),
+        clone_([](const Resource& r) -> std::shared_ptr<Resource> {
+          return std::make_shared<T>(static_cast<const T&>(r));
+        }),
         fields_([](Resource& r) { return config_fields(static_cast<T&>(r)); }) {}
 
   template <class T>
-    requires std::derived_from<T, Resource>
-  ResourceDefinition(std::shared_ptr<T> instance)
+  requires std::derived_from<T, Resource> ResourceDefinition(std::shared_ptr<T> instance)
       : prototype_(std::move(instance)), fields_([](Resource& r) { return config_fields(static_cast<T&>(r)); }) {}
 
   // The object as configured in code.

@@ -22,14 +22,14 @@ struct Codec {
 
 struct TypeInfo {
   std::type_index id;
-  std::string name;             // readable (demangled) C++ name, as shown in messages
+  std::string name;              // readable (demangled) C++ name, as shown in messages
   const Codec* codec = nullptr;  // null when the type has no codec (the filesystem manager refuses it)
   // For std::map<std::string, V>: V's TypeInfo, so an input of this type can receive one V per
   // upstream partition; null for every other type.
   const TypeInfo* partition_map_value = nullptr;
   // For such maps: builds the map from (partition key, V value) pairs.
-  std::shared_ptr<const void> (*make_partition_map)(const std::vector<std::pair<std::string, std::shared_ptr<const void>>>&) =
-      nullptr;
+  std::shared_ptr<const void> (*make_partition_map)(
+      const std::vector<std::pair<std::string, std::shared_ptr<const void>>>&) = nullptr;
 
   bool operator==(const TypeInfo& other) const { return id == other.id; }
 };

@@ -26,7 +26,8 @@ struct partition_map<std::map<std::string, V, C, A>> : std::true_type {
 template <class M>
 std::shared_ptr<const void> make_map(const std::vector<std::pair<std::string, std::shared_ptr<const void>>>& parts) {
   auto map = std::make_shared<M>();
-  for (const auto& [key, object] : parts) map->emplace(key, *static_cast<const typename partition_map<M>::mapped*>(object.get()));
+  for (const auto& [key, object] : parts)
+    map->emplace(key, *static_cast<const typename partition_map<M>::mapped*>(object.get()));
   return map;
 }
 

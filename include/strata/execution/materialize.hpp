@@ -19,15 +19,15 @@ namespace strata {
 
 struct MaterializeOptions {
   std::map<std::string, ResourceDefinition> resources{};
-  std::shared_ptr<Instance> instance{};  // record the run there (see RunOptions::instance)
+  std::shared_ptr<Instance> instance{};       // record the run there (see RunOptions::instance)
   std::optional<AssetSelection> selection{};  // default: every given asset (source assets excepted)
   RunConfig run_config{};
   std::filesystem::path strata_home{};  // empty: temporary, removed with the result
   int max_concurrency = 0;
   std::map<std::string, std::string> tags{};
   EventListener on_event{};
-  std::string partition_key{};                 // materialize this partition
-  std::vector<std::string> partition_keys{};   // or these, in one run
+  std::string partition_key{};                // materialize this partition
+  std::vector<std::string> partition_keys{};  // or these, in one run
 };
 
 // Builds Definitions from `assets` and `resources` (validated as usual: errors throw before anything

@@ -22,10 +22,10 @@ struct RunOptions {
   // RunResult (the in-process helpers' default).
   std::filesystem::path strata_home{};
   int max_concurrency = 0;  // steps run at once; 0 = the machine's cores
-  std::string run_id{};       // empty: a new random id
+  std::string run_id{};     // empty: a new random id
   std::map<std::string, std::string> tags{};
-  EventListener on_event{};   // called for every event as it happens (serialized)
-  bool keep_outputs = true; // keep output values in the RunResult (for tests)
+  EventListener on_event{};  // called for every event as it happens (serialized)
+  bool keep_outputs = true;  // keep output values in the RunResult (for tests)
   // The partitions this run materializes: one key, or several for a single run over a range
   // (BackfillPolicy::single_run). Required when the selection is partitioned, refused otherwise.
   std::vector<std::string> partition_keys{};

@@ -20,7 +20,7 @@ namespace strata::io {
 struct StoredObjectHeader {
   std::string codec{};      // the codec format, e.g. "cereal-binary/1"
   std::string type_name{};  // the C++ type of the value
-  int version = 1;        // of this file layout
+  int version = 1;          // of this file layout
 };
 
 // Writes an object: `write_payload` streams the payload into the given ostream. Returns the number

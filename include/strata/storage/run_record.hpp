@@ -21,7 +21,7 @@ bool is_finished(RunStatus status);
 struct RunRecord {
   std::string run_id{};
   std::string job_name{};
-  std::string selection{};   // the asset selection, as text, for asset runs
+  std::string selection{};  // the asset selection, as text, for asset runs
   RunStatus status = RunStatus::kQueued;
   std::map<std::string, std::string> tags{};
   std::string run_config{};  // JSON, with EnvVar-backed values never included

@@ -23,7 +23,6 @@
 #define STRATA_DETAIL_FE_CAT(a, b) a##b
 #define STRATA_DETAIL_FE_SELECT(n) STRATA_DETAIL_FE_CAT(STRATA_DETAIL_FE_, n)
 // m(c, a1) m(c, a2) ... for up to 16 arguments.
-#define STRATA_DETAIL_FOR_EACH(m, c, ...)                                                                      \
-  STRATA_DETAIL_EXPAND(STRATA_DETAIL_FE_SELECT(STRATA_DETAIL_FE_COUNT(__VA_ARGS__, 16, 15, 14, 13, 12, 11, 10, 9, \
-                                                                      8, 7, 6, 5, 4, 3, 2, 1))(m, c, __VA_ARGS__))
-
+#define STRATA_DETAIL_FOR_EACH(m, c, ...)       \
+  STRATA_DETAIL_EXPAND(STRATA_DETAIL_FE_SELECT( \
+      STRATA_DETAIL_FE_COUNT(__VA_ARGS__, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1))(m, c, __VA_ARGS__))
