@@ -117,11 +117,11 @@ std::vector<std::string> RunConfig::configured_resource_keys() const {
 
 void RunConfig::validate_sections() const {
   for (const auto& [section, value] : doc_->items()) {
-    if (section != "resources" && section != "ops" && section != "execution" && section != "loggers") {
-      throw ConfigError("run config: unknown top-level section '" + section +
-                        "' (known: resources, ops, execution, loggers)");
+    if (section != "resources") {
+      throw ConfigError("run config: section '" + section +
+                        "' is not supported; run config configures resources only (resources.<key>.config)");
     }
-    if (section == "resources" && !value.is_object()) throw ConfigError("run config: 'resources' must be a mapping");
+    if (!value.is_object()) throw ConfigError("run config: 'resources' must be a mapping");
   }
 }
 

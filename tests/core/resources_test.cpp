@@ -109,6 +109,7 @@ TEST(Resources, BadRunConfigNamesResourceAndField) {
   EXPECT_NE(run("resources:\n  apx:\n    config: {}\n").find("configures resource 'apx', which is not defined"),
             std::string::npos);
   EXPECT_THROW(s::RunConfig::from_yaml("resource:\n  api: {}\n"), s::ConfigError);
+  EXPECT_THROW(s::RunConfig::from_yaml("ops:\n  op_1:\n    config: {}\n"), s::ConfigError);
   try {
     s::RunConfig::from_yaml("resources: [unclosed\n");
     FAIL();

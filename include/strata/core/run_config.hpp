@@ -31,7 +31,8 @@ class RunConfig {
   // The keys listed under `resources`.
   std::vector<std::string> configured_resource_keys() const;
   const nlohmann::json& document() const { return *doc_; }
-  // Throws ConfigError on top-level sections Strata does not know (typos such as "resource:").
+  // Throws ConfigError on any top-level section but `resources` (typos such as "resource:", and
+  // Dagster's ops/execution sections, which Strata does not read).
   void validate_sections() const;
 
  private:
