@@ -1,0 +1,74 @@
+// ArrowPathIOManager: stores tables as files on any arrow::fs filesystem — local paths, file://
+// URIs, or s3://bucket/prefix (endpoint override, region and credentials configurable, credentials
+// usually from EnvVar) — one object per asset, or per partition under the asset's directory:
+//
+//   <base_uri>/<key>/<path><extension>            unpartitioned
+//   <base_uri>/<key>/<path>/<partition><extension> partitioned
+//
+// Subclasses supply the file format through two hooks, dump_to_path and load_from_path (the seed's
+// UPathIOManager shape). Local writes go to a temporary file renamed into place; object stores
+// write each object in one request. Several partitions load as std::map<partition, table> when the
+// input is declared so, else concatenated into one table (schemas must agree; a difference names
+// the columns).
+#pragma once
+
+#include <arrow/filesystem/api.h>
+
+#include <memory>
+#include <string>
+
+#include "strata/arrow/table.hpp"
+#include "strata/core/config_field.hpp"
+#include "strata/core/io_manager.hpp"
+
+namespace strata {
+
+struct ArrowPathOptions {
+  std::string base_uri{};     // "/data/tables", "file:///data/tables", "s3://bucket/prefix"
+  std::string s3_endpoint{};  // host:port of an S3-compatible server, e.g. "127.0.0.1:9000"
+  std::string s3_scheme = "https";
+  std::string s3_region = "us-east-1";
+  Setting<std::string> s3_access_key{};  // e.g. EnvVar{"AWS_ACCESS_KEY_ID"}; empty: anonymous/default chain
+  Setting<std::string> s3_secret_key{};
+};
+
+class ArrowPathIOManager : public IOManager {
+ public:
+  explicit ArrowPathIOManager(ArrowPathOptions options, std::string extension);
+
+  std::string base_uri;
+  std::string extension;
+  std::string s3_endpoint;
+  std::string s3_scheme;
+  std::string s3_region;
+  Setting<std::string> s3_access_key;
+  Setting<std::string> s3_secret_key;
+
+  void setup(InitContext& context) override;
+  void handle_output(OutputContext& context, const Value& value) override;
+  Value load_input(InputContext& context) override;
+  bool can_handle(const TypeInfo& type) const override;  // ArrowTable or ArrowReader
+  bool can_load(const TypeInfo& type) const override;    // ArrowTable or std::map<std::string, ArrowTable>
+
+  // The filesystem path (within the filesystem) of an asset or one of its partitions.
+  std::string path_for(const AssetKey& key, const std::string* partition) const;
+  // The URI shown in metadata and errors: "s3://bucket/prefix/key.parquet" or "/data/key.parquet".
+  std::string uri_for(const std::string& path) const;
+
+ protected:
+  // Write `table` to `path` (a complete file; the caller handles temporary names and renames).
+  virtual void dump_to_path(OutputContext& context, const arrow::Table& table, arrow::fs::FileSystem& fs,
+                            const std::string& path) = 0;
+  // Read the table at `path`.
+  virtual ArrowTable load_from_path(InputContext& context, arrow::fs::FileSystem& fs, const std::string& path) = 0;
+
+ private:
+  void connect();
+  ArrowTable load_one(InputContext& context, const std::string& path, const std::string& what);
+
+  std::shared_ptr<arrow::fs::FileSystem> fs_;
+  std::string root_;  // the base path within fs_
+  bool local_ = true;
+};
+
+}  // namespace strata

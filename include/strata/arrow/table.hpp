@@ -1,0 +1,37 @@
+// Arrow tables as Strata values: the C++ DataFrame. An asset returns std::shared_ptr<arrow::Table>
+// (or a std::shared_ptr<arrow::RecordBatchReader> to stream), and table I/O managers store it.
+#pragma once
+
+#include <arrow/api.h>
+
+#include <memory>
+#include <string>
+
+#include "strata/core/metadata.hpp"
+#include "strata/core/typed.hpp"
+
+namespace strata {
+
+using ArrowTable = std::shared_ptr<arrow::Table>;
+using ArrowReader = std::shared_ptr<arrow::RecordBatchReader>;
+
+// Metadata every table materialization records: num_rows, schema (column names and types) and a
+// markdown preview of the first `preview_rows` rows.
+Metadata table_metadata(const arrow::Table& table, int preview_rows = 5);
+
+// A markdown table of the first `rows` rows (cells rendered by Arrow, long cells shortened).
+std::string markdown_preview(const arrow::Table& table, int rows = 5);
+
+// Throws StorageError naming `what` when `status` is not OK.
+void check_arrow(const arrow::Status& status, const std::string& what);
+template <class T>
+T check_arrow(arrow::Result<T> result, const std::string& what) {
+  check_arrow(result.status(), what);
+  return std::move(result).ValueUnsafe();
+}
+
+// The columns two schemas disagree on ("price: double vs string, extra: missing vs int64"); empty
+// when they are equal.
+std::string schema_difference(const arrow::Schema& expected, const arrow::Schema& actual);
+
+}  // namespace strata

@@ -1,0 +1,196 @@
+#include "strata/arrow/path_io_manager.hpp"
+
+#include <arrow/filesystem/s3fs.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <mutex>
+
+#include "strata/core/error.hpp"
+#include "strata/core/partition_loading.hpp"
+#include "strata/core/system_metadata.hpp"
+
+namespace strata {
+namespace {
+
+// Arrow's S3 support is process-wide: initialized once, finalized at exit.
+void ensure_s3() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    check_arrow(arrow::fs::InitializeS3(arrow::fs::S3GlobalOptions::Defaults()), "initializing S3 support");
+    std::atexit([] { (void)arrow::fs::FinalizeS3(); });
+  });
+}
+
+bool starts_with(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
+
+std::string table_type_names() { return type_of<ArrowTable>().name + " or " + type_of<ArrowReader>().name; }
+
+}  // namespace
+
+ArrowPathIOManager::ArrowPathIOManager(ArrowPathOptions options, std::string ext)
+    : base_uri(std::move(options.base_uri)),
+      extension(std::move(ext)),
+      s3_endpoint(std::move(options.s3_endpoint)),
+      s3_scheme(std::move(options.s3_scheme)),
+      s3_region(std::move(options.s3_region)),
+      s3_access_key(std::move(options.s3_access_key)),
+      s3_secret_key(std::move(options.s3_secret_key)) {}
+
+bool ArrowPathIOManager::can_handle(const TypeInfo& type) const {
+  return type == type_of<ArrowTable>() || type == type_of<ArrowReader>();
+}
+
+bool ArrowPathIOManager::can_load(const TypeInfo& type) const {
+  return type == type_of<ArrowTable>() || type == type_of<std::map<std::string, ArrowTable>>();
+}
+
+void ArrowPathIOManager::setup(InitContext& context) {
+  if (base_uri.empty()) base_uri = (context.storage_dir() / "tables").string();
+  connect();
+}
+
+void ArrowPathIOManager::connect() {
+  if (fs_) return;
+  if (base_uri.empty()) base_uri = ".strata/storage/tables";
+  if (starts_with(base_uri, "s3://")) {
+    ensure_s3();
+    std::string rest = base_uri.substr(5);
+    while (!rest.empty() && rest.back() == '/') rest.pop_back();
+    auto options = arrow::fs::S3Options::Defaults();
+    if (!s3_access_key.value().empty()) options.ConfigureAccessKey(s3_access_key.value(), s3_secret_key.value());
+    options.region = s3_region;
+    options.scheme = s3_scheme;
+    if (!s3_endpoint.empty()) options.endpoint_override = s3_endpoint;
+    options.force_virtual_addressing = false;
+    fs_ = check_arrow(arrow::fs::S3FileSystem::Make(options), "connecting to S3 at " + base_uri);
+    root_ = rest;
+    local_ = false;
+  } else {
+    std::string path = starts_with(base_uri, "file://") ? base_uri.substr(7) : base_uri;
+    fs_ = std::make_shared<arrow::fs::LocalFileSystem>();
+    root_ = std::filesystem::absolute(path).lexically_normal().string();
+    while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+    local_ = true;
+  }
+}
+
+std::string ArrowPathIOManager::path_for(const AssetKey& key, const std::string* partition) const {
+  key.validate_components();
+  std::string path = root_;
+  for (const auto& component : key.path()) path += "/" + component;
+  if (partition != nullptr) {
+    if (partition->empty() || *partition == "." || *partition == ".." || partition->find('/') != std::string::npos) {
+      throw PartitionError("asset '" + key.to_string() + "': partition key '" + *partition +
+                           "' cannot be used in a path");
+    }
+    path += "/" + *partition;
+  }
+  return path + extension;
+}
+
+std::string ArrowPathIOManager::uri_for(const std::string& path) const { return local_ ? path : "s3://" + path; }
+
+void ArrowPathIOManager::handle_output(OutputContext& context, const Value& value) {
+  connect();
+  std::string owner = "asset '" + context.asset_key().to_string() + "'";
+  ArrowTable table;
+  if (value.holds<ArrowTable>()) {
+    table = value.get<ArrowTable>();
+  } else if (value.holds<ArrowReader>()) {
+    table = check_arrow(value.get<ArrowReader>()->ToTable(), owner + ": reading the record batch stream");
+  } else {
+    throw StorageError(owner + ": a table manager stores " + table_type_names() + ", not " + value.type().name);
+  }
+  if (!table) throw StorageError(owner + ": the asset returned a null table");
+  const auto& keys = context.partition_scope().keys;
+  if (keys.size() > 1) {
+    throw StorageError(owner + ": one table cannot be stored as " + std::to_string(keys.size()) +
+                       " partition files; materialize one partition per run (BackfillPolicy::multi_run(1)) or use "
+                       "a manager that writes ranges");
+  }
+  std::string path = path_for(context.asset_key(), keys.empty() ? nullptr : &keys.front());
+  std::string uri = uri_for(path);
+  auto parent = path.substr(0, path.rfind('/'));
+  check_arrow(fs_->CreateDir(parent, true), owner + ": creating " + uri_for(parent));
+  try {
+    if (local_) {
+      // Complete file under a temporary name, then an atomic rename: readers never see half a table.
+      static std::atomic<uint64_t> counter{0};
+      std::string temp = parent + "/." + path.substr(path.rfind('/') + 1) + ".tmp." + std::to_string(::getpid()) + "." +
+                         std::to_string(counter.fetch_add(1));
+      try {
+        dump_to_path(context, *table, *fs_, temp);
+        check_arrow(fs_->Move(temp, path), owner + ": renaming the written file onto " + uri);
+      } catch (...) {
+        (void)fs_->DeleteFile(temp);
+        throw;
+      }
+    } else {
+      dump_to_path(context, *table, *fs_, path);  // one PUT: an object appears whole or not at all
+    }
+  } catch (const StorageError& e) {
+    throw StorageError(owner + ": writing " + uri + " failed: " + e.what());
+  }
+  Metadata metadata = table_metadata(*table);
+  metadata.set("uri", MetadataValue::path(uri));
+  if (auto info = fs_->GetFileInfo(path); info.ok() && info->size() >= 0) {
+    metadata.set(kMetadataBytesWritten, info->size());
+  }
+  context.add_output_metadata(metadata);
+}
+
+ArrowTable ArrowPathIOManager::load_one(InputContext& context, const std::string& path, const std::string& what) {
+  auto info = fs_->GetFileInfo(path);
+  if (info.ok() && info->type() == arrow::fs::FileType::NotFound) {
+    throw MissingDataError(what + ": no object at " + uri_for(path) + " (has it been materialized?)");
+  }
+  check_arrow(info.status(), what + ": cannot reach " + uri_for(path));
+  try {
+    return load_from_path(context, *fs_, path);
+  } catch (const StorageError& e) {
+    throw StorageError(what + ": reading " + uri_for(path) + " failed: " + e.what());
+  }
+}
+
+Value ArrowPathIOManager::load_input(InputContext& context) {
+  connect();
+  std::string owner = "asset '" + context.asset_key().to_string() + "'";
+  const auto& keys = context.partition_scope().keys;
+  if (loads_partition_map(context)) {
+    return load_partition_map(context, [&](const std::string& partition, const TypeInfo&) {
+      return Value::of(load_one(context, path_for(context.asset_key(), &partition), owner + " partition '" + partition + "'"));
+    });
+  }
+  if (keys.size() <= 1) {
+    std::string what = owner + (keys.empty() ? "" : " partition '" + keys.front() + "'");
+    return Value::of(load_one(context, path_for(context.asset_key(), keys.empty() ? nullptr : &keys.front()), what));
+  }
+  // Several partitions into one table: they must share a schema.
+  std::vector<ArrowTable> tables;
+  std::vector<std::string> missing;
+  for (const auto& key : keys) {
+    try {
+      tables.push_back(load_one(context, path_for(context.asset_key(), &key), owner + " partition '" + key + "'"));
+    } catch (const MissingDataError&) {
+      missing.push_back(key);
+    }
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (size_t i = 0; i < missing.size() && i < 20; ++i) list += (i ? ", " : "") + missing[i];
+    throw MissingDataError(owner + ": " + std::to_string(missing.size()) + " of " + std::to_string(keys.size()) +
+                           " partitions are not materialized: " + list);
+  }
+  for (size_t i = 1; i < tables.size(); ++i) {
+    std::string difference = schema_difference(*tables.front()->schema(), *tables[i]->schema());
+    if (!difference.empty()) {
+      throw StorageError(owner + ": partition '" + keys[i] + "' has a different schema than '" + keys.front() +
+                         "' (" + difference + ")");
+    }
+  }
+  return Value::of(check_arrow(arrow::ConcatenateTables(tables), owner + ": concatenating partitions"));
+}
+
+}  // namespace strata
