@@ -78,5 +78,20 @@ else
 fi
 ln -sfn "duckdb-$DUCKDB_BINDINGS_VERSION" "$root/.deps/duckdb"
 
+# --- MinIO (S3-compatible server for the S3 tests) ---------------------------------------------
+minio="$root/.deps/minio-$MINIO_MODULE_VERSION"
+if [[ ! -x $minio/bin/minio ]]; then
+  if command -v go >/dev/null 2>&1; then
+    say "building MinIO $MINIO_MODULE_VERSION with go install (a few minutes, once)"
+    mkdir -p "$minio/bin"
+    GOBIN="$minio/bin" GOFLAGS=-mod=mod go install "github.com/minio/minio@$MINIO_MODULE_VERSION"
+  else
+    say "Go is not installed: MinIO cannot be built and the S3 tests will report themselves skipped"
+  fi
+else
+  say "MinIO present in .deps"
+fi
+[[ -x $minio/bin/minio ]] && ln -sfn "minio-$MINIO_MODULE_VERSION" "$root/.deps/minio"
+
 elapsed_ms=$((($(date +%s%N) - start_ns) / 1000000))
 printf '[setup] done in %d.%03d s\n' $((elapsed_ms / 1000)) $((elapsed_ms % 1000))

@@ -107,7 +107,18 @@ Child::Child(const std::vector<std::string>& argv, const CommandOptions& options
 
 Child::~Child() {
   if (!reaped_) kill_and_wait(SIGKILL);
+  if (drain_.joinable()) drain_.join();
   if (fd_ >= 0) ::close(fd_);
+}
+
+void Child::discard_output() {
+  drain_ = std::thread([fd = fd_] {
+    char chunk[4096];
+    for (;;) {
+      ssize_t n = ::read(fd, chunk, sizeof chunk);
+      if (n == 0 || (n < 0 && errno != EINTR)) return;
+    }
+  });
 }
 
 std::optional<std::string> Child::read_line() {

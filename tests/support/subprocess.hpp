@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -36,8 +37,12 @@ class Child {
   // Sends `signal`, then waits; returns the exit status as CommandResult::exit_code does.
   int kill_and_wait(int signal);
   int wait();
+  // Keeps reading (and dropping) the child's output on a background thread, so a long-running
+  // child never blocks on a full pipe; stops when the child exits.
+  void discard_output();
 
  private:
+  std::thread drain_;
   int pid_ = -1;
   int fd_ = -1;
   std::string buffer_;

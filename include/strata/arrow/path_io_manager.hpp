@@ -23,6 +23,10 @@
 
 namespace strata {
 
+// Arrow's S3 support is process-wide: initialized on first use, finalized at exit. Call it before
+// using arrow::fs::S3FileSystem directly.
+void ensure_s3_initialized();
+
 struct ArrowPathOptions {
   std::string base_uri{};     // "/data/tables", "file:///data/tables", "s3://bucket/prefix"
   std::string s3_endpoint{};  // host:port of an S3-compatible server, e.g. "127.0.0.1:9000"
@@ -54,6 +58,8 @@ class ArrowPathIOManager : public IOManager {
   std::string path_for(const AssetKey& key, const std::string* partition) const;
   // The URI shown in metadata and errors: "s3://bucket/prefix/key.parquet" or "/data/key.parquet".
   std::string uri_for(const std::string& path) const;
+  // Whether the object of an asset (partition) exists; throws StorageError when the store is unreachable.
+  bool exists(const AssetKey& key, const std::string* partition = nullptr);
 
  protected:
   // Write `table` to `path` (a complete file; the caller handles temporary names and renames).

@@ -14,16 +14,19 @@
 namespace strata {
 namespace {
 
-// Arrow's S3 support is process-wide: initialized once, finalized at exit.
-void ensure_s3() {
+bool starts_with(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
+
+}  // namespace
+
+void ensure_s3_initialized() {
   static std::once_flag once;
   std::call_once(once, [] {
-    check_arrow(arrow::fs::InitializeS3(arrow::fs::S3GlobalOptions::Defaults()), "initializing S3 support");
-    std::atexit([] { (void)arrow::fs::FinalizeS3(); });
+    check_arrow(arrow::fs::EnsureS3Initialized(), "initializing S3 support");
+    std::atexit([] { (void)arrow::fs::EnsureS3Finalized(); });
   });
 }
 
-bool starts_with(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
+namespace {
 
 std::string table_type_names() { return type_of<ArrowTable>().name + " or " + type_of<ArrowReader>().name; }
 
@@ -55,7 +58,7 @@ void ArrowPathIOManager::connect() {
   if (fs_) return;
   if (base_uri.empty()) base_uri = ".strata/storage/tables";
   if (starts_with(base_uri, "s3://")) {
-    ensure_s3();
+    ensure_s3_initialized();
     std::string rest = base_uri.substr(5);
     while (!rest.empty() && rest.back() == '/') rest.pop_back();
     auto options = arrow::fs::S3Options::Defaults();
@@ -91,6 +94,13 @@ std::string ArrowPathIOManager::path_for(const AssetKey& key, const std::string*
 }
 
 std::string ArrowPathIOManager::uri_for(const std::string& path) const { return local_ ? path : "s3://" + path; }
+
+bool ArrowPathIOManager::exists(const AssetKey& key, const std::string* partition) {
+  connect();
+  std::string path = path_for(key, partition);
+  auto info = check_arrow(fs_->GetFileInfo(path), "checking " + uri_for(path));
+  return info.type() == arrow::fs::FileType::File;
+}
 
 void ArrowPathIOManager::handle_output(OutputContext& context, const Value& value) {
   connect();
