@@ -38,12 +38,16 @@ function(strata_library layer)
   strata_warnings(strata_${layer})
 endfunction()
 
-# strata_test(<name> SOURCES ... [DEPS ...] [LABELS ...])
+# strata_test(<name> SOURCES ... [DEPS ...] [LABELS ...] [OWN_MAIN])
 # One GoogleTest executable; every TEST becomes its own CTest entry named <Suite>.<Test>.
+# OWN_MAIN: the sources define main() (e.g. to shut S3 down before exit) instead of gtest_main.
 function(strata_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "OWN_MAIN" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE ${ARG_DEPS} strata_test_support GTest::gtest GTest::gtest_main)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} strata_test_support GTest::gtest)
+  if(NOT ARG_OWN_MAIN)
+    target_link_libraries(${name} PRIVATE GTest::gtest_main)
+  endif()
   strata_warnings(${name})
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
                        PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT 600)

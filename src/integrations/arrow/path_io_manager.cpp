@@ -19,11 +19,14 @@ bool starts_with(const std::string& text, const char* prefix) { return text.rfin
 }  // namespace
 
 void ensure_s3_initialized() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    check_arrow(arrow::fs::EnsureS3Initialized(), "initializing S3 support");
-    std::atexit([] { (void)arrow::fs::EnsureS3Finalized(); });
-  });
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  if (arrow::fs::IsS3Finalized()) throw StorageError("S3 support was already shut down in this process");
+  check_arrow(arrow::fs::EnsureS3Initialized(), "initializing S3 support");
+}
+
+void finalize_s3() {
+  if (arrow::fs::IsS3Initialized()) (void)arrow::fs::EnsureS3Finalized();
 }
 
 namespace {
