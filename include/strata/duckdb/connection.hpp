@@ -1,0 +1,66 @@
+// DuckDB from Strata: one shared handle per database file per process (DuckDB allows a file to be
+// open once per process), connections that run SQL and move Arrow tables in and out through the C
+// data interface — no per-value loop.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "strata/arrow/table.hpp"
+
+struct _duckdb_database;
+struct _duckdb_connection;
+
+namespace strata {
+
+class DuckDBDatabase {
+ public:
+  // The open database at `path` (":memory:" for an in-memory one), shared with every other user of
+  // the same path in this process. Throws StorageError naming the file.
+  static std::shared_ptr<DuckDBDatabase> open(const std::string& path);
+  ~DuckDBDatabase();
+  DuckDBDatabase(const DuckDBDatabase&) = delete;
+  DuckDBDatabase& operator=(const DuckDBDatabase&) = delete;
+
+  const std::string& path() const { return path_; }
+  _duckdb_database* handle() const { return db_; }
+
+ private:
+  explicit DuckDBDatabase(std::string path);
+  std::string path_;
+  _duckdb_database* db_ = nullptr;
+};
+
+class DuckDBConnection {
+ public:
+  explicit DuckDBConnection(std::shared_ptr<DuckDBDatabase> database);
+  ~DuckDBConnection();
+  DuckDBConnection(const DuckDBConnection&) = delete;
+  DuckDBConnection& operator=(const DuckDBConnection&) = delete;
+
+  // Runs SQL; throws StorageError with DuckDB's message and the statement.
+  void execute(const std::string& sql);
+  // Runs a query and returns its result as an Arrow table.
+  ArrowTable query_arrow(const std::string& sql);
+  // The first column of the first row as an integer (count(*) and the like).
+  int64_t query_int(const std::string& sql);
+  // Makes `table` scannable as the temporary view `view` (valid until drop_arrow_view or the
+  // connection closes; scan it once).
+  void register_arrow_view(const std::string& view, const ArrowTable& table);
+  void drop_arrow_view(const std::string& view);
+
+  const DuckDBDatabase& database() const { return *database_; }
+  _duckdb_connection* handle() const { return con_; }
+
+ private:
+  struct ArrowStreams;
+  std::shared_ptr<DuckDBDatabase> database_;
+  _duckdb_connection* con_ = nullptr;
+  std::unique_ptr<ArrowStreams> streams_;
+};
+
+// Quotes an identifier ("my table") or a string literal ('it''s') for SQL.
+std::string quote_identifier(const std::string& name);
+std::string quote_literal(const std::string& text);
+
+}  // namespace strata

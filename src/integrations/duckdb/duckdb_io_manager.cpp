@@ -1,0 +1,164 @@
+#include "strata/duckdb/duckdb_io_manager.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "strata/core/error.hpp"
+
+namespace strata {
+namespace {
+
+std::string timestamp_literal(std::chrono::sys_seconds at) {
+  auto seconds = static_cast<std::time_t>(at.time_since_epoch().count());
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  std::strftime(text, sizeof text, "TIMESTAMP '%Y-%m-%d %H:%M:%S'", &utc);
+  return text;
+}
+
+// The rows of `scope` in a table partitioned by `column`: a time window, or the listed keys.
+std::string partition_predicate(const std::string& column, const PartitionScope& scope) {
+  if (scope.window) {
+    return quote_identifier(column) + " >= " + timestamp_literal(scope.window->start) + " AND " +
+           quote_identifier(column) + " < " + timestamp_literal(scope.window->end);
+  }
+  std::string list;
+  for (const auto& key : scope.keys) list += (list.empty() ? "" : ", ") + quote_literal(key);
+  return quote_identifier(column) + " IN (" + list + ")";
+}
+
+std::string partition_column(const Metadata& metadata, const std::string& owner) {
+  const MetadataValue* expr = metadata.find("partition_expr");
+  if (expr == nullptr) {
+    throw ConfigError(owner + " is partitioned: give the DuckDB I/O manager its partition column as definition "
+                      "metadata {\"partition_expr\", \"<column>\"}");
+  }
+  return expr->as_text();
+}
+
+std::string columns_of(const InputContext& context) {
+  const MetadataValue* columns = context.metadata().find("columns");
+  if (columns == nullptr) return "*";
+  std::string out;
+  for (const auto& name : nlohmann::json::parse(columns->as_text()).get<std::vector<std::string>>()) {
+    out += (out.empty() ? "" : ", ") + quote_identifier(name);
+  }
+  return out.empty() ? "*" : out;
+}
+
+}  // namespace
+
+DuckDBIOManager::DuckDBIOManager(DuckDBOptions options)
+    : database(std::move(options.database)), schema(std::move(options.schema)) {}
+
+void DuckDBIOManager::validate_config() const {
+  if (database.empty()) throw ConfigError("field 'database' must name a DuckDB file (or \":memory:\")");
+  if (schema.empty()) throw ConfigError("field 'schema' must not be empty");
+}
+
+bool DuckDBIOManager::can_handle(const TypeInfo& type) const {
+  return type == type_of<ArrowTable>() || type == type_of<ArrowReader>();
+}
+
+bool DuckDBIOManager::can_load(const TypeInfo& type) const { return type == type_of<ArrowTable>(); }
+
+void DuckDBIOManager::setup(InitContext&) { connection(); }
+
+void DuckDBIOManager::teardown() { connection_.reset(); }
+
+DuckDBConnection& DuckDBIOManager::connection() {
+  if (!connection_) connection_ = std::make_shared<DuckDBConnection>(DuckDBDatabase::open(database));
+  return *connection_;
+}
+
+std::string DuckDBIOManager::table_for(const AssetKey& key) const {
+  const auto& path = key.path();
+  std::string table_schema = path.size() > 1 ? path[path.size() - 2] : schema;
+  return quote_identifier(table_schema) + "." + quote_identifier(path.back());
+}
+
+void DuckDBIOManager::handle_output(OutputContext& context, const Value& value) {
+  std::string owner = "asset '" + context.asset_key().to_string() + "'";
+  ArrowTable table;
+  if (value.holds<ArrowTable>()) {
+    table = value.get<ArrowTable>();
+  } else if (value.holds<ArrowReader>()) {
+    table = check_arrow(value.get<ArrowReader>()->ToTable(), owner + ": reading the record batch stream");
+  } else {
+    throw StorageError(owner + ": the DuckDB I/O manager stores Arrow tables, not " + value.type().name);
+  }
+  if (!table) throw StorageError(owner + ": the asset returned a null table");
+  DuckDBConnection& con = connection();
+  std::string target = table_for(context.asset_key());
+  const auto& path = context.asset_key().path();
+  std::string table_schema = path.size() > 1 ? path[path.size() - 2] : schema;
+  static std::atomic<uint64_t> counter{0};
+  std::string view = "__strata_incoming_" + std::to_string(counter.fetch_add(1));
+  con.register_arrow_view(view, table);
+  try {
+    con.execute("BEGIN TRANSACTION");
+    try {
+      con.execute("CREATE SCHEMA IF NOT EXISTS " + quote_identifier(table_schema));
+      if (context.partition_scope().empty()) {
+        con.execute("CREATE OR REPLACE TABLE " + target + " AS SELECT * FROM " + quote_identifier(view));
+      } else {
+        std::string column = partition_column(context.metadata(), owner);
+        con.execute("CREATE TABLE IF NOT EXISTS " + target + " AS SELECT * FROM " + quote_identifier(view) + " LIMIT 0");
+        ArrowTable existing = con.query_arrow("SELECT * FROM " + target + " LIMIT 0");
+        std::string difference = schema_difference(*existing->schema(), *table->schema());
+        if (!difference.empty()) {
+          throw StorageError(owner + ": the partition's columns differ from table " + target + " (" + difference + ")");
+        }
+        con.execute("DELETE FROM " + target + " WHERE " + partition_predicate(column, context.partition_scope()));
+        con.execute("INSERT INTO " + target + " SELECT * FROM " + quote_identifier(view));
+      }
+      con.execute("COMMIT");
+    } catch (...) {
+      try {
+        con.execute("ROLLBACK");
+      } catch (const StorageError&) {
+      }
+      throw;
+    }
+  } catch (...) {
+    con.drop_arrow_view(view);
+    throw;
+  }
+  con.drop_arrow_view(view);
+  Metadata metadata = table_metadata(*table);
+  metadata.set("table", table_schema + "." + path.back());
+  metadata.set("database", MetadataValue::path(database));
+  context.add_output_metadata(metadata);
+}
+
+Value DuckDBIOManager::load_input(InputContext& context) {
+  std::string owner = "asset '" + context.asset_key().to_string() + "'";
+  DuckDBConnection& con = connection();
+  const auto& path = context.asset_key().path();
+  std::string table_schema = path.size() > 1 ? path[path.size() - 2] : schema;
+  int64_t found = con.query_int("SELECT count(*) FROM information_schema.tables WHERE table_schema = " +
+                                quote_literal(table_schema) + " AND table_name = " + quote_literal(path.back()));
+  if (found == 0) {
+    throw MissingDataError(owner + ": no table " + table_schema + "." + path.back() + " in DuckDB database '" +
+                           database + "' (has it been materialized?)");
+  }
+  std::string sql = "SELECT " + columns_of(context) + " FROM " + table_for(context.asset_key());
+  if (!context.partition_scope().empty()) {
+    const OutputContext* upstream = context.upstream_output();
+    const Metadata& definition = upstream ? upstream->metadata() : context.metadata();
+    sql += " WHERE " + partition_predicate(partition_column(definition, owner), context.partition_scope());
+  }
+  return Value::of(con.query_arrow(sql));
+}
+
+void DuckDBResource::validate_config() const {
+  if (database.empty()) throw ConfigError("field 'database' must name a DuckDB file (or \":memory:\")");
+}
+
+std::unique_ptr<DuckDBConnection> DuckDBResource::connect() const {
+  return std::make_unique<DuckDBConnection>(DuckDBDatabase::open(database));
+}
+
+}  // namespace strata
