@@ -62,7 +62,8 @@ BENCHMARK(BM_BackfillPlan)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterat
 STRATA_BENCH_MAIN([](const strata::bench::Results& r) {
   using strata::bench::get;
   using strata::bench::report;
-  report("partition_status_87600_ms", get(r, "BM_PartitionStatus/iterations:5/repeats:3/real_time").seconds_per_iteration * 1e3,
-         "ms");
-  report("backfill_plan_87600_ms", get(r, "BM_BackfillPlan/iterations:5/repeats:3/real_time").seconds_per_iteration * 1e3, "ms");
+  report("partition_status_87600_ms",
+         get(r, "BM_PartitionStatus/iterations:5/repeats:3/real_time").seconds_per_iteration * 1e3, "ms");
+  report("backfill_plan_87600_ms",
+         get(r, "BM_BackfillPlan/iterations:5/repeats:3/real_time").seconds_per_iteration * 1e3, "ms");
 })

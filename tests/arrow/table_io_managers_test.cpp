@@ -1,10 +1,10 @@
 // Table I/O managers on Arrow: Parquet, CSV and Arrow IPC files on the local filesystem, partitions,
 // column selection, bad input, and files other tools read (pyarrow, DuckDB).
+#include <arrow/filesystem/s3fs.h>
 #include <duckdb.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <arrow/filesystem/s3fs.h>
 #include <strata/arrow/file_formats.hpp>
 #include <strata/strata.hpp>
 
@@ -29,7 +29,8 @@ s::ArrowTable stories(int64_t first, int64_t rows, bool with_score = true) {
     EXPECT_TRUE(titles.Append("Story number " + std::to_string(i)).ok());
     EXPECT_TRUE(scores.Append(static_cast<double>(i) / 2).ok());
   }
-  std::vector<std::shared_ptr<arrow::Field>> fields = {arrow::field("id", arrow::int64()), arrow::field("title", arrow::utf8())};
+  std::vector<std::shared_ptr<arrow::Field>> fields = {arrow::field("id", arrow::int64()),
+                                                       arrow::field("title", arrow::utf8())};
   std::vector<std::shared_ptr<arrow::Array>> columns = {ids.Finish().ValueOrDie(), titles.Finish().ValueOrDie()};
   if (with_score) {
     fields.push_back(arrow::field("score", arrow::float64()));
@@ -70,8 +71,11 @@ class TableStores : public ::testing::TestWithParam<std::string> {
   s::ArrowPathOptions path_options() const {
     if (GetParam() == "file") return {.base_uri = dir.path().string()};
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    return {.base_uri = std::string("s3://strata-test/") + info->name(), .s3_endpoint = minio()->endpoint(),
-            .s3_scheme = "http", .s3_access_key = minio()->access_key(), .s3_secret_key = minio()->secret_key()};
+    return {.base_uri = std::string("s3://strata-test/") + info->name(),
+            .s3_endpoint = minio()->endpoint(),
+            .s3_scheme = "http",
+            .s3_access_key = minio()->access_key(),
+            .s3_secret_key = minio()->secret_key()};
   }
 
   TempDir dir;
@@ -79,12 +83,12 @@ class TableStores : public ::testing::TestWithParam<std::string> {
 
 TEST_P(TableStores, ParquetRoundTripWithMetadata) {
   auto topstories = s::asset("topstories", {.key_prefix = {"hackernews"}}, [] { return stories(0, 100); });
-  auto count = s::asset("count", {.ins = {s::AssetIn{.name = "t", .key = s::AssetKey("hackernews/topstories")}},
-                                  .io_manager_key = "memory"},
-                        [](const s::ArrowTable& t) { return rows_of(t); });
-  auto result = s::materialize({topstories, count},
-                               {.resources = {{"io_manager", s::ParquetIOManager(path_options())},
-                                              {"memory", s::InMemoryIOManager()}}});
+  auto count = s::asset(
+      "count",
+      {.ins = {s::AssetIn{.name = "t", .key = s::AssetKey("hackernews/topstories")}}, .io_manager_key = "memory"},
+      [](const s::ArrowTable& t) { return rows_of(t); });
+  auto result = s::materialize({topstories, count}, {.resources = {{"io_manager", s::ParquetIOManager(path_options())},
+                                                                   {"memory", s::InMemoryIOManager()}}});
   ASSERT_TRUE(result.success()) << result.failure_message();
   EXPECT_EQ(result.asset_value<int64_t>("count"), 100);
   s::ParquetIOManager manager(path_options());
@@ -92,19 +96,21 @@ TEST_P(TableStores, ParquetRoundTripWithMetadata) {
   auto m = result.materialization("hackernews/topstories").metadata;
   EXPECT_EQ(m.at("num_rows").as_int(), 100);
   EXPECT_EQ(m.at("uri").as_text(), manager.uri_for(manager.path_for(s::AssetKey("hackernews/topstories"), nullptr)));
-  EXPECT_EQ(m.at("uri").as_text().rfind(GetParam() == "s3" ? "s3://strata-test/" : "/", 0), 0u) << m.at("uri").as_text();
+  EXPECT_EQ(m.at("uri").as_text().rfind(GetParam() == "s3" ? "s3://strata-test/" : "/", 0), 0u)
+      << m.at("uri").as_text();
   ASSERT_EQ(m.at("schema").as_table_schema().size(), 3u);
   EXPECT_EQ(m.at("schema").as_table_schema()[1].name, "title");
   EXPECT_EQ(m.at("schema").as_table_schema()[1].type, "string");
-  EXPECT_NE(m.at("preview").as_text().find("| 0 | Story number 0 | 0 |"), std::string::npos) << m.at("preview").as_text();
+  EXPECT_NE(m.at("preview").as_text().find("| 0 | Story number 0 | 0 |"), std::string::npos)
+      << m.at("preview").as_text();
   EXPECT_GT(m.at(s::kMetadataBytesWritten).as_int(), 1000);
 }
 
 TEST_P(TableStores, EveryFormatRoundTrips) {
   auto table = stories(0, 50);
-  std::vector<std::shared_ptr<s::ArrowPathIOManager>> managers = {std::make_shared<s::ParquetIOManager>(path_options()),
-                                                                   std::make_shared<s::CsvIOManager>(path_options()),
-                                                                   std::make_shared<s::FeatherIOManager>(path_options())};
+  std::vector<std::shared_ptr<s::ArrowPathIOManager>> managers = {
+      std::make_shared<s::ParquetIOManager>(path_options()), std::make_shared<s::CsvIOManager>(path_options()),
+      std::make_shared<s::FeatherIOManager>(path_options())};
   for (size_t format = 0; format < managers.size(); ++format) {
     auto& manager = managers[format];
     auto out = s::build_output_context({.asset_key = s::AssetKey("t"), .type = &s::type_of<s::ArrowTable>()});
@@ -113,7 +119,10 @@ TEST_P(TableStores, EveryFormatRoundTrips) {
     auto back = manager->load_input(in).get<s::ArrowTable>();
     EXPECT_TRUE(back->Equals(*table)) << format << ": " << back->schema()->ToString();
     EXPECT_TRUE(manager->exists(s::AssetKey("t")));
-    EXPECT_NE(manager->path_for(s::AssetKey("t"), nullptr).find(format == 0 ? "t.parquet" : format == 1 ? "t.csv" : "t.arrow"),
+    EXPECT_NE(manager->path_for(s::AssetKey("t"), nullptr)
+                  .find(format == 0   ? "t.parquet"
+                        : format == 1 ? "t.csv"
+                                      : "t.arrow"),
               std::string::npos);
   }
 }
@@ -126,14 +135,15 @@ TEST_P(TableStores, PartitionsAreFilesAndLoadAsMapOrConcatenated) {
   auto by_day = s::asset("by_day", {.ins = {"events"}, .io_manager_key = "memory"},
                          [](const std::map<std::string, s::ArrowTable>& days_map) {
                            std::string out;
-                           for (const auto& [day, table] : days_map) out += day + "=" + std::to_string(table->num_rows()) + " ";
+                           for (const auto& [day, table] : days_map)
+                             out += day + "=" + std::to_string(table->num_rows()) + " ";
                            return out;
                          });
   auto all_rows = s::asset("all_rows", {.ins = {"events"}, .io_manager_key = "memory"},
                            [](const s::ArrowTable& table) { return table->num_rows(); });
-  s::Definitions defs({.assets = {events, by_day, all_rows},
-                       .resources = {{"io_manager", s::ParquetIOManager(path_options())},
-                                     {"memory", s::InMemoryIOManager()}}});
+  s::Definitions defs(
+      {.assets = {events, by_day, all_rows},
+       .resources = {{"io_manager", s::ParquetIOManager(path_options())}, {"memory", s::InMemoryIOManager()}}});
   for (const char* day : {"2024-01-01", "2024-01-02", "2024-01-03"}) {
     ASSERT_TRUE(s::materialize(defs, s::AssetSelection::keys({"events"}), {.partition_keys = {day}}).success());
   }
@@ -153,9 +163,9 @@ TEST_P(TableStores, SchemaChangeBetweenPartitionsNamesTheColumns) {
                         [](s::AssetContext& ctx) { return stories(0, 5, ctx.partition_key() == "us"); });
   auto total = s::asset("total", {.ins = {"sales"}, .io_manager_key = "memory"},
                         [](const s::ArrowTable& table) { return table->num_rows(); });
-  s::Definitions defs({.assets = {sales, total},
-                       .resources = {{"io_manager", s::ParquetIOManager(path_options())},
-                                     {"memory", s::InMemoryIOManager()}}});
+  s::Definitions defs(
+      {.assets = {sales, total},
+       .resources = {{"io_manager", s::ParquetIOManager(path_options())}, {"memory", s::InMemoryIOManager()}}});
   for (const char* region : {"us", "eu"}) {
     ASSERT_TRUE(s::materialize(defs, s::AssetSelection::keys({"sales"}), {.partition_keys = {region}}).success());
   }
@@ -173,12 +183,14 @@ TEST(TableIOManagers, ParquetLoadsOnlyTheColumnsAnInputAsksFor) {
   s::ParquetIOManager manager({.base_uri = dir.path().string()});
   auto out = s::build_output_context({.asset_key = s::AssetKey("t"), .type = &s::type_of<s::ArrowTable>()});
   manager.handle_output(out, s::Value::of(table));
-  auto in = s::build_input_context({.asset_key = s::AssetKey("t"), .name = "t",
+  auto in = s::build_input_context({.asset_key = s::AssetKey("t"),
+                                    .name = "t",
                                     .metadata = {{"columns", std::vector<std::string>{"title", "id"}}},
                                     .type = &s::type_of<s::ArrowTable>()});
   auto back = manager.load_input(in).get<s::ArrowTable>();
   EXPECT_EQ(back->schema()->field_names(), (std::vector<std::string>{"title", "id"}));  // in the order asked
-  auto bad = s::build_input_context({.asset_key = s::AssetKey("t"), .name = "t",
+  auto bad = s::build_input_context({.asset_key = s::AssetKey("t"),
+                                     .name = "t",
                                      .metadata = {{"columns", std::vector<std::string>{"nope"}}},
                                      .type = &s::type_of<s::ArrowTable>()});
   EXPECT_NE(error_of([&] { manager.load_input(bad); }).find("asks for column 'nope'"), std::string::npos);
@@ -188,8 +200,9 @@ TEST_P(TableStores, MissingObjectNamesAssetAndLocation) {
   s::ParquetIOManager manager(path_options());
   auto in = s::build_input_context({.asset_key = s::AssetKey("never"), .type = &s::type_of<s::ArrowTable>()});
   std::string message = error_of([&] { manager.load_input(in); });
-  EXPECT_NE(message.find("asset 'never': no object at " + manager.uri_for(manager.path_for(s::AssetKey("never"), nullptr))),
-            std::string::npos)
+  EXPECT_NE(
+      message.find("asset 'never': no object at " + manager.uri_for(manager.path_for(s::AssetKey("never"), nullptr))),
+      std::string::npos)
       << message;
 }
 
@@ -202,23 +215,39 @@ TEST_P(TableStores, ServerErrorsCarryBucketKeyAndMessage) {
   std::string message = error_of([&] { manager.handle_output(out, s::Value::of(stories(0, 3))); });
   EXPECT_NE(message.find("asset 'denied'"), std::string::npos) << message;
   EXPECT_NE(message.find("strata-test"), std::string::npos) << message;  // the bucket
-  EXPECT_NE(message.find("denied"), std::string::npos) << message;      // the key
-  EXPECT_NE(message.find("AWS Error"), std::string::npos) << message;   // the server's answer
+  EXPECT_NE(message.find("denied"), std::string::npos) << message;       // the key
+  EXPECT_NE(message.find("AWS Error"), std::string::npos) << message;    // the server's answer
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, TableStores, ::testing::Values("file", "s3"),
                          [](const ::testing::TestParamInfo<std::string>& param) { return param.param; });
 
+TEST(TableIOManagers, RecordBatchStreamsAreWrittenBatchByBatch) {
+  TempDir dir;
+  auto table = stories(0, 3000);
+  s::ParquetIOManager manager({.base_uri = dir.path().string()});
+  auto out = s::build_output_context({.asset_key = s::AssetKey("stream"), .type = &s::type_of<s::ArrowReader>()});
+  auto reader = std::make_shared<arrow::TableBatchReader>(table);
+  reader->set_chunksize(1000);
+  manager.handle_output(out, s::Value::of(s::ArrowReader(reader)));
+  EXPECT_EQ(out.output_metadata().at("num_rows").as_int(), 3000);
+  auto in = s::build_input_context({.asset_key = s::AssetKey("stream"), .type = &s::type_of<s::ArrowTable>()});
+  auto loaded = manager.load_input(in).get<s::ArrowTable>();
+  EXPECT_TRUE(loaded->Equals(*table));
+}
+
 TEST(TableIOManagers, BadInputIsNamed) {
   TempDir dir;
   // A non-table output bound to a table manager fails when Definitions are built.
   auto ids = s::asset("ids", [] { return std::vector<int>{1, 2}; });
-  std::string message = error_of(
-      [&] { s::Definitions({.assets = {ids}, .resources = {{"io_manager", s::ParquetIOManager({.base_uri = "/tmp"})}}}); });
+  std::string message = error_of([&] {
+    s::Definitions({.assets = {ids}, .resources = {{"io_manager", s::ParquetIOManager({.base_uri = "/tmp"})}}});
+  });
   EXPECT_NE(message.find("asset 'ids'"), std::string::npos) << message;
   EXPECT_NE(message.find("cannot store values of type std::vector<int>"), std::string::npos) << message;
-  EXPECT_NE(error_of([] { s::Definitions({.resources = {{"pq", s::ParquetIOManager({}, {.compression = "zip"})}}}); })
-                .find("unknown codec 'zip'"),
+  EXPECT_NE(error_of([] {
+              s::Definitions({.resources = {{"pq", s::ParquetIOManager({}, {.compression = "zip"})}}});
+            }).find("unknown codec 'zip'"),
             std::string::npos);
 }
 

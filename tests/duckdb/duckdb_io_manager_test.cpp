@@ -27,7 +27,8 @@ s::ArrowTable rows_for(int day_of_month, int64_t first, int64_t rows, bool with_
     EXPECT_TRUE(ids.Append(i).ok());
     EXPECT_TRUE(titles.Append("title " + std::to_string(i)).ok());
   }
-  std::vector<std::shared_ptr<arrow::Field>> fields = {arrow::field("day", arrow::date32()), arrow::field("id", arrow::int64())};
+  std::vector<std::shared_ptr<arrow::Field>> fields = {arrow::field("day", arrow::date32()),
+                                                       arrow::field("id", arrow::int64())};
   std::vector<std::shared_ptr<arrow::Array>> columns = {days.Finish().ValueOrDie(), ids.Finish().ValueOrDie()};
   if (with_title) {
     fields.push_back(arrow::field("title", arrow::utf8()));
@@ -46,12 +47,15 @@ TEST(DuckDBIOManager, TableReplacedAndReadByAnotherProcess) {
   TempDir dir;
   std::string db = (dir / "analytics.hackernews").string();
   int version = 0;
-  auto topstories = s::asset("topstories", {.key_prefix = {"hackernews"}}, [&] { return rows_for(1, 0, ++version * 10); });
-  auto count = s::asset("count", {.ins = {s::AssetIn{.name = "t", .key = s::AssetKey("hackernews/topstories")}},
-                                  .io_manager_key = "memory"},
-                        [](const s::ArrowTable& t) { return t->num_rows(); });
-  s::Definitions defs({.assets = {topstories, count},
-                       .resources = {{"io_manager", s::DuckDBIOManager({.database = db})}, {"memory", s::InMemoryIOManager()}}});
+  auto topstories =
+      s::asset("topstories", {.key_prefix = {"hackernews"}}, [&] { return rows_for(1, 0, ++version * 10); });
+  auto count = s::asset(
+      "count",
+      {.ins = {s::AssetIn{.name = "t", .key = s::AssetKey("hackernews/topstories")}}, .io_manager_key = "memory"},
+      [](const s::ArrowTable& t) { return t->num_rows(); });
+  s::Definitions defs(
+      {.assets = {topstories, count},
+       .resources = {{"io_manager", s::DuckDBIOManager({.database = db})}, {"memory", s::InMemoryIOManager()}}});
   auto first = s::materialize(defs, s::AssetSelection::all());
   ASSERT_TRUE(first.success()) << first.failure_message();
   EXPECT_EQ(first.asset_value<int64_t>("count"), 10);
@@ -60,7 +64,8 @@ TEST(DuckDBIOManager, TableReplacedAndReadByAnotherProcess) {
   EXPECT_EQ(m.at("num_rows").as_int(), 10);
   EXPECT_EQ(query_in_other_process(db, "SELECT count(*) FROM hackernews.topstories"), "10\n");
   ASSERT_TRUE(s::materialize(defs, s::AssetSelection::all()).success());
-  EXPECT_EQ(query_in_other_process(db, "SELECT count(*) || ' ' || max(title) FROM hackernews.topstories"), "20 title 9\n");
+  EXPECT_EQ(query_in_other_process(db, "SELECT count(*) || ' ' || max(title) FROM hackernews.topstories"),
+            "20 title 9\n");
 }
 
 TEST(DuckDBIOManager, PartitionRowsAreRewrittenInPlace) {
@@ -68,15 +73,16 @@ TEST(DuckDBIOManager, PartitionRowsAreRewrittenInPlace) {
   std::string db = (dir / "events.duckdb").string();
   auto days = s::daily_partitions("2024-01-01", {.end = "2024-01-10"});
   int64_t rows_per_day = 3;
-  auto events = s::asset("events", {.metadata = {{"partition_expr", "day"}}, .partitions = days},
-                         [&](s::AssetContext& ctx) {
-                           int day = std::stoi(ctx.partition_key().substr(8, 2));
-                           return rows_for(day, day * 100, rows_per_day);
-                         });
+  auto events =
+      s::asset("events", {.metadata = {{"partition_expr", "day"}}, .partitions = days}, [&](s::AssetContext& ctx) {
+        int day = std::stoi(ctx.partition_key().substr(8, 2));
+        return rows_for(day, day * 100, rows_per_day);
+      });
   auto day_rows = s::asset("day_rows", {.ins = {"events"}, .io_manager_key = "memory", .partitions = days},
                            [](const s::ArrowTable& t) { return t->num_rows(); });
-  s::Definitions defs({.assets = {events, day_rows},
-                       .resources = {{"io_manager", s::DuckDBIOManager({.database = db})}, {"memory", s::InMemoryIOManager()}}});
+  s::Definitions defs(
+      {.assets = {events, day_rows},
+       .resources = {{"io_manager", s::DuckDBIOManager({.database = db})}, {"memory", s::InMemoryIOManager()}}});
   for (const char* day : {"2024-01-02", "2024-01-03"}) {
     ASSERT_TRUE(s::materialize(defs, s::AssetSelection::keys({"events"}), {.partition_keys = {day}}).success());
   }
@@ -93,24 +99,24 @@ TEST(DuckDBIOManager, FailedPartitionWriteKeepsTheTable) {
   TempDir dir;
   std::string db = (dir / "events.duckdb").string();
   auto regions = s::static_partitions({"us", "eu"});
-  auto sales = s::asset("sales", {.metadata = {{"partition_expr", "region"}}, .partitions = regions},
-                        [](s::AssetContext& ctx) {
-                          arrow::StringBuilder region;
-                          arrow::Int64Builder amount;
-                          EXPECT_TRUE(region.Append(ctx.partition_key()).ok());
-                          EXPECT_TRUE(amount.Append(7).ok());
-                          std::vector<std::shared_ptr<arrow::Field>> fields = {arrow::field("region", arrow::utf8()),
-                                                                               arrow::field("amount", arrow::int64())};
-                          std::vector<std::shared_ptr<arrow::Array>> columns = {region.Finish().ValueOrDie(),
-                                                                                amount.Finish().ValueOrDie()};
-                          if (ctx.partition_key() == "eu") {  // a schema drift in one partition
-                            fields[1] = arrow::field("amount", arrow::utf8());
-                            arrow::StringBuilder text;
-                            EXPECT_TRUE(text.Append("seven").ok());
-                            columns[1] = text.Finish().ValueOrDie();
-                          }
-                          return arrow::Table::Make(arrow::schema(fields), columns);
-                        });
+  auto sales =
+      s::asset("sales", {.metadata = {{"partition_expr", "region"}}, .partitions = regions}, [](s::AssetContext& ctx) {
+        arrow::StringBuilder region;
+        arrow::Int64Builder amount;
+        EXPECT_TRUE(region.Append(ctx.partition_key()).ok());
+        EXPECT_TRUE(amount.Append(7).ok());
+        std::vector<std::shared_ptr<arrow::Field>> fields = {arrow::field("region", arrow::utf8()),
+                                                             arrow::field("amount", arrow::int64())};
+        std::vector<std::shared_ptr<arrow::Array>> columns = {region.Finish().ValueOrDie(),
+                                                              amount.Finish().ValueOrDie()};
+        if (ctx.partition_key() == "eu") {  // a schema drift in one partition
+          fields[1] = arrow::field("amount", arrow::utf8());
+          arrow::StringBuilder text;
+          EXPECT_TRUE(text.Append("seven").ok());
+          columns[1] = text.Finish().ValueOrDie();
+        }
+        return arrow::Table::Make(arrow::schema(fields), columns);
+      });
   s::Definitions defs({.assets = {sales}, .resources = {{"io_manager", s::DuckDBIOManager({.database = db})}}});
   ASSERT_TRUE(s::materialize(defs, s::AssetSelection::all(), {.partition_keys = {"us"}}).success());
   auto failed = s::materialize(defs, s::AssetSelection::all(), {.partition_keys = {"eu"}});
@@ -128,21 +134,27 @@ TEST(DuckDBIOManager, ColumnsMissingTablesAndWrongTypes) {
   s::DuckDBIOManager manager({.database = db});
   auto out = s::build_output_context({.asset_key = s::AssetKey("t"), .type = &s::type_of<s::ArrowTable>()});
   manager.handle_output(out, s::Value::of(rows_for(1, 0, 4)));
-  auto in = s::build_input_context({.asset_key = s::AssetKey("t"), .name = "t",
+  auto in = s::build_input_context({.asset_key = s::AssetKey("t"),
+                                    .name = "t",
                                     .metadata = {{"columns", std::vector<std::string>{"id"}}},
                                     .type = &s::type_of<s::ArrowTable>()});
   auto back = manager.load_input(in).get<s::ArrowTable>();
   EXPECT_EQ(back->schema()->field_names(), (std::vector<std::string>{"id"}));
   EXPECT_EQ(back->num_rows(), 4);
-  auto missing = s::build_input_context({.asset_key = s::AssetKey("analytics/never"), .type = &s::type_of<s::ArrowTable>()});
+  auto missing =
+      s::build_input_context({.asset_key = s::AssetKey("analytics/never"), .type = &s::type_of<s::ArrowTable>()});
   std::string message = error_of([&] { manager.load_input(missing); });
   EXPECT_NE(message.find("asset 'analytics/never': no table analytics.never in DuckDB database '" + db + "'"),
             std::string::npos)
       << message;
   auto words = s::asset("words", [] { return std::map<std::string, int>{{"a", 1}}; });
-  message = error_of([&] { s::Definitions({.assets = {words}, .resources = {{"io_manager", s::DuckDBIOManager({.database = db})}}}); });
+  message = error_of([&] {
+    s::Definitions({.assets = {words}, .resources = {{"io_manager", s::DuckDBIOManager({.database = db})}}});
+  });
   EXPECT_NE(message.find("cannot store values of type std::map<std::string, int>"), std::string::npos) << message;
-  EXPECT_NE(error_of([] { s::Definitions({.resources = {{"db", s::DuckDBIOManager()}}}); }).find("field 'database'"),
+  EXPECT_NE(error_of([] {
+              s::Definitions({.resources = {{"db", s::DuckDBIOManager()}}});
+            }).find("field 'database'"),
             std::string::npos);
 }
 
@@ -157,13 +169,15 @@ TEST(DuckDBIOManager, DepsOnlyAssetRunsItsOwnSqlThroughTheResource) {
       EXPECT_TRUE(id.Append(i).ok());
       EXPECT_TRUE(status.Append(i % 3 == 0 ? "RETURNED" : "SHIPPED").ok());
     }
-    return arrow::Table::Make(arrow::schema({arrow::field("id", arrow::int64()), arrow::field("status", arrow::utf8())}),
-                              {id.Finish().ValueOrDie(), status.Finish().ValueOrDie()});
+    return arrow::Table::Make(
+        arrow::schema({arrow::field("id", arrow::int64()), arrow::field("status", arrow::utf8())}),
+        {id.Finish().ValueOrDie(), status.Finish().ValueOrDie()});
   });
-  auto returns = s::asset("returns", {.deps = {"orders"}, .required_resource_keys = {"duckdb"}}, [](s::AssetContext& ctx) {
-    auto con = ctx.resources().get<s::DuckDBResource>("duckdb").connect();
-    con->execute("CREATE OR REPLACE TABLE public.returns AS SELECT * FROM public.orders WHERE status = 'RETURNED'");
-  });
+  auto returns =
+      s::asset("returns", {.deps = {"orders"}, .required_resource_keys = {"duckdb"}}, [](s::AssetContext& ctx) {
+        auto con = ctx.resources().get<s::DuckDBResource>("duckdb").connect();
+        con->execute("CREATE OR REPLACE TABLE public.returns AS SELECT * FROM public.orders WHERE status = 'RETURNED'");
+      });
   auto result = s::materialize({orders, returns}, {.resources = {{"io_manager", s::DuckDBIOManager({.database = db})},
                                                                  {"duckdb", s::DuckDBResource({.database = db})}}});
   ASSERT_TRUE(result.success()) << result.failure_message();

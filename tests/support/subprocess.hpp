@@ -2,8 +2,8 @@
 #pragma once
 
 #include <optional>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace strata::testing {

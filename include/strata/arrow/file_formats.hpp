@@ -23,8 +23,8 @@ class ParquetIOManager : public ArrowPathIOManager {
 
   std::string compression;
   int64_t row_group_size;
-  STRATA_CONFIG_FIELDS(base_uri, extension, s3_endpoint, s3_scheme, s3_region, s3_access_key, s3_secret_key, compression,
-                       row_group_size)
+  STRATA_CONFIG_FIELDS(base_uri, extension, s3_endpoint, s3_scheme, s3_region, s3_access_key, s3_secret_key,
+                       compression, row_group_size)
 
   void validate_config() const override;
 
@@ -32,6 +32,9 @@ class ParquetIOManager : public ArrowPathIOManager {
   void dump_to_path(OutputContext& context, const arrow::Table& table, arrow::fs::FileSystem& fs,
                     const std::string& path) override;
   ArrowTable load_from_path(InputContext& context, arrow::fs::FileSystem& fs, const std::string& path) override;
+  // Writes batch by batch: a stream is never held in memory whole.
+  StreamSummary dump_stream_to_path(OutputContext& context, arrow::RecordBatchReader& stream, arrow::fs::FileSystem& fs,
+                                    const std::string& path) override;
 };
 
 class CsvIOManager : public ArrowPathIOManager {

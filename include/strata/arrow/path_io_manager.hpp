@@ -70,6 +70,16 @@ class ArrowPathIOManager : public IOManager {
                             const std::string& path) = 0;
   // Read the table at `path`.
   virtual ArrowTable load_from_path(InputContext& context, arrow::fs::FileSystem& fs, const std::string& path) = 0;
+  // Write a stream of record batches to `path` and return what was written: the row count and the
+  // first batch (for metadata). The default collects the stream into a table and calls dump_to_path;
+  // formats that can append batch by batch override it so a stream never sits in memory whole.
+  struct StreamSummary {
+    int64_t rows = 0;
+    std::shared_ptr<arrow::Schema> schema{};
+    ArrowTable head{};  // the first batch, as a table
+  };
+  virtual StreamSummary dump_stream_to_path(OutputContext& context, arrow::RecordBatchReader& stream,
+                                            arrow::fs::FileSystem& fs, const std::string& path);
 
  private:
   void connect();

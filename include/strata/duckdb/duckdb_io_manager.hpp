@@ -23,8 +23,8 @@
 namespace strata {
 
 struct DuckDBOptions {
-  std::string database{};        // file path; ":memory:" for a database that lives with the process
-  std::string schema = "public"; // for keys without a prefix
+  std::string database{};         // file path; ":memory:" for a database that lives with the process
+  std::string schema = "public";  // for keys without a prefix
 };
 
 class DuckDBIOManager : public IOManager {

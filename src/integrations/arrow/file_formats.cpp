@@ -52,7 +52,8 @@ ParquetIOManager::ParquetIOManager(ArrowPathOptions path, ParquetOptions parquet
 
 void ParquetIOManager::validate_config() const {
   if (!compression_named(compression)) {
-    throw ConfigError("field 'compression': unknown codec '" + compression + "' (snappy, zstd, gzip, lz4, brotli, none)");
+    throw ConfigError("field 'compression': unknown codec '" + compression +
+                      "' (snappy, zstd, gzip, lz4, brotli, none)");
   }
   if (row_group_size <= 0) throw ConfigError("field 'row_group_size' must be positive");
 }
@@ -68,6 +69,33 @@ void ParquetIOManager::dump_to_path(OutputContext&, const arrow::Table& table, a
                                          arrow_properties),
               "writing Parquet");
   check_arrow(out->Close(), "closing " + path);
+}
+
+ArrowPathIOManager::StreamSummary ParquetIOManager::dump_stream_to_path(OutputContext&,
+                                                                        arrow::RecordBatchReader& stream,
+                                                                        arrow::fs::FileSystem& fs,
+                                                                        const std::string& path) {
+  auto codec = compression_named(compression);
+  if (!codec) throw ConfigError("field 'compression': unknown codec '" + compression + "'");
+  auto properties =
+      parquet::WriterProperties::Builder().compression(*codec)->max_row_group_length(row_group_size)->build();
+  auto arrow_properties = parquet::ArrowWriterProperties::Builder().store_schema()->build();
+  auto out = open_output(fs, path);
+  auto writer = check_arrow(parquet::arrow::FileWriter::Open(*stream.schema(), arrow::default_memory_pool(), out,
+                                                             properties, arrow_properties),
+                            "starting a Parquet file");
+  StreamSummary summary{0, stream.schema(), nullptr};
+  for (;;) {
+    std::shared_ptr<arrow::RecordBatch> batch = check_arrow(stream.Next(), "reading the record batch stream");
+    if (!batch) break;
+    if (!summary.head) summary.head = check_arrow(arrow::Table::FromRecordBatches({batch}), "keeping a preview");
+    check_arrow(writer->WriteRecordBatch(*batch), "writing Parquet");
+    summary.rows += batch->num_rows();
+  }
+  check_arrow(writer->Close(), "finishing the Parquet file");
+  check_arrow(out->Close(), "closing " + path);
+  if (!summary.head) summary.head = check_arrow(arrow::Table::MakeEmpty(summary.schema), "an empty preview");
+  return summary;
 }
 
 ArrowTable ParquetIOManager::load_from_path(InputContext& context, arrow::fs::FileSystem& fs, const std::string& path) {
@@ -86,8 +114,8 @@ ArrowTable ParquetIOManager::load_from_path(InputContext& context, arrow::fs::Fi
   for (const auto& name : columns) {
     int index = schema->GetFieldIndex(name);
     if (index < 0) {
-      throw StorageError("input '" + context.name() + "' asks for column '" + name + "', which the file does not have (" +
-                         schema->ToString() + ")");
+      throw StorageError("input '" + context.name() + "' asks for column '" + name +
+                         "', which the file does not have (" + schema->ToString() + ")");
     }
     indices.push_back(index);
   }
@@ -106,11 +134,10 @@ void CsvIOManager::dump_to_path(OutputContext&, const arrow::Table& table, arrow
 
 ArrowTable CsvIOManager::load_from_path(InputContext&, arrow::fs::FileSystem& fs, const std::string& path) {
   auto in = check_arrow(fs.OpenInputStream(path), "opening " + path);
-  auto reader = check_arrow(arrow::csv::TableReader::Make(arrow::io::default_io_context(), in,
-                                                          arrow::csv::ReadOptions::Defaults(),
-                                                          arrow::csv::ParseOptions::Defaults(),
-                                                          arrow::csv::ConvertOptions::Defaults()),
-                            "reading CSV");
+  auto reader = check_arrow(
+      arrow::csv::TableReader::Make(arrow::io::default_io_context(), in, arrow::csv::ReadOptions::Defaults(),
+                                    arrow::csv::ParseOptions::Defaults(), arrow::csv::ConvertOptions::Defaults()),
+      "reading CSV");
   return check_arrow(reader->Read(), "parsing CSV");
 }
 
@@ -126,7 +153,8 @@ void FeatherIOManager::dump_to_path(OutputContext&, const arrow::Table& table, a
 }
 
 ArrowTable FeatherIOManager::load_from_path(InputContext&, arrow::fs::FileSystem& fs, const std::string& path) {
-  auto reader = check_arrow(arrow::ipc::RecordBatchFileReader::Open(open_input(fs, path)), "opening the Arrow IPC file");
+  auto reader =
+      check_arrow(arrow::ipc::RecordBatchFileReader::Open(open_input(fs, path)), "opening the Arrow IPC file");
   return check_arrow(reader->ToTable(), "reading Arrow IPC");
 }
 

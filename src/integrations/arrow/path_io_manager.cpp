@@ -105,18 +105,29 @@ bool ArrowPathIOManager::exists(const AssetKey& key, const std::string* partitio
   return info.type() == arrow::fs::FileType::File;
 }
 
+ArrowPathIOManager::StreamSummary ArrowPathIOManager::dump_stream_to_path(OutputContext& context,
+                                                                          arrow::RecordBatchReader& stream,
+                                                                          arrow::fs::FileSystem& fs,
+                                                                          const std::string& path) {
+  ArrowTable table = check_arrow(stream.ToTable(), "reading the record batch stream");
+  dump_to_path(context, *table, fs, path);
+  return {table->num_rows(), table->schema(), table->Slice(0, 5)};
+}
+
 void ArrowPathIOManager::handle_output(OutputContext& context, const Value& value) {
   connect();
   std::string owner = "asset '" + context.asset_key().to_string() + "'";
   ArrowTable table;
+  ArrowReader stream;
   if (value.holds<ArrowTable>()) {
     table = value.get<ArrowTable>();
+    if (!table) throw StorageError(owner + ": the asset returned a null table");
   } else if (value.holds<ArrowReader>()) {
-    table = check_arrow(value.get<ArrowReader>()->ToTable(), owner + ": reading the record batch stream");
+    stream = value.get<ArrowReader>();
+    if (!stream) throw StorageError(owner + ": the asset returned a null record batch reader");
   } else {
     throw StorageError(owner + ": a table manager stores " + table_type_names() + ", not " + value.type().name);
   }
-  if (!table) throw StorageError(owner + ": the asset returned a null table");
   const auto& keys = context.partition_scope().keys;
   if (keys.size() > 1) {
     throw StorageError(owner + ": one table cannot be stored as " + std::to_string(keys.size()) +
@@ -127,6 +138,14 @@ void ArrowPathIOManager::handle_output(OutputContext& context, const Value& valu
   std::string uri = uri_for(path);
   auto parent = path.substr(0, path.rfind('/'));
   check_arrow(fs_->CreateDir(parent, true), owner + ": creating " + uri_for(parent));
+  StreamSummary written;
+  auto dump = [&](const std::string& target) {
+    if (table) {
+      dump_to_path(context, *table, *fs_, target);
+    } else {
+      written = dump_stream_to_path(context, *stream, *fs_, target);
+    }
+  };
   try {
     if (local_) {
       // Complete file under a temporary name, then an atomic rename: readers never see half a table.
@@ -134,19 +153,20 @@ void ArrowPathIOManager::handle_output(OutputContext& context, const Value& valu
       std::string temp = parent + "/." + path.substr(path.rfind('/') + 1) + ".tmp." + std::to_string(::getpid()) + "." +
                          std::to_string(counter.fetch_add(1));
       try {
-        dump_to_path(context, *table, *fs_, temp);
+        dump(temp);
         check_arrow(fs_->Move(temp, path), owner + ": renaming the written file onto " + uri);
       } catch (...) {
         (void)fs_->DeleteFile(temp);
         throw;
       }
     } else {
-      dump_to_path(context, *table, *fs_, path);  // one PUT: an object appears whole or not at all
+      dump(path);  // one PUT: an object appears whole or not at all
     }
   } catch (const StorageError& e) {
     throw StorageError(owner + ": writing " + uri + " failed: " + e.what());
   }
-  Metadata metadata = table_metadata(*table);
+  Metadata metadata = table ? table_metadata(*table) : table_metadata(*written.head);
+  if (!table) metadata.set("num_rows", written.rows);
   metadata.set("uri", MetadataValue::path(uri));
   if (auto info = fs_->GetFileInfo(path); info.ok() && info->size() >= 0) {
     metadata.set(kMetadataBytesWritten, info->size());
@@ -173,7 +193,8 @@ Value ArrowPathIOManager::load_input(InputContext& context) {
   const auto& keys = context.partition_scope().keys;
   if (loads_partition_map(context)) {
     return load_partition_map(context, [&](const std::string& partition, const TypeInfo&) {
-      return Value::of(load_one(context, path_for(context.asset_key(), &partition), owner + " partition '" + partition + "'"));
+      return Value::of(
+          load_one(context, path_for(context.asset_key(), &partition), owner + " partition '" + partition + "'"));
     });
   }
   if (keys.size() <= 1) {
@@ -199,8 +220,8 @@ Value ArrowPathIOManager::load_input(InputContext& context) {
   for (size_t i = 1; i < tables.size(); ++i) {
     std::string difference = schema_difference(*tables.front()->schema(), *tables[i]->schema());
     if (!difference.empty()) {
-      throw StorageError(owner + ": partition '" + keys[i] + "' has a different schema than '" + keys.front() +
-                         "' (" + difference + ")");
+      throw StorageError(owner + ": partition '" + keys[i] + "' has a different schema than '" + keys.front() + "' (" +
+                         difference + ")");
     }
   }
   return Value::of(check_arrow(arrow::ConcatenateTables(tables), owner + ": concatenating partitions"));

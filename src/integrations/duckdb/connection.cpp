@@ -20,7 +20,9 @@ class OwningSchemaStream {
     check_arrow(arrow::ExportRecordBatchReader(std::make_shared<arrow::TableBatchReader>(table), &inner_),
                 "exporting an Arrow table to DuckDB");
     outer_.get_schema = &get_schema;
-    outer_.get_next = [](ArrowArrayStream* s, ArrowArray* out) { return self(s)->inner_.get_next(&self(s)->inner_, out); };
+    outer_.get_next = [](ArrowArrayStream* s, ArrowArray* out) {
+      return self(s)->inner_.get_next(&self(s)->inner_, out);
+    };
     outer_.get_last_error = [](ArrowArrayStream* s) { return self(s)->inner_.get_last_error(&self(s)->inner_); };
     outer_.release = [](ArrowArrayStream* s) { s->release = nullptr; };
     outer_.private_data = this;

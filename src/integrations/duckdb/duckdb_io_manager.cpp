@@ -32,7 +32,8 @@ std::string partition_predicate(const std::string& column, const PartitionScope&
 std::string partition_column(const Metadata& metadata, const std::string& owner) {
   const MetadataValue* expr = metadata.find("partition_expr");
   if (expr == nullptr) {
-    throw ConfigError(owner + " is partitioned: give the DuckDB I/O manager its partition column as definition "
+    throw ConfigError(owner +
+                      " is partitioned: give the DuckDB I/O manager its partition column as definition "
                       "metadata {\"partition_expr\", \"<column>\"}");
   }
   return expr->as_text();
@@ -105,7 +106,8 @@ void DuckDBIOManager::handle_output(OutputContext& context, const Value& value) 
         con.execute("CREATE OR REPLACE TABLE " + target + " AS SELECT * FROM " + quote_identifier(view));
       } else {
         std::string column = partition_column(context.metadata(), owner);
-        con.execute("CREATE TABLE IF NOT EXISTS " + target + " AS SELECT * FROM " + quote_identifier(view) + " LIMIT 0");
+        con.execute("CREATE TABLE IF NOT EXISTS " + target + " AS SELECT * FROM " + quote_identifier(view) +
+                    " LIMIT 0");
         ArrowTable existing = con.query_arrow("SELECT * FROM " + target + " LIMIT 0");
         std::string difference = schema_difference(*existing->schema(), *table->schema());
         if (!difference.empty()) {
