@@ -69,7 +69,7 @@ class TableStores : public ::testing::TestWithParam<std::string> {
   }
 
   s::ArrowPathOptions path_options() const {
-    if (GetParam() == "file") return {.base_uri = dir.path().string()};
+    if (GetParam() == "file") return {.base_uri = "file://" + dir.path().string()};  // a file:// URI
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     return {.base_uri = std::string("s3://strata-test/") + info->name(),
             .s3_endpoint = minio()->endpoint(),
