@@ -80,11 +80,13 @@ ln -sfn "duckdb-$DUCKDB_BINDINGS_VERSION" "$root/.deps/duckdb"
 
 # --- MinIO (S3-compatible server for the S3 tests) ---------------------------------------------
 minio="$root/.deps/minio-$MINIO_MODULE_VERSION"
+go_bin=$(command -v go || true)
+[[ -z $go_bin && -x /usr/local/go/bin/go ]] && go_bin=/usr/local/go/bin/go
 if [[ ! -x $minio/bin/minio ]]; then
-  if command -v go >/dev/null 2>&1; then
+  if [[ -n $go_bin ]]; then
     say "building MinIO $MINIO_MODULE_VERSION with go install (a few minutes, once)"
     mkdir -p "$minio/bin"
-    GOBIN="$minio/bin" GOFLAGS=-mod=mod go install "github.com/minio/minio@$MINIO_MODULE_VERSION"
+    GOBIN="$minio/bin" GOFLAGS=-mod=mod "$go_bin" install "github.com/minio/minio@$MINIO_MODULE_VERSION"
   else
     say "Go is not installed: MinIO cannot be built and the S3 tests will report themselves skipped"
   fi
