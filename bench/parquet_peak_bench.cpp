@@ -30,7 +30,8 @@ int main() {
   auto table = strata::bench::make_stories_table(10'000'000);
   strata::ParquetIOManager manager({.base_uri = dir.string()});
   double before = status_mb("VmRSS");
-  auto context = strata::build_output_context({.asset_key = strata::AssetKey("big"), .type = &strata::type_of<strata::ArrowTable>()});
+  auto context = strata::build_output_context(
+      {.asset_key = strata::AssetKey("big"), .type = &strata::type_of<strata::ArrowTable>()});
   manager.handle_output(context, strata::Value::of(table));
   double peak = status_mb("VmHWM");
   strata::bench::report("parquet_write_table_mb", before, "MB");

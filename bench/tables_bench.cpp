@@ -58,7 +58,8 @@ void BM_ArrowParquetWrite(benchmark::State& state) {
   auto arrow_properties = parquet::ArrowWriterProperties::Builder().store_schema()->build();
   for (auto _ : state) {
     auto out = arrow::io::FileOutputStream::Open((dir() / "direct.parquet").string()).ValueOrDie();
-    if (!parquet::arrow::WriteTable(*table(), arrow::default_memory_pool(), out, 1 << 20, properties, arrow_properties).ok()) {
+    if (!parquet::arrow::WriteTable(*table(), arrow::default_memory_pool(), out, 1 << 20, properties, arrow_properties)
+             .ok()) {
       state.SkipWithError("write failed");
     }
     (void)out->Close();
@@ -129,7 +130,9 @@ BENCHMARK(BM_StrataDuckDBLoad)->Unit(benchmark::kMillisecond)->UseRealTime()->It
 STRATA_BENCH_MAIN([](const strata::bench::Results& r) {
   using strata::bench::get;
   using strata::bench::report;
-  auto t = [&](const char* name) { return get(r, std::string(name) + "/iterations:1/repeats:3/real_time").seconds_per_iteration; };
+  auto t = [&](const char* name) {
+    return get(r, std::string(name) + "/iterations:1/repeats:3/real_time").seconds_per_iteration;
+  };
   report("parquet_write_ratio", t("BM_StrataParquetWrite") / t("BM_ArrowParquetWrite"), "x");
   report("parquet_read_ratio", t("BM_StrataParquetRead") / t("BM_ArrowParquetRead"), "x");
   report("duckdb_ingest_ratio", t("BM_StrataDuckDBIngest") / t("BM_DuckDBDirectIngest"), "x");

@@ -27,8 +27,9 @@ std::shared_ptr<arrow::Table> make_stories_table(int64_t rows) {
                                arrow::field("title", arrow::utf8()),
                                arrow::field("time", arrow::timestamp(arrow::TimeUnit::MICRO)),
                                arrow::field("flag", arrow::boolean())});
-  return arrow::Table::Make(schema, {ids.Finish().ValueOrDie(), scores.Finish().ValueOrDie(), titles.Finish().ValueOrDie(),
-                                     times.Finish().ValueOrDie(), flags.Finish().ValueOrDie()});
+  return arrow::Table::Make(schema,
+                            {ids.Finish().ValueOrDie(), scores.Finish().ValueOrDie(), titles.Finish().ValueOrDie(),
+                             times.Finish().ValueOrDie(), flags.Finish().ValueOrDie()});
 }
 
 }  // namespace strata::bench
