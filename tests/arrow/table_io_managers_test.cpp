@@ -226,8 +226,10 @@ TEST(TableIOManagers, RecordBatchStreamsAreWrittenBatchByBatch) {
 // S3 only (a local directory has no server to refuse a request).
 TEST(S3Store, ServerErrorsCarryBucketKeyAndMessage) {
   if (minio() == nullptr) GTEST_SKIP() << "MinIO is not installed (scripts/setup.sh builds it with Go)";
-  s::ParquetIOManager manager({.base_uri = "s3://strata-missing-bucket/denied-test", .s3_endpoint = minio()->endpoint(),
-                               .s3_scheme = "http", .s3_access_key = minio()->access_key(),
+  s::ParquetIOManager manager({.base_uri = "s3://strata-missing-bucket/denied-test",
+                               .s3_endpoint = minio()->endpoint(),
+                               .s3_scheme = "http",
+                               .s3_access_key = minio()->access_key(),
                                .s3_secret_key = std::string("wrong-secret")});
   auto out = s::build_output_context({.asset_key = s::AssetKey("denied"), .type = &s::type_of<s::ArrowTable>()});
   std::string message = error_of([&] { manager.handle_output(out, s::Value::of(stories(0, 3))); });
