@@ -184,8 +184,7 @@ class PostgresStorage : public Storage {
   void append_events(const std::vector<Event>& events) override {
     if (events.empty()) return;
     std::lock_guard lock(mutex_);
-    exec("BEGIN");
-    try {
+    transaction([&] {
       Params count;
       count.add(static_cast<int64_t>(events.size()));
       Result ids = query("SELECT nextval(pg_get_serial_sequence('event_logs', 'id')) FROM generate_series(1, $1)",
@@ -237,11 +236,7 @@ class PostgresStorage : public Storage {
               "cannot update the asset catalog");
       }
       upsert_partition_states(partition_states);
-      exec("COMMIT");
-    } catch (...) {
-      exec_noexcept("ROLLBACK");
-      throw;
-    }
+    });
   }
 
   std::vector<EventRecord> events_for_run(const std::string& run_id, int64_t after_id, int limit) override {
@@ -348,8 +343,7 @@ class PostgresStorage : public Storage {
 
   void add_dynamic_partitions(const std::string& name, const std::vector<std::string>& keys) override {
     std::lock_guard lock(mutex_);
-    exec("BEGIN");
-    try {
+    transaction([&] {
       exec("LOCK TABLE dynamic_partitions IN SHARE ROW EXCLUSIVE MODE");  // positions stay dense and ordered
       for (const auto& key : keys) {
         Params p;
@@ -359,11 +353,7 @@ class PostgresStorage : public Storage {
             "0) + 1 FROM dynamic_partitions WHERE name=$1)) ON CONFLICT(name, partition) DO NOTHING",
             p, "cannot add dynamic partitions");
       }
-      exec("COMMIT");
-    } catch (...) {
-      exec_noexcept("ROLLBACK");
-      throw;
-    }
+    });
   }
 
   void delete_dynamic_partition(const std::string& name, const std::string& key) override {
@@ -417,37 +407,17 @@ class PostgresStorage : public Storage {
 
  private:
   void ensure_schema() {
-    exec("BEGIN");
-    try {
+    transaction([&] {
       exec("SELECT pg_advisory_xact_lock(727372)");  // one process creates the schema at a time
       Result exists = query("SELECT to_regclass('strata_schema') IS NOT NULL", Params(), "cannot inspect schema");
-      if (exists.text(0, 0) != "t") {
-        for (const char* sql : storage_detail::schema_statements(storage_detail::Dialect::kPostgres)) exec(sql);
-        exec("INSERT INTO strata_schema(version) VALUES(1)");
-        migrate_from(1);
-      } else {
-        Result version = query("SELECT MAX(version) FROM strata_schema", Params(), "cannot read schema version");
-        int64_t found = version.integer(0, 0);
-        if (found > kSchemaVersion) {
-          throw StorageError(description_ + " has schema version " + std::to_string(found) +
-                             ", newer than this build of Strata supports (" + std::to_string(kSchemaVersion) +
-                             "); upgrade Strata. Nothing was changed");
-        }
-        migrate_from(found);
+      int64_t found = 0;  // a fresh database
+      if (exists.text(0, 0) == "t") {
+        found = query("SELECT MAX(version) FROM strata_schema", Params(), "cannot read schema version").integer(0, 0);
       }
-      exec("COMMIT");
-    } catch (...) {
-      exec_noexcept("ROLLBACK");
-      throw;
-    }
-  }
-
-  // Applies every migration from `version` up to kSchemaVersion (inside the caller's transaction).
-  void migrate_from(int64_t version) {
-    for (int64_t v = version; v < kSchemaVersion; ++v) {
-      for (const char* sql : storage_detail::migration_statements(static_cast<int>(v))) exec(sql);
-      exec("UPDATE strata_schema SET version=" + std::to_string(v + 1));
-    }
+      storage_detail::upgrade_schema(
+          storage_detail::Dialect::kPostgres, found, [this](const std::string& sql) { exec(sql); }, description_,
+          "Nothing was changed");
+    });
   }
 
   PGresult* exec_params(const std::string& sql, const Params& params) {
@@ -469,6 +439,19 @@ class PostgresStorage : public Storage {
       return Result(exec_params(sql, params));
     } catch (const StorageError& e) {
       throw StorageError(what + ": " + e.what());
+    }
+  }
+
+  // Runs `body` in one transaction (BEGIN): committed when it returns, rolled back when it throws.
+  template <class Body>
+  void transaction(Body&& body) {
+    exec("BEGIN");
+    try {
+      body();
+      exec("COMMIT");
+    } catch (...) {
+      exec_noexcept("ROLLBACK");
+      throw;
     }
   }
 

@@ -1,5 +1,8 @@
 #include "schema.hpp"
 
+#include "strata/core/error.hpp"
+#include "strata/storage/storage.hpp"
+
 namespace strata::storage_detail {
 
 std::vector<const char*> schema_statements(Dialect dialect) {
@@ -53,6 +56,24 @@ std::vector<const char*> migration_statements(int from) {
     };
   }
   return {};
+}
+
+void upgrade_schema(Dialect dialect, int64_t found_version, const std::function<void(const std::string&)>& exec,
+                    const std::string& database, const std::string& unchanged) {
+  if (found_version > Storage::kSchemaVersion) {
+    throw StorageError(database + " has schema version " + std::to_string(found_version) +
+                       ", newer than this build of Strata supports (" + std::to_string(Storage::kSchemaVersion) +
+                       "); upgrade Strata. " + unchanged);
+  }
+  if (found_version == 0) {
+    for (const char* sql : schema_statements(dialect)) exec(sql);
+    exec("INSERT INTO strata_schema(version) VALUES(1)");
+    found_version = 1;
+  }
+  for (int64_t v = found_version; v < Storage::kSchemaVersion; ++v) {
+    for (const char* sql : migration_statements(static_cast<int>(v))) exec(sql);
+    exec("UPDATE strata_schema SET version=" + std::to_string(v + 1));
+  }
 }
 
 }  // namespace strata::storage_detail

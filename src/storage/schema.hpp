@@ -1,6 +1,9 @@
 // The instance schema (version Storage::kSchemaVersion), written once for both SQL dialects.
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <string>
 #include <vector>
 
 namespace strata::storage_detail {
@@ -14,5 +17,11 @@ std::vector<const char*> schema_statements(Dialect dialect);
 // plain SQL both SQLite and PostgreSQL accept). Applied in order by the backends when they open an
 // older database, inside one transaction with the version update.
 std::vector<const char*> migration_statements(int from);
+
+// Brings a database from `found_version` (0: a fresh database without the version table) to
+// Storage::kSchemaVersion with `exec`, inside the caller's transaction. Throws StorageError naming
+// `database` when the database is newer than this build (`unchanged` says what was not touched).
+void upgrade_schema(Dialect dialect, int64_t found_version, const std::function<void(const std::string&)>& exec,
+                    const std::string& database, const std::string& unchanged);
 
 }  // namespace strata::storage_detail

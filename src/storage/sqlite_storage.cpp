@@ -184,8 +184,7 @@ class SqliteStorage : public Storage {
   void append_events(const std::vector<Event>& events) override {
     if (events.empty()) return;
     std::lock_guard lock(mutex_);
-    exec("BEGIN IMMEDIATE");
-    try {
+    transaction([&] {
       auto& insert = statement(
           "INSERT INTO event_logs(run_id, event_type, step_key, timestamp, level, message, asset_key, name, "
           "partition, metadata, error_type) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
@@ -214,11 +213,7 @@ class SqliteStorage : public Storage {
           seen.bind(1, *row.asset_key).run();
         }
       }
-      exec("COMMIT");
-    } catch (...) {
-      exec_noexcept("ROLLBACK");
-      throw;
-    }
+    });
   }
 
   std::vector<EventRecord> events_for_run(const std::string& run_id, int64_t after_id, int limit) override {
@@ -282,18 +277,13 @@ class SqliteStorage : public Storage {
 
   void wipe_asset(const AssetKey& key) override {
     std::lock_guard lock(mutex_);
-    exec("BEGIN IMMEDIATE");
-    try {
+    transaction([&] {
       Statement wipe(db_,
                      "INSERT INTO asset_keys(asset_key, last_materialization_id, wiped_before_id) VALUES(?1, 0, "
                      "(SELECT COALESCE(MAX(id), 0) FROM event_logs)) ON CONFLICT(asset_key) DO UPDATE SET "
                      "last_materialization_id=0, wiped_before_id=excluded.wiped_before_id");
       wipe.bind(1, key.to_string()).run();
-      exec("COMMIT");
-    } catch (...) {
-      exec_noexcept("ROLLBACK");
-      throw;
-    }
+    });
   }
 
   std::vector<PartitionStatusRecord> partition_status(const AssetKey& key) override {
@@ -323,17 +313,12 @@ class SqliteStorage : public Storage {
 
   void add_dynamic_partitions(const std::string& name, const std::vector<std::string>& keys) override {
     std::lock_guard lock(mutex_);
-    exec("BEGIN IMMEDIATE");
-    try {
+    transaction([&] {
       auto& insert = statement(
           "INSERT INTO dynamic_partitions(name, partition, position) VALUES(?1, ?2, (SELECT COALESCE(MAX(position), 0) "
           "+ 1 FROM dynamic_partitions WHERE name=?1)) ON CONFLICT(name, partition) DO NOTHING");
       for (const auto& key : keys) insert.bind(1, name).bind(2, key).run();
-      exec("COMMIT");
-    } catch (...) {
-      exec_noexcept("ROLLBACK");
-      throw;
-    }
+    });
   }
 
   void delete_dynamic_partition(const std::string& name, const std::string& key) override {
@@ -408,10 +393,10 @@ class SqliteStorage : public Storage {
   }
 
   void ensure_schema() {
-    exec("BEGIN IMMEDIATE");
-    try {
+    transaction([&] {
       Statement has_version(db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='strata_schema'");
       has_version.step();
+      int64_t found = 0;  // a fresh database
       if (has_version.integer(0) == 0) {
         Statement tables(db_, "SELECT count(*) FROM sqlite_master WHERE type='table'");
         tables.step();
@@ -420,32 +405,27 @@ class SqliteStorage : public Storage {
                              "' is an SQLite database of something else (it has tables but no strata_schema); "
                              "it was left untouched");
         }
-        for (const char* sql : storage_detail::schema_statements(storage_detail::Dialect::kSqlite)) exec(sql);
-        exec("INSERT INTO strata_schema(version) VALUES(1)");
-        migrate_from(1);
       } else {
         Statement version(db_, "SELECT MAX(version) FROM strata_schema");
         version.step();
-        int64_t found = version.integer(0);
-        if (found > kSchemaVersion) {
-          throw StorageError("'" + path_.string() + "' has schema version " + std::to_string(found) +
-                             ", newer than this build of Strata supports (" + std::to_string(kSchemaVersion) +
-                             "); upgrade Strata. The file was left untouched");
-        }
-        migrate_from(found);
+        found = version.integer(0);
       }
+      storage_detail::upgrade_schema(
+          storage_detail::Dialect::kSqlite, found, [this](const std::string& sql) { exec(sql); },
+          "'" + path_.string() + "'", "The file was left untouched");
+    });
+  }
+
+  // Runs `body` in one transaction (BEGIN IMMEDIATE): committed when it returns, rolled back when it throws.
+  template <class Body>
+  void transaction(Body&& body) {
+    exec("BEGIN IMMEDIATE");
+    try {
+      body();
       exec("COMMIT");
     } catch (...) {
       exec_noexcept("ROLLBACK");
       throw;
-    }
-  }
-
-  // Applies every migration from `version` up to kSchemaVersion (inside the caller's transaction).
-  void migrate_from(int64_t version) {
-    for (int64_t v = version; v < kSchemaVersion; ++v) {
-      for (const char* sql : storage_detail::migration_statements(static_cast<int>(v))) exec(sql);
-      exec("UPDATE strata_schema SET version=" + std::to_string(v + 1));
     }
   }
 
