@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "strata/core/detail/enum_names.hpp"
+
 namespace strata {
 namespace {
 
@@ -29,33 +31,13 @@ constexpr std::pair<LogLevel, const char*> kLevelNames[] = {{LogLevel::kDebug, "
 
 }  // namespace
 
-const char* event_type_name(EventType type) {
-  for (const auto& [t, name] : kEventNames) {
-    if (t == type) return name;
-  }
-  return "UNKNOWN";
-}
+const char* event_type_name(EventType type) { return detail::name_of(kEventNames, type, "UNKNOWN"); }
 
-std::optional<EventType> event_type_from_name(const std::string& name) {
-  for (const auto& [t, n] : kEventNames) {
-    if (name == n) return t;
-  }
-  return std::nullopt;
-}
+std::optional<EventType> event_type_from_name(const std::string& name) { return detail::value_of(kEventNames, name); }
 
-const char* log_level_name(LogLevel level) {
-  for (const auto& [l, name] : kLevelNames) {
-    if (l == level) return name;
-  }
-  return "INFO";
-}
+const char* log_level_name(LogLevel level) { return detail::name_of(kLevelNames, level, "INFO"); }
 
-std::optional<LogLevel> log_level_from_name(const std::string& name) {
-  for (const auto& [l, n] : kLevelNames) {
-    if (name == n) return l;
-  }
-  return std::nullopt;
-}
+std::optional<LogLevel> log_level_from_name(const std::string& name) { return detail::value_of(kLevelNames, name); }
 
 int64_t now_unix_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())

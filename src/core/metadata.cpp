@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "strata/core/detail/enum_names.hpp"
 #include "strata/core/error.hpp"
 
 namespace strata {
@@ -58,12 +59,7 @@ MetadataValue MetadataValue::timestamp(std::chrono::system_clock::time_point at)
   return timestamp(std::chrono::duration<double>(at.time_since_epoch()).count());
 }
 
-const char* MetadataValue::kind_name() const {
-  for (const auto& [kind, name] : kKindNames) {
-    if (kind == kind_) return name;
-  }
-  return "unknown";
-}
+const char* MetadataValue::kind_name() const { return detail::name_of(kKindNames, kind_, "unknown"); }
 
 const std::string& MetadataValue::as_text() const {
   if (const auto* text = std::get_if<std::string>(&data_)) return *text;

@@ -1,5 +1,7 @@
 #include "strata/storage/run_record.hpp"
 
+#include "strata/core/detail/enum_names.hpp"
+
 namespace strata {
 namespace {
 
@@ -11,19 +13,9 @@ constexpr std::pair<RunStatus, const char*> kNames[] = {{RunStatus::kQueued, "QU
 
 }  // namespace
 
-const char* run_status_name(RunStatus status) {
-  for (const auto& [s, name] : kNames) {
-    if (s == status) return name;
-  }
-  return "UNKNOWN";
-}
+const char* run_status_name(RunStatus status) { return detail::name_of(kNames, status, "UNKNOWN"); }
 
-std::optional<RunStatus> run_status_from_name(const std::string& name) {
-  for (const auto& [s, n] : kNames) {
-    if (name == n) return s;
-  }
-  return std::nullopt;
-}
+std::optional<RunStatus> run_status_from_name(const std::string& name) { return detail::value_of(kNames, name); }
 
 bool is_finished(RunStatus status) {
   return status == RunStatus::kSuccess || status == RunStatus::kFailure || status == RunStatus::kCanceled;
