@@ -4,26 +4,9 @@
 #include <functional>
 
 #include "strata/core/error.hpp"
+#include "strata/core/nearest_name.hpp"
 
 namespace strata {
-namespace {
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-}  // namespace
 
 void AssetGraph::add(const NodePtr& node) {
   for (size_t i = 0; i < node->outputs.size(); ++i) {
@@ -46,17 +29,12 @@ int AssetGraph::find(const AssetKey& key) const {
 }
 
 std::optional<AssetKey> AssetGraph::nearest(const AssetKey& key) const {
-  std::string wanted = key.to_string();
-  std::optional<AssetKey> best;
-  size_t best_distance = std::max<size_t>(2, wanted.size() / 3) + 1;
-  for (const auto& entry : entries_) {
-    size_t distance = edit_distance(wanted, entry.key.to_string());
-    if (distance < best_distance) {
-      best_distance = distance;
-      best = entry.key;
-    }
-  }
-  return best;
+  std::vector<std::string> names;
+  names.reserve(entries_.size());
+  for (const auto& entry : entries_) names.push_back(entry.key.to_string());
+  auto guess = nearest_name(key.to_string(), names);
+  if (!guess) return std::nullopt;
+  return AssetKey(*guess);
 }
 
 int AssetGraph::at(const AssetKey& key, const std::string& context) const {

@@ -25,8 +25,9 @@ namespace strata {
 
 // Arrow's S3 support is process-wide: initialized on first use (call ensure_s3_initialized() before
 // using arrow::fs::S3FileSystem directly). A program that used S3 must call finalize_s3() before
-// main returns — Arrow cannot shut S3 down safely from exit handlers or static destructors
-// (strata::run_cli does it). S3 cannot be used again in the process afterwards.
+// main returns — Arrow cannot shut S3 down safely from exit handlers or static destructors.
+// Initializing registers finalize_s3 as a shutdown hook (core/shutdown.hpp), so strata::run_cli and
+// strata::run_shutdown_hooks() do it. S3 cannot be used again in the process afterwards.
 void ensure_s3_initialized();
 void finalize_s3();
 

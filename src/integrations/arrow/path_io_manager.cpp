@@ -9,6 +9,7 @@
 
 #include "strata/core/error.hpp"
 #include "strata/core/partition_loading.hpp"
+#include "strata/core/shutdown.hpp"
 #include "strata/core/system_metadata.hpp"
 
 namespace strata {
@@ -23,6 +24,7 @@ void ensure_s3_initialized() {
   std::lock_guard lock(mutex);
   if (arrow::fs::IsS3Finalized()) throw StorageError("S3 support was already shut down in this process");
   check_arrow(arrow::fs::EnsureS3Initialized(), "initializing S3 support");
+  register_shutdown_hook("arrow-s3", finalize_s3);
 }
 
 void finalize_s3() {

@@ -1,0 +1,45 @@
+// strata::run_cli: the command line of a program built on Strata. A user's main() builds its
+// Definitions and hands them over:
+//
+//   int main(int argc, char** argv) { return strata::run_cli(make_definitions(), argc, argv); }
+//
+// and the binary then understands (each with --help):
+//   materialize --select EXPR [--partition KEY | --from KEY --to KEY] [--config FILE]
+//   job execute NAME [--partition KEY] [--config FILE]
+//   backfill --select EXPR (--from KEY --to KEY | --partitions A,B | --all) [--config FILE]
+//   list assets|jobs|schedules|resources
+//   asset show KEY
+//   runs [--status S] [--job NAME] [--asset KEY] [--limit N]
+//   logs RUN_ID [--follow]
+//   wipe KEY... [--yes]
+// Global options: --home DIR (the instance; default $STRATA_HOME, else ./.strata), --plain (no live
+// progress line), --version.
+//
+// Exit codes: 0 success; 1 a run failed (or the instance could not be used); 2 bad input (unknown
+// command, asset, job or run; bad selection; unreadable config file; bad partition) — then nothing
+// was run, and one "error:" line plus one "hint:" line went to stderr.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "strata/core/definitions.hpp"
+
+namespace strata {
+
+// The streams a command line talks to, and whether they are terminals (live progress, prompts).
+struct CliStreams {
+  std::istream& in;
+  std::ostream& out;
+  std::ostream& err;
+  bool out_is_terminal = false;
+  bool in_is_terminal = false;
+};
+
+// The process's own command line, on std::cin/cout/cerr.
+int run_cli(const Definitions& defs, int argc, char** argv);
+// The same on given streams; args[0] is the program name. For tests and embedding.
+int run_cli(const Definitions& defs, const std::vector<std::string>& args, CliStreams streams);
+
+}  // namespace strata

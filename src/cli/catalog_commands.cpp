@@ -1,0 +1,207 @@
+#include "catalog_commands.hpp"
+
+#include <fmt/format.h>
+
+#include <istream>
+
+#include "metadata_render.hpp"
+#include "strata/core/nearest_name.hpp"
+#include "strata/core/type_info.hpp"
+#include "strata/execution/backfill.hpp"
+#include "text_table.hpp"
+
+namespace strata::cli {
+namespace {
+
+std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+
+std::vector<std::string> key_names(const AssetGraph& graph, const std::vector<int>& indices) {
+  std::vector<std::string> names;
+  for (int index : indices) names.push_back(graph.entry(index).key.to_string());
+  return names;
+}
+
+std::string manager_key(const OutputDef& output) {
+  return output.io_manager_key.empty() ? std::string(kDefaultIOManagerKey) : output.io_manager_key;
+}
+
+int list_assets(CliSession& session) {
+  const AssetGraph& graph = session.defs.asset_graph();
+  TextTable table({"ASSET", "GROUP", "IO MANAGER", "PARTITIONS", "UPSTREAM"});
+  for (int index : graph.topological_order()) {
+    const auto& entry = graph.entry(index);
+    const OutputDef& output = entry.node->outputs[static_cast<size_t>(entry.output_index)];
+    std::string key = entry.key.to_string() + (entry.is_source ? " (source)" : "");
+    table.add({key, output.group.empty() ? "default" : output.group, manager_key(output),
+               entry.node->partitions ? entry.node->partitions->describe() : "-",
+               entry.upstream.empty() ? "-" : join(key_names(graph, entry.upstream), ", ")});
+  }
+  table.print(session.out);
+  return kExitSuccess;
+}
+
+int list_jobs(CliSession& session) {
+  TextTable table({"JOB", "KIND", "RUNS", "DESCRIPTION"});
+  for (const auto& job : session.defs.jobs()) {
+    bool assets = job.kind() == JobDefinition::Kind::kAssets;
+    std::string runs;
+    if (assets) {
+      runs = job.selection().to_string();
+    } else {
+      for (const auto& invocation : job.invocations()) runs += (runs.empty() ? "" : ", ") + invocation.step_key;
+    }
+    table.add({job.name(), assets ? "assets" : "ops", shorten(runs, 60), job.description()});
+  }
+  if (table.empty()) session.out << "(no jobs defined)\n";
+  table.print(session.out);
+  return kExitSuccess;
+}
+
+int list_schedules(CliSession& session) {
+  TextTable table({"SCHEDULE", "JOB", "CRON", "TIMEZONE"});
+  for (const auto& schedule : session.defs.schedules()) {
+    table.add({schedule.name, schedule.job_name, schedule.cron_schedule, schedule.timezone});
+  }
+  if (table.empty()) session.out << "(no schedules defined)\n";
+  table.print(session.out);
+  if (!table.empty()) session.out << "(schedules are fired by the daemon, which is not part of this build yet)\n";
+  return kExitSuccess;
+}
+
+int list_resources(CliSession& session) {
+  TextTable table({"RESOURCE", "TYPE", "CONFIG"});
+  const auto& resources = session.defs.resources();
+  for (const auto& [key, definition] : resources) {
+    std::string config;
+    for (const auto& [field, value] : definition.describe()) config += (config.empty() ? "" : ", ") + field + "=" + value;
+    table.add({key, demangle(typeid(definition.prototype()).name()), config.empty() ? "-" : config});
+  }
+  if (!resources.count(kDefaultIOManagerKey)) {
+    table.add({kDefaultIOManagerKey, "strata::FilesystemIOManager (built-in default)", "base_dir=$STRATA_HOME/storage"});
+  }
+  table.print(session.out);
+  return kExitSuccess;
+}
+
+void print_definition(CliSession& session, const AssetGraph::Entry& entry) {
+  const AssetGraph& graph = session.defs.asset_graph();
+  const NodeDef& node = *entry.node;
+  const OutputDef& output = node.outputs[static_cast<size_t>(entry.output_index)];
+  std::ostream& out = session.out;
+  out << "Asset " << entry.key.to_string() << (entry.is_source ? " (source asset)" : "") << "\n";
+  TextTable facts;
+  std::string description = output.description.empty() ? node.description : output.description;
+  if (!description.empty()) facts.add({"description", description});
+  facts.add({"group", output.group.empty() ? "default" : output.group});
+  facts.add({"type", output.type ? output.type->name : "-"});
+  facts.add({"io manager", manager_key(output)});
+  facts.add({"upstream", entry.upstream.empty() ? "-" : join(key_names(graph, entry.upstream), ", ")});
+  facts.add({"downstream", entry.downstream.empty() ? "-" : join(key_names(graph, entry.downstream), ", ")});
+  if (node.partitions) facts.add({"partitions", node.partitions->describe()});
+  facts.print(out, "  ");
+  if (!output.metadata.empty()) {
+    out << "  definition metadata:\n";
+    print_metadata(out, output.metadata, "    ");
+  }
+}
+
+void print_partition_status(CliSession& session, const AssetKey& key) {
+  AssetPartitionStatus status = asset_partition_status(session.defs, key, session.instance().storage());
+  session.out << fmt::format("\nPartitions: {} total, {} materialized, {} failed, {} missing\n", status.keys.size(),
+                             status.materialized, status.failed, status.missing);
+  std::vector<std::string> failed;
+  for (size_t i = 0; i < status.keys.size(); ++i) {
+    if (status.states[i] == PartitionState::kFailed) failed.push_back(status.keys[i]);
+  }
+  if (!failed.empty()) session.out << "  failed: " << shorten(join(failed, ", "), 200) << "\n";
+}
+
+}  // namespace
+
+int list_command(CliSession& session, const std::string& what) {
+  if (what == "assets") return list_assets(session);
+  if (what == "jobs") return list_jobs(session);
+  if (what == "schedules") return list_schedules(session);
+  if (what == "resources") return list_resources(session);
+  std::vector<std::string> kinds = {"assets", "jobs", "schedules", "resources"};
+  throw UsageError("cannot list '" + what + "'" + did_you_mean(what, kinds),
+                   "use one of: assets, jobs, schedules, resources");
+}
+
+int asset_show_command(CliSession& session, const std::string& key_text, int history_limit) {
+  AssetKey key = known_asset_key(session.defs, key_text);
+  const AssetGraph& graph = session.defs.asset_graph();
+  const auto& entry = graph.entry(graph.find(key));
+  print_definition(session, entry);
+
+  Storage& storage = session.instance().storage();
+  std::ostream& out = session.out;
+  auto latest = storage.latest_materialization(key);
+  if (!latest) {
+    out << "\nNever materialized (in " << storage.describe() << ").\n";
+    out << "  materialize it with: " << session.program << " materialize --select " << key.to_string() << "\n";
+    return kExitSuccess;
+  }
+  const Event& event = latest->event;
+  out << "\nLatest materialization\n";
+  TextTable facts;
+  facts.add({"run", event.run_id});
+  facts.add({"time", format_time(event.timestamp_us)});
+  if (event.partition) facts.add({"partition", *event.partition});
+  facts.print(out, "  ");
+  if (!event.metadata.empty()) {
+    out << "  metadata:\n";
+    print_metadata(out, event.metadata, "    ");
+  }
+  if (entry.node->partitions) print_partition_status(session, key);
+
+  auto history = storage.materialization_history(key, history_limit);
+  out << "\nHistory (" << history.size() << (static_cast<int>(history.size()) == history_limit ? "+" : "")
+      << " materialization" << (history.size() == 1 ? "" : "s") << ", newest first)\n";
+  TextTable table({"TIME", "RUN", "PARTITION", "SUMMARY"});
+  for (const auto& record : history) {
+    const Event& e = record.event;
+    std::string summary;
+    for (const auto& [name, value] : e.metadata) {
+      if (value.kind() == MetadataValue::Kind::kInt || value.kind() == MetadataValue::Kind::kFloat) {
+        summary += (summary.empty() ? "" : ", ") + name + "=" + value.to_display_string();
+      }
+    }
+    table.add({format_time(e.timestamp_us), e.run_id, e.partition.value_or("-"), summary.empty() ? "-" : summary});
+  }
+  table.print(out, "  ");
+  return kExitSuccess;
+}
+
+int wipe_command(CliSession& session, const std::vector<std::string>& key_texts, bool confirmed, std::istream& in,
+                 bool in_is_terminal) {
+  std::vector<AssetKey> keys;
+  for (const auto& text : key_texts) keys.push_back(known_asset_key(session.defs, text));
+  std::string names;
+  for (const auto& key : keys) names += (names.empty() ? "" : ", ") + key.to_string();
+  if (!confirmed) {
+    if (!in_is_terminal) {
+      throw UsageError("wipe needs confirmation", "add --yes to wipe the history of " + names + " without asking");
+    }
+    session.out << "Wipe the materialization history of " << names
+                << "? Stored data is kept, the catalog forgets it. Type 'yes': " << std::flush;
+    std::string answer;
+    std::getline(in, answer);
+    if (answer != "yes") {
+      session.out << "Nothing wiped.\n";
+      return kExitFailure;
+    }
+  }
+  Storage& storage = session.instance().storage();
+  for (const auto& key : keys) {
+    storage.wipe_asset(key);
+    session.out << "Wiped " << key.to_string() << " (in " << storage.describe() << ")\n";
+  }
+  return kExitSuccess;
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,55 @@
+// CliSession: what every command of strata::run_cli works with — the user's Definitions, the output
+// streams, the program's name (for hints), and the instance, opened on first use.
+//
+// Commands report bad input by throwing UsageError (exit code 2, nothing run); a run that fails
+// returns exit code 1.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "strata/core/definitions.hpp"
+#include "strata/core/error.hpp"
+#include "strata/storage/instance.hpp"
+
+namespace strata::cli {
+
+inline constexpr int kExitSuccess = 0;
+inline constexpr int kExitFailure = 1;  // a run (or the instance) failed
+inline constexpr int kExitUsage = 2;    // bad input: nothing was run
+
+// Input the command line cannot act on. `hint` says what to do instead (one line, may be empty).
+class UsageError : public Error {
+ public:
+  UsageError(const std::string& message, std::string hint = "") : Error(message), hint_(std::move(hint)) {}
+  const std::string& hint() const { return hint_; }
+
+ private:
+  std::string hint_;
+};
+
+struct CliSession {
+  CliSession(const Definitions& definitions, std::ostream& out_stream, std::ostream& err_stream, std::string name)
+      : defs(definitions), out(out_stream), err(err_stream), program(std::move(name)) {}
+
+  const Definitions& defs;
+  std::ostream& out;
+  std::ostream& err;
+  std::string program;           // argv[0]'s file name, for hints ("hackernews materialize --help")
+  std::filesystem::path home{};  // --home; empty: Instance::default_home()
+  bool terminal = false;         // `out` is a terminal: live progress line
+
+  // The instance at `home`, opened (and dead runs reaped) on first call.
+  Instance& instance();
+  std::shared_ptr<Instance> shared_instance();
+
+ private:
+  std::shared_ptr<Instance> instance_{};
+};
+
+// The asset `text` names; UsageError naming it (and the nearest existing key) when unknown.
+AssetKey known_asset_key(const Definitions& defs, const std::string& text);
+
+}  // namespace strata::cli

@@ -1,0 +1,205 @@
+// The command tree (CLI11) and the mapping of outcomes to exit codes. The commands themselves live
+// in run_commands, catalog_commands and run_history_commands.
+#include "strata/cli/run_cli.hpp"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "catalog_commands.hpp"
+#include "cli_session.hpp"
+#include "run_commands.hpp"
+#include "run_history_commands.hpp"
+#include "strata/core/nearest_name.hpp"
+#include "strata/core/shutdown.hpp"
+
+#ifndef STRATA_VERSION
+#define STRATA_VERSION "unknown"
+#endif
+
+namespace strata {
+namespace {
+
+using cli::kExitFailure;
+using cli::kExitUsage;
+
+const std::vector<std::string> kCommands = {"materialize", "job", "backfill", "list", "asset", "runs", "logs", "wipe"};
+
+// The first argument that is not an option (or an option's value): the command the user meant.
+std::string first_command(const std::vector<std::string>& args) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--home") {
+      ++i;
+      continue;
+    }
+    if (arg.empty() || arg[0] == '-') continue;
+    return arg;
+  }
+  return "";
+}
+
+int usage_error(std::ostream& err, const std::string& message, const std::string& hint) {
+  err << "error: " << message << "\n";
+  if (!hint.empty()) err << "hint: " << hint << "\n";
+  return kExitUsage;
+}
+
+void add_run_options(CLI::App* command, cli::RunCommandOptions& run) {
+  command->add_option("--config", run.config_file, "Run config file (YAML or JSON) with a 'resources:' section");
+  command->add_option("--tag", run.tags, "Tag the run: KEY=VALUE (repeatable)");
+  command->add_option("--max-concurrency", run.max_concurrency, "Steps run at once (default: all cores)");
+  command->add_option("--log-level", run.log_level, "Lowest level printed: debug, info, warning, error")
+      ->capture_default_str();
+}
+
+void add_range_options(CLI::App* command, cli::RunCommandOptions& run) {
+  command->add_option("--from", run.from, "First partition of a range (inclusive)");
+  command->add_option("--to", run.to, "Last partition of a range (inclusive)");
+}
+
+// The deepest command that was parsed, as the user would type it ("job execute").
+std::string parsed_command_path(const CLI::App& app) {
+  std::string path;
+  const CLI::App* current = &app;
+  while (true) {
+    auto subcommands = current->get_subcommands();
+    if (subcommands.empty()) break;
+    current = subcommands.front();
+    path += (path.empty() ? "" : " ") + current->get_name();
+  }
+  return path;
+}
+
+int run(const Definitions& defs, const std::vector<std::string>& args, CliStreams& streams) {
+  std::string program = args.empty() ? "strata" : std::filesystem::path(args[0]).filename().string();
+  cli::CliSession session(defs, streams.out, streams.err, program);
+  session.terminal = streams.out_is_terminal;
+
+  std::string command = first_command(args);
+  if (!command.empty() && std::find(kCommands.begin(), kCommands.end(), command) == kCommands.end()) {
+    return usage_error(streams.err, "unknown command '" + command + "'" + did_you_mean(command, kCommands),
+                       "'" + program + " --help' lists the commands");
+  }
+
+  CLI::App app{"Materialize and inspect the assets of this program (a Strata code location).", program};
+  app.require_subcommand(1);
+  app.fallthrough();
+  std::string home;
+  bool plain = false;
+  app.add_option("--home", home, "Instance directory (default: $STRATA_HOME, else ./.strata)");
+  app.add_flag("--plain", plain, "Plain log lines only, no live progress line");
+  app.set_version_flag("--version", std::string("strata ") + STRATA_VERSION);
+
+  cli::RunCommandOptions run;
+  auto* materialize = app.add_subcommand("materialize", "Materialize a selection of assets in one run");
+  materialize->add_option("-s,--select", run.select, "Assets: KEY, +KEY, KEY+, group:NAME, '*', A,B")->required();
+  materialize->add_option("-p,--partition", run.partition, "The partition to materialize");
+  add_range_options(materialize, run);
+  add_run_options(materialize, run);
+
+  auto* job = app.add_subcommand("job", "Run jobs");
+  job->require_subcommand(1);
+  auto* job_execute = job->add_subcommand("execute", "Run a job");
+  job_execute->add_option("name", run.job, "The job's name ('list jobs' shows them)")->required();
+  job_execute->add_option("-p,--partition", run.partition, "The partition to run");
+  add_run_options(job_execute, run);
+
+  auto* backfill = app.add_subcommand("backfill", "Materialize many partitions, split into runs by backfill policy");
+  backfill->add_option("-s,--select", run.select, "Assets (selection syntax as for materialize)")->required();
+  add_range_options(backfill, run);
+  backfill->add_option("--partitions", run.partitions, "These partitions (comma-separated)")->delimiter(',');
+  backfill->add_flag("--all", run.all_partitions, "Every partition");
+  add_run_options(backfill, run);
+
+  std::string list_what;
+  auto* list = app.add_subcommand("list", "List the definitions: assets, jobs, schedules or resources");
+  list->add_option("what", list_what, "assets, jobs, schedules or resources")->required();
+
+  std::string asset_key;
+  int history_limit = 10;
+  auto* asset = app.add_subcommand("asset", "Inspect an asset");
+  asset->require_subcommand(1);
+  auto* asset_show = asset->add_subcommand("show", "An asset's definition, latest materialization and history");
+  asset_show->add_option("key", asset_key, "The asset key (a/b for a path)")->required();
+  asset_show->add_option("--history", history_limit, "Materializations listed")->capture_default_str();
+
+  cli::RunsCommandOptions runs;
+  auto* runs_command = app.add_subcommand("runs", "List recorded runs, newest first");
+  runs_command->add_option("--status", runs.status, "Only runs with this status (success, failure, started, ...)");
+  runs_command->add_option("--job", runs.job, "Only runs of this job");
+  runs_command->add_option("--asset", runs.asset, "Only runs that materialized this asset");
+  runs_command->add_option("--limit", runs.limit, "At most this many runs")->capture_default_str();
+
+  std::string run_id;
+  bool follow = false;
+  auto* logs = app.add_subcommand("logs", "Print a run's events");
+  logs->add_option("run_id", run_id, "The run id, or a unique prefix of it")->required();
+  logs->add_flag("-f,--follow", follow, "Keep printing new events until the run ends");
+
+  std::vector<std::string> wipe_keys;
+  bool yes = false;
+  auto* wipe = app.add_subcommand("wipe", "Forget assets' materialization history (stored data is kept)");
+  wipe->add_option("keys", wipe_keys, "Asset keys")->required();
+  wipe->add_flag("-y,--yes", yes, "Do not ask for confirmation");
+
+  std::vector<const char*> argv;
+  argv.reserve(args.size() + 1);
+  for (const auto& arg : args) argv.push_back(arg.c_str());
+  if (argv.empty()) argv.push_back("strata");
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e, streams.out, streams.err);
+    std::string path = parsed_command_path(app);
+    return usage_error(streams.err, e.what(), "'" + program + (path.empty() ? "" : " " + path) + " --help' shows the usage");
+  }
+
+  session.home = home;
+  if (plain) session.terminal = false;
+  if (materialize->parsed()) return cli::materialize_command(session, run);
+  if (job_execute->parsed()) return cli::job_execute_command(session, run);
+  if (backfill->parsed()) return cli::backfill_command(session, run);
+  if (list->parsed()) return cli::list_command(session, list_what);
+  if (asset_show->parsed()) return cli::asset_show_command(session, asset_key, history_limit);
+  if (runs_command->parsed()) return cli::runs_command(session, runs);
+  if (logs->parsed()) return cli::logs_command(session, run_id, follow);
+  if (wipe->parsed()) return cli::wipe_command(session, wipe_keys, yes, streams.in, streams.in_is_terminal);
+  return usage_error(streams.err, "no command given", "'" + program + " --help' lists the commands");
+}
+
+}  // namespace
+
+int run_cli(const Definitions& defs, const std::vector<std::string>& args, CliStreams streams) {
+  int code = kExitFailure;
+  try {
+    code = run(defs, args, streams);
+  } catch (const cli::UsageError& e) {
+    code = usage_error(streams.err, e.what(), e.hint());
+  } catch (const PartitionError& e) {
+    code = usage_error(streams.err, e.what(), "'list assets' shows each asset's partitions");
+  } catch (const DefinitionError& e) {
+    code = usage_error(streams.err, e.what(), "");
+  } catch (const ConfigError& e) {
+    code = usage_error(streams.err, e.what(), "check strata.yaml in the instance directory (--home)");
+  } catch (const std::exception& e) {
+    streams.err << "error: " << e.what() << "\n";
+    code = kExitFailure;
+  }
+  streams.out.flush();
+  run_shutdown_hooks();
+  return code;
+}
+
+int run_cli(const Definitions& defs, int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  const char* term = std::getenv("TERM");
+  bool terminal = isatty(STDOUT_FILENO) != 0 && !(term && std::string(term) == "dumb");
+  CliStreams streams{std::cin, std::cout, std::cerr, terminal, isatty(STDIN_FILENO) != 0};
+  return run_cli(defs, args, streams);
+}
+
+}  // namespace strata

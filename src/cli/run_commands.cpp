@@ -1,0 +1,266 @@
+#include "run_commands.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "progress_display.hpp"
+#include "strata/core/nearest_name.hpp"
+#include "strata/execution/backfill.hpp"
+#include "strata/execution/executor.hpp"
+#include "strata/execution/plan.hpp"
+#include "text_table.hpp"
+
+namespace strata::cli {
+namespace {
+
+const char* kSelectionHint =
+    "selection syntax: KEY, a/b (key path), +KEY (with parents), KEY+ (with children), group:NAME, '*', A,B";
+
+struct ParsedSelection {
+  AssetSelection selection;
+  std::vector<AssetKey> keys;
+};
+
+ParsedSelection parse_selection(const Definitions& defs, const std::string& text) {
+  if (text.empty()) throw UsageError("--select is empty", kSelectionHint);
+  try {
+    AssetSelection selection = AssetSelection::parse(text);
+    std::vector<AssetKey> keys = selection.resolve(defs.asset_graph());
+    if (keys.empty()) throw UsageError("selection '" + text + "' matches no asset", kSelectionHint);
+    return {selection, keys};
+  } catch (const DefinitionError& e) {
+    throw UsageError(std::string("bad selection '") + text + "': " + e.what(), kSelectionHint);
+  }
+}
+
+LogLevel parse_log_level(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
+  if (auto level = log_level_from_name(text)) return *level;
+  throw UsageError("unknown log level '" + text + "'", "use one of debug, info, warning, error");
+}
+
+std::map<std::string, std::string> parse_tags(const std::vector<std::string>& tags) {
+  std::map<std::string, std::string> out;
+  for (const auto& tag : tags) {
+    size_t eq = tag.find('=');
+    if (eq == std::string::npos || eq == 0) throw UsageError("tag '" + tag + "' is not KEY=VALUE");
+    out[tag.substr(0, eq)] = tag.substr(eq + 1);
+  }
+  return out;
+}
+
+// Reads the run config file and checks it against the resources the run will have, so that a typo
+// is refused before anything runs.
+RunConfig load_run_config(const std::string& file, const std::map<std::string, ResourceDefinition>& resources) {
+  if (file.empty()) return RunConfig();
+  const char* hint = "--config takes a YAML or JSON file with a 'resources:' section";
+  RunConfig config;
+  try {
+    config = RunConfig::from_file(file);
+    config.validate_sections();
+  } catch (const ConfigError& e) {
+    throw UsageError(e.what(), hint);
+  }
+  std::vector<std::string> known;
+  for (const auto& [key, _] : resources) known.push_back(key);
+  for (const auto& key : config.configured_resource_keys()) {
+    auto it = resources.find(key);
+    if (it == resources.end()) {
+      throw UsageError("config file '" + file + "' configures resource '" + key + "', which is not defined" +
+                           did_you_mean(key, known),
+                       "'list resources' shows the resources and their fields");
+    }
+    try {
+      (void)it->second.instantiate(key, config);
+    } catch (const ConfigError& e) {
+      throw UsageError(std::string("config file '") + file + "': " + e.what(),
+                       "'list resources' shows the resources and their fields");
+    }
+  }
+  return config;
+}
+
+// Where a materialization was stored, from the metadata the I/O managers record.
+std::string stored_location(const Metadata& metadata) {
+  if (const auto* table = metadata.find("table")) {
+    std::string where = "table " + table->as_text();
+    if (const auto* database = metadata.find("database")) where += " in " + database->to_display_string();
+    return where;
+  }
+  for (const char* key : {"path", "uri"}) {
+    if (const auto* value = metadata.find(key)) return value->to_display_string();
+  }
+  return "(no location recorded)";
+}
+
+void print_summary(CliSession& session, const RunResult& result) {
+  std::ostream& out = session.out;
+  int64_t total_us = static_cast<int64_t>(result.duration_ms() * 1000.0);
+  out << fmt::format("\nRun {} {} in {} ({} steps)\n", result.run_id(), result.success() ? "SUCCESS" : "FAILURE",
+                     format_duration_us(total_us), result.steps().size());
+  TextTable steps({"STEP", "STATUS", "TIME"});
+  for (const auto& step : result.steps()) {
+    bool ran = step.status == StepStatus::kSuccess || step.status == StepStatus::kFailure;
+    steps.add({step.key, step_status_name(step.status), ran ? format_duration_us(step.end_us - step.start_us) : "-"});
+  }
+  steps.print(out, "  ");
+  auto materializations = result.materializations();
+  if (!materializations.empty()) {
+    out << "Materialized\n";
+    TextTable stored;
+    for (const auto& m : materializations) {
+      std::string key = m.asset_key.to_string() + (m.partition ? "[" + *m.partition + "]" : "");
+      stored.add({key, stored_location(m.metadata)});
+    }
+    stored.print(out, "  ");
+  }
+  if (!result.success()) session.err << "error: run " << result.run_id() << " failed: " << result.failure_message() << "\n";
+}
+
+struct RunSetup {
+  RunOptions options;
+  std::unique_ptr<ProgressDisplay> display;
+};
+
+RunSetup prepare_run(CliSession& session, const RunCommandOptions& options, const JobDefinition* job) {
+  RunSetup setup;
+  LogLevel level = parse_log_level(options.log_level);
+  setup.options.run_config = load_run_config(options.config_file, session.defs.resources_for(job));
+  setup.options.tags = parse_tags(options.tags);
+  setup.options.max_concurrency = options.max_concurrency;
+  setup.options.keep_outputs = false;
+  if (options.max_concurrency < 0) throw UsageError("--max-concurrency must be 0 (all cores) or more");
+  setup.options.instance = session.shared_instance();
+  setup.display = std::make_unique<ProgressDisplay>(session.out, session.terminal, level);
+  setup.options.on_event = [display = setup.display.get()](const Event& event) { display->on_event(event); };
+  return setup;
+}
+
+void check_partition_flags(const RunCommandOptions& options) {
+  if (!options.partition.empty() && (!options.from.empty() || !options.to.empty())) {
+    throw UsageError("--partition cannot be combined with --from/--to", "give one partition, or a range");
+  }
+  if (options.from.empty() != options.to.empty()) {
+    throw UsageError(options.from.empty() ? "--to needs --from" : "--from needs --to",
+                     "a range is --from FIRST --to LAST (both inclusive)");
+  }
+}
+
+// Runs one plan; partition errors (missing, unknown or malformed keys) are refused before the run
+// is recorded, so they are usage errors.
+int run_plan(CliSession& session, const ExecutionPlan& plan, RunSetup& setup) {
+  setup.display->expect_run(plan.steps().size());
+  RunResult result = [&] {
+    try {
+      return execute_plan(plan, setup.options);
+    } catch (const PartitionError& e) {
+      setup.display->finish();
+      throw UsageError(e.what(), "'list assets' shows each asset's partitions");
+    }
+  }();
+  setup.display->finish();
+  print_summary(session, result);
+  return result.success() ? kExitSuccess : kExitFailure;
+}
+
+int run_backfill(CliSession& session, const ParsedSelection& parsed, const BackfillPlan& plan, RunSetup& setup) {
+  session.out << fmt::format("Backfill {}: {} partition(s) of {} asset(s) in {} run(s)\n", plan.backfill_id,
+                             plan.partitions.size(), plan.assets.size(), plan.runs.size());
+  size_t steps = ExecutionPlan::for_assets(session.defs, parsed.keys).steps().size();
+  size_t run_number = 0;
+  auto display = setup.display.get();
+  setup.options.on_event = [&, display](const Event& event) {
+    if (event.type == EventType::kRunStart) {
+      display->expect_run(steps, fmt::format("run {}/{}", ++run_number, plan.runs.size()));
+    }
+    display->on_event(event);
+  };
+  BackfillResult result = launch_backfill(session.defs, plan, setup.options);
+  display->finish();
+  session.out << fmt::format("\nBackfill {} {}: {} run(s) succeeded, {} failed\n", result.backfill_id,
+                             result.success() ? "COMPLETED" : "FAILED", result.succeeded, result.failed);
+  TextTable runs({"RUN", "STATUS", "TIME", "PARTITIONS"});
+  for (size_t i = 0; i < result.runs.size(); ++i) {
+    const RunResult& run = result.runs[i];
+    const auto& keys = plan.runs[i];
+    std::string partitions = keys.size() == 1 ? keys.front() : keys.front() + " .. " + keys.back();
+    runs.add({run.run_id(), run.success() ? "SUCCESS" : "FAILURE",
+              format_duration_us(static_cast<int64_t>(run.duration_ms() * 1000.0)), partitions});
+    if (!run.success()) session.err << "error: run " << run.run_id() << " failed: " << run.failure_message() << "\n";
+  }
+  runs.print(session.out, "  ");
+  return result.success() ? kExitSuccess : kExitFailure;
+}
+
+BackfillPlan plan_partitions(CliSession& session, const ParsedSelection& parsed, const RunCommandOptions& options) {
+  try {
+    if (!options.from.empty()) {
+      return plan_backfill_range(session.defs, parsed.selection, options.from, options.to,
+                                 &session.instance().storage());
+    }
+    return plan_backfill(session.defs, parsed.selection, options.partitions, &session.instance().storage());
+  } catch (const PartitionError& e) {
+    throw UsageError(e.what(), "'list assets' shows each asset's partitions");
+  } catch (const DefinitionError& e) {
+    throw UsageError(e.what(), "backfills need partitioned assets");
+  }
+}
+
+}  // namespace
+
+int materialize_command(CliSession& session, const RunCommandOptions& options) {
+  check_partition_flags(options);
+  ParsedSelection parsed = parse_selection(session.defs, options.select);
+  RunSetup setup = prepare_run(session, options, nullptr);
+  if (!options.from.empty()) {
+    // A range goes through the backfill machinery: the assets' BackfillPolicy splits it into runs.
+    return run_backfill(session, parsed, plan_partitions(session, parsed, options), setup);
+  }
+  if (!options.partition.empty()) setup.options.partition_keys = {options.partition};
+  ExecutionPlan plan = ExecutionPlan::for_assets(session.defs, parsed.keys);
+  return run_plan(session, plan, setup);
+}
+
+int job_execute_command(CliSession& session, const RunCommandOptions& options) {
+  check_partition_flags(options);
+  if (!session.defs.has_job(options.job)) {
+    std::vector<std::string> names;
+    for (const auto& job : session.defs.jobs()) names.push_back(job.name());
+    throw UsageError("unknown job '" + options.job + "'" + did_you_mean(options.job, names),
+                     "'" + session.program + " list jobs' shows the jobs");
+  }
+  const JobDefinition& job = session.defs.job(options.job);
+  if (!options.from.empty()) throw UsageError("job execute takes --partition, not a range", "use 'backfill'");
+  RunSetup setup = prepare_run(session, options, &job);
+  if (!options.partition.empty()) setup.options.partition_keys = {options.partition};
+  ExecutionPlan plan = ExecutionPlan::for_job(session.defs, job);
+  return run_plan(session, plan, setup);
+}
+
+int backfill_command(CliSession& session, const RunCommandOptions& options) {
+  check_partition_flags(options);
+  int given = (!options.from.empty() ? 1 : 0) + (!options.partitions.empty() ? 1 : 0) + (options.all_partitions ? 1 : 0);
+  if (given != 1) {
+    throw UsageError(given == 0 ? "backfill needs partitions" : "give partitions one way only",
+                     "use --from FIRST --to LAST, --partitions A,B,C, or --all");
+  }
+  ParsedSelection parsed = parse_selection(session.defs, options.select);
+  RunSetup setup = prepare_run(session, options, nullptr);
+  RunCommandOptions resolved = options;
+  if (options.all_partitions) {
+    // Every partition: the first to the last of the selection's partitions definition.
+    const AssetGraph& graph = session.defs.asset_graph();
+    const NodeDef* node = graph.entry(graph.find(parsed.keys.front())).node.get();
+    if (!node->partitions) {
+      throw UsageError("asset '" + parsed.keys.front().to_string() + "' is not partitioned",
+                       "backfills need partitioned assets");
+    }
+    resolved.partitions = node->partitions->keys(&session.instance().storage());
+    if (resolved.partitions.empty()) throw UsageError("the selection has no partitions yet");
+  }
+  return run_backfill(session, parsed, plan_partitions(session, parsed, resolved), setup);
+}
+
+}  // namespace strata::cli
