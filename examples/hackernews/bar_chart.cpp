@@ -63,7 +63,8 @@ std::vector<char32_t> code_points(const std::string& text) {
       continue;
     }
     char32_t cp = extra == 0 ? c : (c & (0x3F >> extra));
-    for (int k = 1; k <= extra; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + static_cast<size_t>(k)]) & 0x3F);
+    for (int k = 1; k <= extra; ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(text[i + static_cast<size_t>(k)]) & 0x3F);
     out.push_back(cp);
     i += static_cast<size_t>(extra) + 1;
   }
@@ -104,8 +105,9 @@ class TextPainter {
     if (!face_) return;
     FT_Set_Pixel_Sizes(face_, 0, static_cast<FT_UInt>(size));
     double radians = degrees * M_PI / 180.0;
-    FT_Matrix matrix{static_cast<FT_Fixed>(std::cos(radians) * 0x10000), static_cast<FT_Fixed>(-std::sin(radians) * 0x10000),
-                     static_cast<FT_Fixed>(std::sin(radians) * 0x10000), static_cast<FT_Fixed>(std::cos(radians) * 0x10000)};
+    FT_Matrix matrix{
+        static_cast<FT_Fixed>(std::cos(radians) * 0x10000), static_cast<FT_Fixed>(-std::sin(radians) * 0x10000),
+        static_cast<FT_Fixed>(std::sin(radians) * 0x10000), static_cast<FT_Fixed>(std::cos(radians) * 0x10000)};
     // FreeType's y axis points up: pen positions are (x, height - y) in 26.6 fixed point.
     FT_Vector pen{static_cast<FT_Pos>(x * 64), static_cast<FT_Pos>((canvas.height() - y) * 64)};
     for (char32_t cp : code_points(text)) {

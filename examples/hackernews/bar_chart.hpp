@@ -23,8 +23,8 @@ struct ChartOptions {
 };
 
 struct Chart {
-  std::string png;         // the encoded image
-  bool has_text = false;   // false when the font could not be loaded
+  std::string png;        // the encoded image
+  bool has_text = false;  // false when the font could not be loaded
 };
 
 // Throws std::runtime_error when the image cannot be encoded.

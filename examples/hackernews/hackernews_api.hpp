@@ -23,7 +23,7 @@ class HttpConnection;
 
 class HackerNewsApi : public strata::Resource {
  public:
-  std::string base_url{};       // empty: serve the shipped snapshot on loopback
+  std::string base_url{};        // empty: serve the shipped snapshot on loopback
   int64_t timeout_seconds = 10;  // per request
   STRATA_CONFIG_FIELDS(base_url, timeout_seconds)
 

@@ -1,7 +1,8 @@
 // The Hacker News pipeline of the documentation's tutorial, on Strata:
 //
 //   topstory_ids         ids of the 100 top stories            filesystem: data/topstory_ids
-//     └─ topstories           the stories as an Arrow table      DuckDB: analytics.hackernews, table hackernews.topstories
+//     └─ topstories           the stories as an Arrow table      DuckDB: analytics.hackernews, table
+//     hackernews.topstories
 //          └─ most_frequent_words  the 25 most frequent title words  filesystem: data/most_frequent_words
 //
 // Items come through the hackernews_api resource: by default from the snapshot shipped with the
@@ -27,37 +28,37 @@ namespace {
 constexpr size_t kTopStories = 100;
 
 s::Definitions make_definitions() {
-  auto topstory_ids = s::asset(
-      "topstory_ids",
-      {.group = "hackernews",
-       .description = "Ids of the current top 100 Hacker News stories",
-       .required_resource_keys = {"hackernews_api"}},
-      [](s::AssetContext& ctx) {
-        std::vector<int64_t> ids = ctx.resources().get<HackerNewsApi>("hackernews_api").top_story_ids();
-        if (ids.size() > kTopStories) ids.resize(kTopStories);
-        ctx.add_output_metadata({{"num_ids", ids.size()}});
-        return ids;
-      });
+  auto topstory_ids = s::asset("topstory_ids",
+                               {.group = "hackernews",
+                                .description = "Ids of the current top 100 Hacker News stories",
+                                .required_resource_keys = {"hackernews_api"}},
+                               [](s::AssetContext& ctx) {
+                                 std::vector<int64_t> ids =
+                                     ctx.resources().get<HackerNewsApi>("hackernews_api").top_story_ids();
+                                 if (ids.size() > kTopStories) ids.resize(kTopStories);
+                                 ctx.add_output_metadata({{"num_ids", ids.size()}});
+                                 return ids;
+                               });
 
-  auto topstories = s::asset(
-      "topstories",
-      {.ins = {"topstory_ids"},
-       .group = "hackernews",
-       .description = "The top stories' items, as a table",
-       .io_manager_key = "database_io_manager",
-       .required_resource_keys = {"hackernews_api"}},
-      [](s::AssetContext& ctx, const std::vector<int64_t>& ids) -> s::ArrowTable {
-        const auto& api = ctx.resources().get<HackerNewsApi>("hackernews_api");
-        std::vector<nlohmann::json> results;
-        for (int64_t id : ids) {
-          results.push_back(api.item(id));
-          if (results.size() % 20 == 0) ctx.log().info("Got " + std::to_string(results.size()) + " items so far.");
-        }
-        s::ArrowTable table = hackernews::items_to_table(results);
-        ctx.add_output_metadata({{"num_records", table->num_rows()},
-                                 {"preview", s::markdown(s::markdown_preview(*table, 5))}});
-        return table;
-      });
+  auto topstories = s::asset("topstories",
+                             {.ins = {"topstory_ids"},
+                              .group = "hackernews",
+                              .description = "The top stories' items, as a table",
+                              .io_manager_key = "database_io_manager",
+                              .required_resource_keys = {"hackernews_api"}},
+                             [](s::AssetContext& ctx, const std::vector<int64_t>& ids) -> s::ArrowTable {
+                               const auto& api = ctx.resources().get<HackerNewsApi>("hackernews_api");
+                               std::vector<nlohmann::json> results;
+                               for (int64_t id : ids) {
+                                 results.push_back(api.item(id));
+                                 if (results.size() % 20 == 0)
+                                   ctx.log().info("Got " + std::to_string(results.size()) + " items so far.");
+                               }
+                               s::ArrowTable table = hackernews::items_to_table(results);
+                               ctx.add_output_metadata({{"num_records", table->num_rows()},
+                                                        {"preview", s::markdown(s::markdown_preview(*table, 5))}});
+                               return table;
+                             });
 
   auto most_frequent_words = s::asset(
       "most_frequent_words",
@@ -79,7 +80,8 @@ s::Definitions make_definitions() {
                                    {.description = "Fetch the top stories and count their title words"})},
       .schedules = {{.name = "hackernews_schedule", .job_name = "hackernews_job", .cron_schedule = "0 * * * *"}},
       .resources = {{"io_manager", s::FilesystemIOManager({.base_dir = "data"})},
-                    {"database_io_manager", s::DuckDBIOManager({.database = "analytics.hackernews", .schema = "hackernews"})},
+                    {"database_io_manager",
+                     s::DuckDBIOManager({.database = "analytics.hackernews", .schema = "hackernews"})},
                     {"hackernews_api", HackerNewsApi{}}},
   });
 }

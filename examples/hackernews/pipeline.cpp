@@ -59,18 +59,17 @@ std::shared_ptr<arrow::Table> items_to_table(const std::vector<nlohmann::json>& 
     append_int(score, item, "score");
     append_int(descendants, item, "descendants");
   }
-  auto schema = arrow::schema({arrow::field("id", arrow::int64()), arrow::field("type", arrow::utf8()),
-                               arrow::field("by", arrow::utf8()),
-                               arrow::field("time", arrow::timestamp(arrow::TimeUnit::SECOND)),
-                               arrow::field("title", arrow::utf8()), arrow::field("url", arrow::utf8()),
-                               arrow::field("text", arrow::utf8()), arrow::field("score", arrow::int64()),
-                               arrow::field("descendants", arrow::int64())});
+  auto schema = arrow::schema(
+      {arrow::field("id", arrow::int64()), arrow::field("type", arrow::utf8()), arrow::field("by", arrow::utf8()),
+       arrow::field("time", arrow::timestamp(arrow::TimeUnit::SECOND)), arrow::field("title", arrow::utf8()),
+       arrow::field("url", arrow::utf8()), arrow::field("text", arrow::utf8()), arrow::field("score", arrow::int64()),
+       arrow::field("descendants", arrow::int64())});
   return arrow::Table::Make(schema, {finish(id), finish(type), finish(by), finish(time), finish(title), finish(url),
                                      finish(text), finish(score), finish(descendants)});
 }
 
 std::vector<std::pair<std::string, int64_t>> most_frequent_words(const arrow::Table& stories, size_t top) {
-  static const std::vector<std::string> kStopwords = {"a", "the", "an", "of", "to", "in",
+  static const std::vector<std::string> kStopwords = {"a",   "the", "an",   "of", "to", "in",
                                                       "for", "and", "with", "on", "is"};
   static const std::string kStrip = ".,-!?:;()[]'\"";
   auto column = stories.GetColumnByName("title");

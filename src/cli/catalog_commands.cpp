@@ -77,11 +77,13 @@ int list_resources(CliSession& session) {
   const auto& resources = session.defs.resources();
   for (const auto& [key, definition] : resources) {
     std::string config;
-    for (const auto& [field, value] : definition.describe()) config += (config.empty() ? "" : ", ") + field + "=" + value;
+    for (const auto& [field, value] : definition.describe())
+      config += (config.empty() ? "" : ", ") + field + "=" + value;
     table.add({key, demangle(typeid(definition.prototype()).name()), config.empty() ? "-" : config});
   }
   if (!resources.count(kDefaultIOManagerKey)) {
-    table.add({kDefaultIOManagerKey, "strata::FilesystemIOManager (built-in default)", "base_dir=$STRATA_HOME/storage"});
+    table.add(
+        {kDefaultIOManagerKey, "strata::FilesystemIOManager (built-in default)", "base_dir=$STRATA_HOME/storage"});
   }
   table.print(session.out);
   return kExitSuccess;

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <optional>
 
 #include "catalog_commands.hpp"
 #include "cli_session.hpp"
@@ -28,18 +30,40 @@ using cli::kExitUsage;
 
 const std::vector<std::string> kCommands = {"materialize", "job", "backfill", "list", "asset", "runs", "logs", "wipe"};
 
-// The first argument that is not an option (or an option's value): the command the user meant.
-std::string first_command(const std::vector<std::string>& args) {
-  for (size_t i = 1; i < args.size(); ++i) {
+// Commands that take a sub-command, and the sub-commands they know.
+const std::map<std::string, std::vector<std::string>> kSubcommands = {{"job", {"execute"}}, {"asset", {"show"}}};
+
+// The first two arguments that are not options (nor --home's value): the command the user meant.
+std::vector<std::string> command_words(const std::vector<std::string>& args) {
+  std::vector<std::string> words;
+  for (size_t i = 1; i < args.size() && words.size() < 2; ++i) {
     const std::string& arg = args[i];
     if (arg == "--home") {
       ++i;
       continue;
     }
     if (arg.empty() || arg[0] == '-') continue;
-    return arg;
+    words.push_back(arg);
   }
-  return "";
+  return words;
+}
+
+// "unknown command" with the nearest known one, before CLI11 would say something vaguer.
+std::optional<std::string> unknown_command(const std::vector<std::string>& words) {
+  if (words.empty()) return std::nullopt;
+  if (std::find(kCommands.begin(), kCommands.end(), words[0]) == kCommands.end()) {
+    return "unknown command '" + words[0] + "'" + did_you_mean(words[0], kCommands);
+  }
+  auto nested = kSubcommands.find(words[0]);
+  if (nested == kSubcommands.end() || words.size() < 2) return std::nullopt;
+  const auto& known = nested->second;
+  if (std::find(known.begin(), known.end(), words[1]) != known.end()) return std::nullopt;
+  std::vector<std::string> full;
+  for (const auto& name : known) full.push_back(words[0] + " " + name);
+  std::string given = words[0] + " " + words[1];
+  std::string suggestion = did_you_mean(given, full);
+  if (suggestion.empty()) suggestion = "; did you mean '" + full.front() + "'?";
+  return "unknown command '" + given + "'" + suggestion;
 }
 
 int usage_error(std::ostream& err, const std::string& message, const std::string& hint) {
@@ -79,10 +103,8 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   cli::CliSession session(defs, streams.out, streams.err, program);
   session.terminal = streams.out_is_terminal;
 
-  std::string command = first_command(args);
-  if (!command.empty() && std::find(kCommands.begin(), kCommands.end(), command) == kCommands.end()) {
-    return usage_error(streams.err, "unknown command '" + command + "'" + did_you_mean(command, kCommands),
-                       "'" + program + " --help' lists the commands");
+  if (auto unknown = unknown_command(command_words(args))) {
+    return usage_error(streams.err, *unknown, "'" + program + " --help' lists the commands");
   }
 
   CLI::App app{"Materialize and inspect the assets of this program (a Strata code location).", program};
@@ -155,7 +177,8 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e, streams.out, streams.err);
     std::string path = parsed_command_path(app);
-    return usage_error(streams.err, e.what(), "'" + program + (path.empty() ? "" : " " + path) + " --help' shows the usage");
+    return usage_error(streams.err, e.what(),
+                       "'" + program + (path.empty() ? "" : " " + path) + " --help' shows the usage");
   }
 
   session.home = home;

@@ -35,9 +35,10 @@ ParsedSelection parse_selection(const Definitions& defs, const std::string& text
   }
 }
 
-LogLevel parse_log_level(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
-  if (auto level = log_level_from_name(text)) return *level;
+LogLevel parse_log_level(const std::string& text) {
+  std::string upper = text;
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+  if (auto level = log_level_from_name(upper)) return *level;
   throw UsageError("unknown log level '" + text + "'", "use one of debug, info, warning, error");
 }
 
@@ -45,7 +46,8 @@ std::map<std::string, std::string> parse_tags(const std::vector<std::string>& ta
   std::map<std::string, std::string> out;
   for (const auto& tag : tags) {
     size_t eq = tag.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError("tag '" + tag + "' is not KEY=VALUE");
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError("tag '" + tag + "' is not KEY=VALUE", "e.g. --tag team=data");
     out[tag.substr(0, eq)] = tag.substr(eq + 1);
   }
   return out;
@@ -116,7 +118,8 @@ void print_summary(CliSession& session, const RunResult& result) {
     }
     stored.print(out, "  ");
   }
-  if (!result.success()) session.err << "error: run " << result.run_id() << " failed: " << result.failure_message() << "\n";
+  if (!result.success())
+    session.err << "error: run " << result.run_id() << " failed: " << result.failure_message() << "\n";
 }
 
 struct RunSetup {
@@ -241,7 +244,8 @@ int job_execute_command(CliSession& session, const RunCommandOptions& options) {
 
 int backfill_command(CliSession& session, const RunCommandOptions& options) {
   check_partition_flags(options);
-  int given = (!options.from.empty() ? 1 : 0) + (!options.partitions.empty() ? 1 : 0) + (options.all_partitions ? 1 : 0);
+  int given =
+      (!options.from.empty() ? 1 : 0) + (!options.partitions.empty() ? 1 : 0) + (options.all_partitions ? 1 : 0);
   if (given != 1) {
     throw UsageError(given == 0 ? "backfill needs partitions" : "give partitions one way only",
                      "use --from FIRST --to LAST, --partitions A,B,C, or --all");

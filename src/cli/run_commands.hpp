@@ -12,11 +12,11 @@
 namespace strata::cli {
 
 struct RunCommandOptions {
-  std::string select{};                 // materialize, backfill: selection syntax
-  std::string job{};                    // job execute
-  std::string partition{};              // one partition
-  std::string from{};                   // a partition range, inclusive
-  std::string to{};                     //
+  std::string select{};                   // materialize, backfill: selection syntax
+  std::string job{};                      // job execute
+  std::string partition{};                // one partition
+  std::string from{};                     // a partition range, inclusive
+  std::string to{};                       //
   std::vector<std::string> partitions{};  // backfill: these partitions
   bool all_partitions = false;            // backfill: every partition
   std::string config_file{};              // run config (YAML or JSON)

@@ -36,8 +36,8 @@ RunRecord find_run(CliSession& session, const std::string& text) {
   }
   if (matches.size() == 1) return matches.front();
   std::string hint = "'" + session.program + " runs' lists the recorded runs";
-  if (matches.size() > 1) throw UsageError("run id prefix '" + text + "' is ambiguous (" +
-                                           std::to_string(matches.size()) + " runs)", hint);
+  if (matches.size() > 1)
+    throw UsageError("run id prefix '" + text + "' is ambiguous (" + std::to_string(matches.size()) + " runs)", hint);
   throw UsageError("no run '" + text + "' in " + storage.describe() + did_you_mean(text, ids), hint);
 }
 
