@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -43,7 +44,17 @@ SnapshotServer::SnapshotServer(std::string_view items_jsonl) : server_(std::make
   server_->set_tcp_nodelay(true);
   port_ = server_->bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("cannot bind the Hacker News snapshot server to 127.0.0.1");
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  thread_ = std::thread([this] {
+    server_->listen_after_bind();
+    stopped_ = true;
+  });
+  // stop() before the accept loop has started would be lost (and the destructor would wait forever):
+  // return only once the server runs.
+  while (!server_->is_running() && !stopped_) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  if (!server_->is_running()) {
+    thread_.join();
+    throw std::runtime_error("the Hacker News snapshot server did not start");
+  }
 }
 
 SnapshotServer::~SnapshotServer() {

@@ -4,6 +4,7 @@
 //   GET /v0/item/<id>.json    one item (404 "null" for ids the snapshot lacks, like the API)
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -40,6 +41,7 @@ class SnapshotServer {
   std::map<int64_t, std::string> items_;  // id -> the item's JSON text
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  std::atomic<bool> stopped_{false};  // the accept loop has returned
   int port_ = 0;
 };
 

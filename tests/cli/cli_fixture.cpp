@@ -21,8 +21,9 @@ struct Settings : Resource {
 
 Definitions cli_test_definitions(const FixtureOptions& options) {
   std::vector<AssetsDefinition> assets;
-  assets.push_back(asset("numbers", {.group = "math", .description = "The numbers 1 to 3"},
-                         [] { return std::vector<int64_t>{1, 2, 3}; }));
+  assets.push_back(asset("numbers", {.group = "math", .description = "The numbers 1 to 3"}, [] {
+    return std::vector<int64_t>{1, 2, 3};
+  }));
   assets.push_back(asset("doubled", {.ins = {"numbers"}, .group = "math", .required_resource_keys = {"settings"}},
                          [](AssetContext& ctx, const std::vector<int64_t>& numbers) {
                            int64_t factor = ctx.resources().get<Settings>("settings").factor;
@@ -31,12 +32,12 @@ Definitions cli_test_definitions(const FixtureOptions& options) {
                            ctx.log().info("multiplied by " + std::to_string(factor));
                            return out;
                          }));
-  assets.push_back(asset("total", {.ins = {"doubled"}, .group = "math"},
-                         [](AssetContext& ctx, const std::vector<int64_t>& doubled) {
-                           int64_t sum = std::accumulate(doubled.begin(), doubled.end(), int64_t{0});
-                           ctx.add_output_metadata({{"sum", sum}, {"note", markdown("# Total\n\nsum of doubled")}});
-                           return sum;
-                         }));
+  assets.push_back(
+      asset("total", {.ins = {"doubled"}, .group = "math"}, [](AssetContext& ctx, const std::vector<int64_t>& doubled) {
+        int64_t sum = std::accumulate(doubled.begin(), doubled.end(), int64_t{0});
+        ctx.add_output_metadata({{"sum", sum}, {"note", markdown("# Total\n\nsum of doubled")}});
+        return sum;
+      }));
   assets.push_back(asset("words", {.group = "text"}, [] { return std::string("hello world"); }));
   if (options.with_failure) {
     assets.push_back(asset("broken", {.ins = {"numbers"}, .group = "math"},
@@ -81,9 +82,8 @@ Definitions cli_test_definitions(const FixtureOptions& options) {
   });
 }
 
-CliOutcome run_cli_in_process(const Definitions& defs, const std::filesystem::path& home,
-                              std::vector<std::string> args, bool terminal, const std::string& input,
-                              bool input_terminal) {
+CliOutcome run_cli_in_process(const Definitions& defs, const std::filesystem::path& home, std::vector<std::string> args,
+                              bool terminal, const std::string& input, bool input_terminal) {
   args.insert(args.begin(), "strata-test");
   args.push_back("--home");
   args.push_back(home.string());

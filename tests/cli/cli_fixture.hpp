@@ -33,8 +33,7 @@ struct CliOutcome {
 };
 
 // run_cli(defs, {"strata-test", args..., "--home", home}) with `input` on stdin.
-CliOutcome run_cli_in_process(const Definitions& defs, const std::filesystem::path& home,
-                              std::vector<std::string> args, bool terminal = false, const std::string& input = "",
-                              bool input_terminal = false);
+CliOutcome run_cli_in_process(const Definitions& defs, const std::filesystem::path& home, std::vector<std::string> args,
+                              bool terminal = false, const std::string& input = "", bool input_terminal = false);
 
 }  // namespace strata::testing

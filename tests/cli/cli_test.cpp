@@ -67,8 +67,14 @@ TEST_F(CliTest, HelpOnEveryCommand) {
   for (const char* command : {"materialize", "job", "backfill", "list", "asset", "runs", "logs", "wipe"}) {
     EXPECT_NE(top.out.find(command), std::string::npos) << command;
   }
-  for (std::vector<std::string> command : std::vector<std::vector<std::string>>{
-           {"materialize"}, {"job", "execute"}, {"backfill"}, {"list"}, {"asset", "show"}, {"runs"}, {"logs"}, {"wipe"}}) {
+  for (std::vector<std::string> command : std::vector<std::vector<std::string>>{{"materialize"},
+                                                                                {"job", "execute"},
+                                                                                {"backfill"},
+                                                                                {"list"},
+                                                                                {"asset", "show"},
+                                                                                {"runs"},
+                                                                                {"logs"},
+                                                                                {"wipe"}}) {
     command.push_back("--help");
     auto help = cli(d, command);
     EXPECT_EQ(help.exit_code, 0) << command[0];
@@ -189,8 +195,7 @@ TEST_F(CliTest, UnreadableOrWrongConfigIsRefusedBeforeAnythingRuns) {
   std::string missing = (dir_ / "missing.yaml").string();
   expect_usage_error(d, {"materialize", "--select", "*", "--config", missing}, "missing.yaml");
   write("broken.yaml", "resources: [unclosed\n");
-  expect_usage_error(d, {"materialize", "--select", "*", "--config", (dir_ / "broken.yaml").string()},
-                     "broken.yaml");
+  expect_usage_error(d, {"materialize", "--select", "*", "--config", (dir_ / "broken.yaml").string()}, "broken.yaml");
   write("typo.yaml", "resources:\n  setings:\n    config:\n      factor: 3\n");
   expect_usage_error(d, {"materialize", "--select", "*", "--config", (dir_ / "typo.yaml").string()},
                      "did you mean 'settings'?");
@@ -261,11 +266,9 @@ TEST_F(CliTest, BackfillPartitionListsAndAll) {
 TEST_F(CliTest, BackfillBadInput) {
   auto d = defs(false, true);
   expect_usage_error(d, {"backfill", "--select", "events"}, "backfill needs partitions");
-  expect_usage_error(d, {"backfill", "--select", "events", "--all", "--partitions", "2024-01-01"},
-                     "one way only");
+  expect_usage_error(d, {"backfill", "--select", "events", "--all", "--partitions", "2024-01-01"}, "one way only");
   expect_usage_error(d, {"backfill", "--select", "numbers", "--partitions", "a"}, "partitioned");
-  expect_usage_error(d, {"backfill", "--select", "events", "--from", "2024-01-05", "--to", "2024-01-01"},
-                     "2024-01");
+  expect_usage_error(d, {"backfill", "--select", "events", "--from", "2024-01-05", "--to", "2024-01-01"}, "2024-01");
 }
 
 TEST_F(CliTest, ListEverything) {
