@@ -169,8 +169,10 @@ int asset_show_command(CliSession& session, const std::string& key_text, int his
     const Event& e = record.event;
     std::string summary;
     for (const auto& [name, value] : e.metadata) {
-      if (value.kind() == MetadataValue::Kind::kInt || value.kind() == MetadataValue::Kind::kFloat) {
+      if (value.kind() == MetadataValue::Kind::kInt) {
         summary += (summary.empty() ? "" : ", ") + name + "=" + value.to_display_string();
+      } else if (value.kind() == MetadataValue::Kind::kFloat) {
+        summary += (summary.empty() ? "" : ", ") + name + "=" + fmt::format("{:.6g}", value.as_float());
       }
     }
     table.add({format_time(e.timestamp_us), e.run_id, e.partition.value_or("-"), summary.empty() ? "-" : summary});

@@ -32,8 +32,8 @@ TEST_F(HackerNewsExampleTest, MaterializeEverythingThenReadItFromOtherProcesses)
   EXPECT_NE(run.output.find("table hackernews.topstories in analytics.hackernews"), std::string::npos);
 
   // DuckDB's C API in another process reads the table the DuckDB I/O manager wrote.
-  auto count = run_command({STRATA_DUCKDB_QUERY, (dir_ / "analytics.hackernews").string(),
-                            "select count(*) from hackernews.topstories"});
+  auto count = run_command(
+      {STRATA_DUCKDB_QUERY, (dir_ / "analytics.hackernews").string(), "select count(*) from hackernews.topstories"});
   EXPECT_EQ(count.exit_code, 0) << count.output;
   EXPECT_EQ(count.output, "100\n");
   auto title = run_command({STRATA_DUCKDB_QUERY, (dir_ / "analytics.hackernews").string(),
@@ -70,8 +70,8 @@ TEST_F(HackerNewsExampleTest, ListsTheJobAndTheHourlySchedule) {
 TEST_F(HackerNewsExampleTest, TheApiIsOneConfigFlagAway) {
   // The same client pointed elsewhere by --config (live.yaml points at the live API; tests stay on
   // loopback, so here it is a closed local port): the run fails and names the URL it tried.
-  std::ofstream(dir_ / "elsewhere.yaml")
-      << "resources:\n  hackernews_api:\n    config:\n      base_url: http://127.0.0.1:9/v0\n      timeout_seconds: 2\n";
+  std::ofstream(dir_ / "elsewhere.yaml") << "resources:\n  hackernews_api:\n    config:\n      base_url: "
+                                            "http://127.0.0.1:9/v0\n      timeout_seconds: 2\n";
   auto run = hackernews({"materialize", "--select", "topstory_ids", "--config", "elsewhere.yaml"});
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find("using the Hacker News API at http://127.0.0.1:9/v0"), std::string::npos) << run.output;
