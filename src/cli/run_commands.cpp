@@ -31,7 +31,9 @@ ParsedSelection parse_selection(const Definitions& defs, const std::string& text
     if (keys.empty()) throw UsageError("selection '" + text + "' matches no asset", kSelectionHint);
     return {selection, keys};
   } catch (const DefinitionError& e) {
-    throw UsageError(std::string("bad selection '") + text + "': " + e.what(), kSelectionHint);
+    std::string why = e.what();
+    if (why.rfind("selection: ", 0) == 0) why.erase(0, 11);  // already said
+    throw UsageError("bad selection '" + text + "': " + why, kSelectionHint);
   }
 }
 

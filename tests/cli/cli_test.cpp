@@ -153,7 +153,8 @@ TEST_F(CliTest, UnknownCommandSuggestsTheNearest) {
 
 TEST_F(CliTest, UnknownAssetSuggestsTheNearest) {
   auto d = defs();
-  expect_usage_error(d, {"materialize", "--select", "numbrs"}, "did you mean 'numbers'?");
+  expect_usage_error(d, {"materialize", "--select", "numbrs"},
+                     "bad selection 'numbrs': unknown asset 'numbrs'; did you mean 'numbers'?");
   expect_usage_error(d, {"materialize", "--select", "+totl"}, "did you mean 'total'?");
   expect_usage_error(d, {"asset", "show", "dobled"}, "unknown asset 'dobled'; did you mean 'doubled'?");
   expect_usage_error(d, {"wipe", "totl", "--yes"}, "did you mean 'total'?");
