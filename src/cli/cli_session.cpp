@@ -1,5 +1,8 @@
 #include "cli_session.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace strata::cli {
 
 std::shared_ptr<Instance> CliSession::shared_instance() {
@@ -12,11 +15,17 @@ Instance& CliSession::instance() { return *shared_instance(); }
 AssetKey known_asset_key(const Definitions& defs, const std::string& text) {
   if (text.empty()) throw UsageError("the asset key is empty", "'list assets' shows the assets");
   AssetKey key(text);
-  const AssetGraph& graph = defs.asset_graph();
-  if (graph.find(key) >= 0) return key;
-  std::string message = "unknown asset '" + text + "'";
-  if (auto guess = graph.nearest(key)) message += "; did you mean '" + guess->to_string() + "'?";
-  throw UsageError(message, "'list assets' shows the assets");
+  try {
+    (void)defs.asset_graph().at(key, "");
+  } catch (const DefinitionError& e) {
+    throw UsageError(e.what(), "'list assets' shows the assets");
+  }
+  return key;
+}
+
+std::string upper_case(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
+  return text;
 }
 
 }  // namespace strata::cli

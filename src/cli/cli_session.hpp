@@ -52,4 +52,7 @@ struct CliSession {
 // The asset `text` names; UsageError naming it (and the nearest existing key) when unknown.
 AssetKey known_asset_key(const Definitions& defs, const std::string& text);
 
+// `text` in ASCII upper case (status and level names are matched case-insensitively).
+std::string upper_case(std::string text);
+
 }  // namespace strata::cli

@@ -2,9 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cctype>
-
 #include "progress_display.hpp"
 #include "strata/core/nearest_name.hpp"
 #include "strata/execution/backfill.hpp"
@@ -38,9 +35,7 @@ ParsedSelection parse_selection(const Definitions& defs, const std::string& text
 }
 
 LogLevel parse_log_level(const std::string& text) {
-  std::string upper = text;
-  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
-  if (auto level = log_level_from_name(upper)) return *level;
+  if (auto level = log_level_from_name(upper_case(text))) return *level;
   throw UsageError("unknown log level '" + text + "'", "use one of debug, info, warning, error");
 }
 
@@ -99,6 +94,10 @@ std::string stored_location(const Metadata& metadata) {
   return "(no location recorded)";
 }
 
+void report_failure(CliSession& session, const RunResult& run) {
+  if (!run.success()) session.err << "error: run " << run.run_id() << " failed: " << run.failure_message() << "\n";
+}
+
 void print_summary(CliSession& session, const RunResult& result) {
   std::ostream& out = session.out;
   int64_t total_us = static_cast<int64_t>(result.duration_ms() * 1000.0);
@@ -120,8 +119,7 @@ void print_summary(CliSession& session, const RunResult& result) {
     }
     stored.print(out, "  ");
   }
-  if (!result.success())
-    session.err << "error: run " << result.run_id() << " failed: " << result.failure_message() << "\n";
+  report_failure(session, result);
 }
 
 struct RunSetup {
@@ -193,7 +191,7 @@ int run_backfill(CliSession& session, const ParsedSelection& parsed, const Backf
     std::string partitions = keys.size() == 1 ? keys.front() : keys.front() + " .. " + keys.back();
     runs.add({run.run_id(), run.success() ? "SUCCESS" : "FAILURE",
               format_duration_us(static_cast<int64_t>(run.duration_ms() * 1000.0)), partitions});
-    if (!run.success()) session.err << "error: run " << run.run_id() << " failed: " << run.failure_message() << "\n";
+    report_failure(session, run);
   }
   runs.print(session.out, "  ");
   return result.success() ? kExitSuccess : kExitFailure;
@@ -229,15 +227,13 @@ int materialize_command(CliSession& session, const RunCommandOptions& options) {
 }
 
 int job_execute_command(CliSession& session, const RunCommandOptions& options) {
-  check_partition_flags(options);
-  if (!session.defs.has_job(options.job)) {
-    std::vector<std::string> names;
-    for (const auto& job : session.defs.jobs()) names.push_back(job.name());
-    throw UsageError("unknown job '" + options.job + "'" + did_you_mean(options.job, names),
-                     "'" + session.program + " list jobs' shows the jobs");
-  }
-  const JobDefinition& job = session.defs.job(options.job);
-  if (!options.from.empty()) throw UsageError("job execute takes --partition, not a range", "use 'backfill'");
+  const JobDefinition& job = [&]() -> const JobDefinition& {
+    try {
+      return session.defs.job(options.job);
+    } catch (const DefinitionError& e) {
+      throw UsageError(e.what(), "'" + session.program + " list jobs' shows the jobs");
+    }
+  }();
   RunSetup setup = prepare_run(session, options, &job);
   if (!options.partition.empty()) setup.options.partition_keys = {options.partition};
   ExecutionPlan plan = ExecutionPlan::for_job(session.defs, job);
@@ -256,7 +252,7 @@ int backfill_command(CliSession& session, const RunCommandOptions& options) {
   RunSetup setup = prepare_run(session, options, nullptr);
   RunCommandOptions resolved = options;
   if (options.all_partitions) {
-    // Every partition: the first to the last of the selection's partitions definition.
+    // Every partition of the selection's partitions definition (plan_backfill checks the others share it).
     const AssetGraph& graph = session.defs.asset_graph();
     const NodeDef* node = graph.entry(graph.find(parsed.keys.front())).node.get();
     if (!node->partitions) {

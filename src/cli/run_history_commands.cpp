@@ -1,7 +1,5 @@
 #include "run_history_commands.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <thread>
 
@@ -48,9 +46,7 @@ int runs_command(CliSession& session, const RunsCommandOptions& options) {
   if (options.limit <= 0) throw UsageError("--limit must be positive");
   filter.limit = options.limit;
   if (!options.status.empty()) {
-    std::string upper = options.status;
-    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
-    filter.status = run_status_from_name(upper);
+    filter.status = run_status_from_name(upper_case(options.status));
     if (!filter.status) {
       throw UsageError("unknown run status '" + options.status + "'",
                        "use one of: queued, started, success, failure, canceled");

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "strata/core/io_manager.hpp"
+#include "strata/core/nearest_name.hpp"
 
 namespace strata {
 namespace {
@@ -179,9 +180,14 @@ const JobDefinition& Definitions::job(const std::string& name) const {
   for (const auto& job : spec_.jobs) {
     if (job.name() == name) return job;
   }
+  std::vector<std::string> names;
   std::string known;
-  for (const auto& job : spec_.jobs) known += (known.empty() ? "" : ", ") + job.name();
-  throw DefinitionError("no job named '" + name + "' (jobs: " + (known.empty() ? "none" : known) + ")");
+  for (const auto& job : spec_.jobs) {
+    names.push_back(job.name());
+    known += (known.empty() ? "" : ", ") + job.name();
+  }
+  throw DefinitionError("unknown job '" + name + "'" + did_you_mean(name, names) +
+                        " (jobs: " + (known.empty() ? "none" : known) + ")");
 }
 
 std::map<std::string, ResourceDefinition> Definitions::resources_for(const JobDefinition* job) const {

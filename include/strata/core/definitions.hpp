@@ -38,7 +38,7 @@ class Definitions {
   const std::vector<ScheduleDefinition>& schedules() const { return spec_.schedules; }
   const std::map<std::string, ResourceDefinition>& resources() const { return spec_.resources; }
 
-  // The job named `name`; throws DefinitionError listing the jobs that exist.
+  // The job named `name`; throws DefinitionError with the nearest name and the jobs that exist.
   const JobDefinition& job(const std::string& name) const;
   bool has_job(const std::string& name) const;
 
