@@ -21,6 +21,20 @@ void AssetGraph::add(const NodePtr& node) {
     }
     entries_.push_back({*out.asset_key, node, static_cast<int>(i), {}, {}, node->kind == NodeKind::kSourceAsset});
   }
+  if (node->kind == NodeKind::kSourceAsset) return;  // loaded, never run as a step
+  auto [step, new_step] = steps_.emplace(node->name, node.get());
+  if (!new_step && step->second != node.get()) {
+    auto keys_of = [](const NodeDef& n) {
+      std::string keys;
+      for (const auto& out : n.outputs) {
+        if (out.asset_key) keys += (keys.empty() ? "'" : ", '") + out.asset_key->to_string() + "'";
+      }
+      return keys.empty() ? "'" + n.name + "'" : keys;
+    };
+    throw DefinitionError(std::string(node_kind_name(step->second->kind)) + " " + keys_of(*step->second) + " and " +
+                          node_kind_name(node->kind) + " " + keys_of(*node) + " would both run as step '" + node->name +
+                          "'; rename one of them");
+  }
 }
 
 int AssetGraph::find(const AssetKey& key) const {

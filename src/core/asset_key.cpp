@@ -1,6 +1,7 @@
 #include "strata/core/asset_key.hpp"
 
 #include "strata/core/error.hpp"
+#include "strata/core/storage_location.hpp"
 
 namespace strata {
 
@@ -47,21 +48,9 @@ std::string AssetKey::to_python_identifier() const {
 void AssetKey::validate_components() const {
   if (path_.empty()) throw DefinitionError("asset key is empty");
   for (const auto& component : path_) {
-    std::string problem;
-    if (component.empty()) {
-      problem = "an empty component";
-    } else if (component == "." || component == "..") {
-      problem = "the component '" + component + "'";
-    } else if (component.find('/') != std::string::npos || component.find('\\') != std::string::npos) {
-      problem = "a path separator in '" + component + "'";
-    } else if (component.find('\0') != std::string::npos) {
-      problem = "a NUL character";
-    }
-    if (!problem.empty()) {
-      std::string printable;
-      for (char c : to_string()) printable += c == '\0' ? std::string("\\0") : std::string(1, c);
-      throw DefinitionError("asset key '" + printable + "' has " + problem +
-                            "; key components must be non-empty names without '/', '\\', NUL, '.' or '..'");
+    if (std::string problem = storage_component_problem(component); !problem.empty()) {
+      throw DefinitionError("asset key '" + printable(to_string()) + "': component '" + printable(component) + "' " +
+                            problem + "; key components name files, directories and tables");
     }
   }
 }

@@ -1,6 +1,8 @@
 #include "strata/core/definitions.hpp"
 
+#include <map>
 #include <set>
+#include <unordered_set>
 
 #include "strata/core/io_manager.hpp"
 #include "strata/core/nearest_name.hpp"
@@ -39,6 +41,7 @@ void check_manager(const std::string& key, const Resource& resource, const TypeI
 Definitions::Definitions(DefinitionsSpec spec) : spec_(std::move(spec)) {
   for (const auto& assets : spec_.assets) graph_.add(assets.node_ptr());
   graph_.link();
+  validate_storage_locations();
   validate_asset_inputs();
   std::vector<const NodeDef*> asset_nodes;
   for (const auto& assets : spec_.assets) asset_nodes.push_back(&assets.node());
@@ -49,6 +52,25 @@ Definitions::Definitions(DefinitionsSpec spec) : spec_(std::move(spec)) {
 
 std::string Definitions::io_manager_key_for(const OutputDef& output) {
   return output.io_manager_key.empty() ? kDefaultIOManagerKey : output.io_manager_key;
+}
+
+// Every asset has its own place in core/storage_location.hpp unless one key is a prefix of another:
+// asset `p` and asset `p/x` would meet at <base>/p/x (a partition of `p`, or `p` as a directory).
+void Definitions::validate_storage_locations() const {
+  std::unordered_set<AssetKey> keys;
+  for (const auto& entry : graph_.entries()) keys.insert(entry.key);
+  for (const auto& entry : graph_.entries()) {
+    const auto& path = entry.key.path();
+    for (size_t length = 1; length < path.size(); ++length) {
+      AssetKey prefix(std::vector<std::string>(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(length)));
+      if (keys.count(prefix)) {
+        throw DefinitionError("assets '" + prefix.to_string() + "' and '" + entry.key.to_string() +
+                              "' would share storage: '" + entry.key.to_string() +
+                              "' lies where a partition or file of '" + prefix.to_string() +
+                              "' is stored; rename one of them (e.g. '" + prefix.to_string() + "_all')");
+      }
+    }
+  }
 }
 
 void Definitions::validate_asset_inputs() const {
@@ -102,12 +124,24 @@ void Definitions::validate_resources(const std::map<std::string, ResourceDefinit
     return DefinitionError(scope + who + " needs resource '" + key +
                            "', which is not defined (resources: " + (known.empty() ? "none" : known) + ")");
   };
+  std::map<std::pair<std::string, std::string>, AssetKey> stored_at;  // (manager key, storage name) -> asset
   for (const NodeDef* node : nodes) {
     for (const auto& out : node->outputs) {
       if (!out.has_value()) continue;
       std::string who = describe_output(*node, out);
       std::string key = io_manager_key_for(out);
       auto it = resources.find(key);
+      if (it != resources.end() && out.asset_key) {
+        if (const auto* io = dynamic_cast<const IOManager*>(&it->second.prototype())) {
+          std::string name = io->storage_name(*out.asset_key);
+          auto [place, inserted] = stored_at.emplace(std::make_pair(key, name), *out.asset_key);
+          if (!name.empty() && !inserted && place->second != *out.asset_key) {
+            throw DefinitionError(scope + "assets '" + place->second.to_string() + "' and '" +
+                                  out.asset_key->to_string() + "' would both be stored as '" + name +
+                                  "' by I/O manager '" + key + "'; rename one of them or give it another manager");
+          }
+        }
+      }
       if (it == resources.end()) {
         if (key != kDefaultIOManagerKey) throw missing(who, key);
         if (out.type->codec == nullptr) {

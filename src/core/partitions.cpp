@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "strata/core/error.hpp"
+#include "strata/core/storage_location.hpp"
 
 namespace strata {
 namespace {
@@ -41,7 +42,10 @@ class StaticPartitions : public PartitionsDefinition {
   explicit StaticPartitions(std::vector<std::string> keys) : keys_(std::move(keys)) {
     std::unordered_set<std::string> seen;
     for (const auto& key : keys_) {
-      if (key.empty()) throw DefinitionError("static partitions: a key is empty");
+      if (std::string problem = storage_component_problem(key); !problem.empty()) {
+        throw DefinitionError("static partitions: key '" + printable(key) + "' " + problem +
+                              "; partition keys name files and directories");
+      }
       if (!seen.insert(key).second) throw DefinitionError("static partitions: key '" + key + "' is listed twice");
     }
     index_ = std::move(seen);

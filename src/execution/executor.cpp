@@ -26,7 +26,13 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string new_run_id() {
-  static thread_local std::mt19937_64 rng{std::random_device{}() ^ static_cast<uint64_t>(now_unix_us())};
+  // Reseeded in a forked child: a copied generator would repeat the parent's ids.
+  static thread_local std::mt19937_64 rng;
+  static thread_local pid_t seeded_for = 0;
+  if (seeded_for != ::getpid()) {
+    seeded_for = ::getpid();
+    rng.seed(std::random_device{}() ^ static_cast<uint64_t>(now_unix_us()) ^ (static_cast<uint64_t>(seeded_for) << 32));
+  }
   uint64_t a = rng();
   uint64_t b = rng();
   char text[40];
@@ -291,6 +297,10 @@ class Run {
       emit(std::move(event));
     });
   }
+
+  // Whether events go to an instance; commit_events() makes every event emitted so far durable.
+  bool records_events() const { return writer_ != nullptr; }
+  void commit_events() { writer_->flush(); }
 
   const ExecutionPlan& plan() const { return plan_; }
   const RunOptions& options() const { return options_; }
@@ -560,14 +570,18 @@ void StepRunner::yield_output(size_t index, Value value, Metadata metadata) {
     throw Error("step '" + step_.key + "' yielded no value for output '" + out.name + "'");
   }
   PartitionScope scope = run_.step_scope(*step_.node);
+  // With an instance, new asset data becomes what readers load only after its materialization is
+  // durable: a run that dies in between never changes what downstream reads.
+  bool deferred = run_.records_events() && out.asset_key.has_value();
   auto context = std::make_shared<OutputContext>(OutputContextFields{out.asset_key, out.name, step_.key, run_.run_id(),
                                                                      out.metadata, out.type, out.code_version, scope,
-                                                                     logger_, &run_.resources()});
+                                                                     logger_, &run_.resources(), deferred});
   context->add_output_metadata(pending_metadata_[index]);
   context->add_output_metadata(metadata);
+  IOManager* manager = nullptr;
   if (out.has_value()) {
     const std::string& key = step_.output_managers[index];
-    auto* manager = dynamic_cast<IOManager*>(&run_.resources().at(key));
+    manager = dynamic_cast<IOManager*>(&run_.resources().at(key));
     if (manager == nullptr)
       throw ConfigError("output '" + out.name + "': resource '" + key + "' is not an I/O manager");
     manager->handle_output(*context, value);
@@ -594,6 +608,15 @@ void StepRunner::yield_output(size_t index, Value value, Metadata metadata) {
       materialization.metadata = recorded;
       run_.emit(std::move(materialization));
     }
+  }
+  if (manager != nullptr && deferred) {
+    try {
+      run_.commit_events();
+    } catch (...) {
+      manager->discard_output(*context);
+      throw;
+    }
+    manager->publish_output(*context);
   }
   st.outputs[index] = std::move(context);
   st.yielded[index] = 1;

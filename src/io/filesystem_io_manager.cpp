@@ -4,6 +4,8 @@
 
 #include "strata/core/error.hpp"
 #include "strata/core/partition_loading.hpp"
+#include "strata/core/staged_files.hpp"
+#include "strata/core/storage_location.hpp"
 #include "strata/core/system_metadata.hpp"
 #include "strata/io/stored_object.hpp"
 
@@ -12,39 +14,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A partition key becomes a path component: it must not be able to leave the asset's directory.
-const std::string& checked_partition(const std::string& partition, const std::string& owner) {
-  if (partition.empty() || partition == "." || partition == ".." || partition.find('/') != std::string::npos ||
-      partition.find('\\') != std::string::npos || partition.find('\0') != std::string::npos) {
-    throw PartitionError("'" + owner + "': partition key '" + partition + "' cannot be used as a file name");
-  }
-  return partition;
+fs::path located(const fs::path& base, const StorageLocation& location) {
+  fs::path path = base;
+  for (const auto& component : location.components) path /= component;
+  return path;
 }
 
 fs::path asset_path(const fs::path& base, const AssetKey& key, const PartitionScope& partitions) {
-  key.validate_components();
-  fs::path path = base;
-  for (const auto& component : key.path()) path /= component;
-  if (partitions.keys.size() == 1) path /= checked_partition(partitions.keys.front(), key.to_string());
   if (partitions.keys.size() > 1) {
     throw StorageError("asset '" + key.to_string() + "': the filesystem I/O manager stores one partition per file; " +
                        std::to_string(partitions.keys.size()) + " partitions were given to one object");
   }
-  return path;
-}
-
-void check_component(const std::string& text, const std::string& what) {
-  if (text.empty() || text == "." || text == ".." || text.find('/') != std::string::npos ||
-      text.find('\0') != std::string::npos) {
-    throw StorageError(what + " '" + text + "' cannot be used as a path component");
-  }
+  return located(base, asset_location(key, partitions.keys.empty() ? nullptr : &partitions.keys.front()));
 }
 
 fs::path op_output_path(const fs::path& base, const OutputContext& output) {
-  check_component(output.run_id(), "run id");
-  check_component(output.step_key(), "step key");
-  check_component(output.name(), "output name");
-  return base / output.run_id() / output.step_key() / output.name();
+  return located(base, op_output_location(output.run_id(), output.step_key(), output.name()));
 }
 
 std::string describe(const OutputContext& context) {
@@ -85,17 +70,48 @@ void FilesystemIOManager::handle_output(OutputContext& context, const Value& val
                        " (no codec; declare it with STRATA_SERIALIZABLE)");
   }
   fs::path path = path_for(context);
-  uint64_t bytes = io::write_stored_object(path, {type.codec->format, type.name, 1},
-                                           [&](std::ostream& out) { type.codec->encode(value.raw(), out); });
+  sweep_abandoned_files(path.parent_path());
+  io::StoredObjectHeader header{type.codec->format, type.name, 1};
+  auto encode = [&](std::ostream& out) { type.codec->encode(value.raw(), out); };
+  uint64_t bytes = 0;
+  if (stages(context)) {
+    bytes = io::write_stored_object_file(staged_file_for(path, context.run_id()), header, encode);
+    context.add_output_metadata({{kMetadataPublishedPath, MetadataValue::path(path.string())}});
+  } else {
+    bytes = io::write_stored_object(path, header, encode);
+  }
   context.add_output_metadata(
       {{"path", MetadataValue::path(path.string())}, {kMetadataBytesWritten, static_cast<int64_t>(bytes)}});
 }
 
+bool FilesystemIOManager::stages(const OutputContext& context) {
+  // Op outputs live under their run's own directory: no other run reads them, nothing to stage.
+  return context.publish_deferred() && context.has_asset_key();
+}
+
+void FilesystemIOManager::publish_output(OutputContext& context) {
+  if (!stages(context)) return;
+  fs::path path = path_for(context);
+  try {
+    publish_staged_file(staged_file_for(path, context.run_id()), path);
+  } catch (const StorageError& e) {
+    throw StorageError(describe(context) + ": publishing the written object failed: " + e.what());
+  }
+}
+
+void FilesystemIOManager::discard_output(OutputContext& context) noexcept {
+  if (!stages(context)) return;
+  try {
+    std::error_code ignored;
+    fs::remove(staged_file_for(path_for(context), context.run_id()), ignored);
+  } catch (const std::exception&) {
+  }
+}
+
 Value FilesystemIOManager::load_input(InputContext& context) {
   if (loads_partition_map(context)) {
-    fs::path asset_dir = asset_path(base(), context.asset_key(), PartitionScope{});
     return load_partition_map(context, [&](const std::string& partition, const TypeInfo& value_type) {
-      return load_file(asset_dir / checked_partition(partition, context.asset_key().to_string()), value_type,
+      return load_file(asset_path(base(), context.asset_key(), PartitionScope{{partition}}), value_type,
                        "asset '" + context.asset_key().to_string() + "' partition '" + partition + "'");
     });
   }

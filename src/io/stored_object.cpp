@@ -1,6 +1,7 @@
 #include "strata/io/stored_object.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "strata/core/error.hpp"
+#include "strata/core/staged_files.hpp"
 
 namespace strata::io {
 namespace {
@@ -56,26 +58,6 @@ void write_all(int fd, const char* data, size_t size, const std::filesystem::pat
     }
     data += n;
     size -= static_cast<size_t>(n);
-  }
-}
-
-size_t read_some(int fd, char* data, size_t size, const std::filesystem::path& path) {
-  for (;;) {
-    ssize_t n = ::read(fd, data, size);
-    if (n >= 0) return static_cast<size_t>(n);
-    if (errno != EINTR) fail("cannot read", path, errno);
-  }
-}
-
-void pread_exact(int fd, char* data, size_t size, uint64_t offset, const std::filesystem::path& path) {
-  while (size > 0) {
-    ssize_t n = ::pread(fd, data, size, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("cannot read", path, errno);
-    if (n == 0) fail("unexpected end of file in", path);
-    data += n;
-    size -= static_cast<size_t>(n);
-    offset += static_cast<uint64_t>(n);
   }
 }
 
@@ -158,86 +140,54 @@ class HashingWriteBuf : public std::streambuf {
   uint64_t writeback_from_ = 0;
 };
 
-// An input buffer over exactly `remaining` payload bytes of the file, hashing each byte once as it
-// is read from the file. Reading past the payload yields end-of-file.
-class HashingReadBuf : public std::streambuf {
+// A read-only view of a file's bytes: mapped (populated with read-ahead) for files of any size.
+class MappedFile {
  public:
-  HashingReadBuf(int fd, uint64_t remaining, const std::filesystem::path& path)
-      : fd_(fd), remaining_(remaining), path_(path), buffer_(kBufferBytes) {
-    setg(buffer_.data(), buffer_.data(), buffer_.data());
+  MappedFile(int fd, uint64_t size, const std::filesystem::path& path) : size_(size) {
+    if (size_ == 0) return;
+    void* map = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    if (map == MAP_FAILED) fail("cannot map", path, errno);
+    data_ = static_cast<const char*>(map);
   }
-  uint64_t digest() const { return hash_.digest(); }
-  // Payload bytes not consumed by the decoder.
-  uint64_t unconsumed() const { return remaining_ + static_cast<uint64_t>(egptr() - gptr()); }
-
- protected:
-  int_type underflow() override {
-    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
-    if (remaining_ == 0) return traits_type::eof();
-    size_t want = static_cast<size_t>(std::min<uint64_t>(buffer_.size(), remaining_));
-    size_t got = fill(buffer_.data(), want);
-    setg(buffer_.data(), buffer_.data(), buffer_.data() + got);
-    return got == 0 ? traits_type::eof() : traits_type::to_int_type(*gptr());
+  ~MappedFile() {
+    if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
   }
-
-  std::streamsize xsgetn(char* out, std::streamsize count) override {
-    auto size = static_cast<size_t>(count);
-    size_t done = std::min(size, static_cast<size_t>(egptr() - gptr()));
-    std::memcpy(out, gptr(), done);
-    gbump(static_cast<int>(done));
-    while (done < size && remaining_ > 0) {
-      size_t left = size - done;
-      if (left >= buffer_.size()) {
-        size_t chunk = static_cast<size_t>(std::min<uint64_t>({kDirectChunk, left, remaining_}));
-        size_t got = fill(out + done, chunk);
-        if (got == 0) break;
-        done += got;
-      } else {
-        if (traits_type::eq_int_type(underflow(), traits_type::eof())) break;
-        size_t take = std::min(left, static_cast<size_t>(egptr() - gptr()));
-        std::memcpy(out + done, gptr(), take);
-        gbump(static_cast<int>(take));
-        done += take;
-      }
-    }
-    return static_cast<std::streamsize>(done);
-  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  const char* data() const { return data_; }
+  uint64_t size() const { return size_; }
 
  private:
-  size_t fill(char* out, size_t want) {
-    size_t got = 0;
-    while (got < want) {
-      size_t n = read_some(fd_, out + got, want - got, path_);
-      if (n == 0) fail("unexpected end of file in", path_);
-      got += n;
-    }
-    hash_.update(out, got);
-    remaining_ -= got;
-    return got;
-  }
+  const char* data_ = nullptr;
+  uint64_t size_;
+};
 
-  int fd_;
-  uint64_t remaining_;
-  const std::filesystem::path& path_;
-  std::vector<char> buffer_;
-  XxhState hash_;
+// An input buffer over verified bytes in memory; reading past them yields end-of-file.
+class MemoryReadBuf : public std::streambuf {
+ public:
+  MemoryReadBuf(const char* data, uint64_t size) {
+    char* begin = const_cast<char*>(data);
+    setg(begin, begin, begin + size);
+  }
+  uint64_t unconsumed() const { return static_cast<uint64_t>(egptr() - gptr()); }
+
+ protected:
+  std::streamsize xsgetn(char* out, std::streamsize count) override {
+    std::streamsize take = std::min<std::streamsize>(count, egptr() - gptr());
+    std::memcpy(out, gptr(), static_cast<size_t>(take));
+    for (std::streamsize left = take; left > 0;) {  // gbump takes an int
+      int step = static_cast<int>(std::min<std::streamsize>(left, 1 << 30));
+      gbump(step);
+      left -= step;
+    }
+    return take;
+  }
 };
 
 std::string encode_header(const StoredObjectHeader& header) {
   nlohmann::json doc = {
       {"format", "strata-object"}, {"version", header.version}, {"codec", header.codec}, {"type", header.type_name}};
   return doc.dump();
-}
-
-void fsync_directory(const std::filesystem::path& dir) {
-  Fd fd{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (fd.fd >= 0) ::fsync(fd.fd);
-}
-
-std::filesystem::path temp_path_for(const std::filesystem::path& path) {
-  static std::atomic<uint64_t> counter{0};
-  return path.parent_path() / ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()) + "." +
-                               std::to_string(counter.fetch_add(1)));
 }
 
 struct Layout {
@@ -247,58 +197,80 @@ struct Layout {
   uint64_t checksum = 0;
 };
 
-Layout read_layout(int fd, const std::filesystem::path& path) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) fail("cannot stat", path, errno);
-  auto size = static_cast<uint64_t>(st.st_size);
-  if (size < kPrefixBytes + kTrailerBytes) fail("not a Strata stored object (too short):", path);
-  char prefix[kPrefixBytes];
-  pread_exact(fd, prefix, kPrefixBytes, 0, path);
-  if (std::memcmp(prefix, kMagic, sizeof kMagic) != 0) fail("not a Strata stored object (bad magic):", path);
+[[noreturn]] void corrupted(const std::string& what, const std::filesystem::path& path, const std::string& why) {
+  throw StorageError(what + ": corrupted stored object '" + path.string() + "' (" + why + ")");
+}
+
+// Reads and checks the framing of a whole mapped object: magic, header, lengths, end marker.
+Layout read_layout(const MappedFile& file, const std::filesystem::path& path, const std::string& what) {
+  uint64_t size = file.size();
+  if (size < kPrefixBytes + kTrailerBytes) corrupted(what, path, "too short to be a Strata stored object");
+  const char* bytes = file.data();
+  if (std::memcmp(bytes, kMagic, sizeof kMagic) != 0) corrupted(what, path, "not a Strata stored object: bad magic");
   uint32_t header_bytes = 0;
-  std::memcpy(&header_bytes, prefix + sizeof kMagic, sizeof header_bytes);
-  char trailer[kTrailerBytes];
-  pread_exact(fd, trailer, kTrailerBytes, size - kTrailerBytes, path);
+  std::memcpy(&header_bytes, bytes + sizeof kMagic, sizeof header_bytes);
+  const char* trailer = bytes + size - kTrailerBytes;
   Layout layout;
   std::memcpy(&layout.payload_bytes, trailer, sizeof(uint64_t));
   std::memcpy(&layout.checksum, trailer + sizeof(uint64_t), sizeof(uint64_t));
-  if (std::memcmp(trailer + 2 * sizeof(uint64_t), kEndMagic, sizeof kEndMagic) != 0 || header_bytes > kMaxHeaderBytes ||
-      kPrefixBytes + header_bytes + layout.payload_bytes + kTrailerBytes != size) {
-    fail("corrupted stored object (truncated or damaged framing):", path);
+  if (std::memcmp(trailer + 2 * sizeof(uint64_t), kEndMagic, sizeof kEndMagic) != 0) {
+    corrupted(what, path, "truncated or damaged: no end marker");
   }
-  std::string header_text(header_bytes, '\0');
-  pread_exact(fd, header_text.data(), header_bytes, kPrefixBytes, path);
+  // Compared without overflow: every length is checked against what the file really holds.
+  if (header_bytes > kMaxHeaderBytes || header_bytes > size - kPrefixBytes - kTrailerBytes ||
+      layout.payload_bytes != size - kPrefixBytes - kTrailerBytes - header_bytes) {
+    corrupted(what, path, "damaged framing: lengths do not match the file size");
+  }
   try {
-    auto doc = nlohmann::json::parse(header_text);
+    auto doc = nlohmann::json::parse(std::string_view(bytes + kPrefixBytes, header_bytes));
     layout.header.codec = doc.at("codec").get<std::string>();
     layout.header.type_name = doc.at("type").get<std::string>();
     layout.header.version = doc.at("version").get<int>();
   } catch (const nlohmann::json::exception&) {
-    fail("corrupted stored object (unreadable header):", path);
+    corrupted(what, path, "unreadable header");
   }
   layout.payload_offset = kPrefixBytes + header_bytes;
   return layout;
 }
 
+struct OpenedObject {
+  Fd fd;
+  std::unique_ptr<MappedFile> file;
+};
+
+void open_object(const std::filesystem::path& path, const std::string& what, OpenedObject& object) {
+  object.fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (object.fd.fd < 0) {
+    int err = errno;
+    if (err == ENOENT) {
+      throw MissingDataError(what + ": no stored object at '" + path.string() + "' (has it been materialized?)");
+    }
+    fail(what + ": cannot open", path, err);
+  }
+  struct stat st {};
+  if (::fstat(object.fd.fd, &st) != 0) fail(what + ": cannot stat", path, errno);
+  if (!S_ISREG(st.st_mode)) throw StorageError(what + ": '" + path.string() + "' is not a regular file");
+  object.file = std::make_unique<MappedFile>(object.fd.fd, static_cast<uint64_t>(st.st_size), path);
+}
+
 }  // namespace
 
-uint64_t write_stored_object(const std::filesystem::path& path, const StoredObjectHeader& header,
-                             const std::function<void(std::ostream&)>& write_payload) {
+uint64_t write_stored_object_file(const std::filesystem::path& target, const StoredObjectHeader& header,
+                                  const std::function<void(std::ostream&)>& write_payload) {
   std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  if (ec) fail("cannot create directory for", path, ec.value());
-  std::filesystem::path temp = temp_path_for(path);
-  Fd fd{::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
-  if (fd.fd < 0) fail("cannot create", temp, errno);
+  std::filesystem::create_directories(target.parent_path(), ec);
+  if (ec) fail("cannot create directory for", target, ec.value());
+  Fd fd{::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
+  if (fd.fd < 0) fail("cannot create", target, errno);
   try {
     std::string header_text = encode_header(header);
     auto header_bytes = static_cast<uint32_t>(header_text.size());
     std::string prefix(kMagic, sizeof kMagic);
     prefix.append(reinterpret_cast<const char*>(&header_bytes), sizeof header_bytes);
     prefix += header_text;
-    write_all(fd.fd, prefix.data(), prefix.size(), path);
+    write_all(fd.fd, prefix.data(), prefix.size(), target);
 
-    HashingWriteBuf payload(fd.fd, prefix.size(), path);
+    HashingWriteBuf payload(fd.fd, prefix.size(), target);
     {
       std::ostream out(&payload);
       out.exceptions(std::ios::badbit);
@@ -312,33 +284,44 @@ uint64_t write_stored_object(const std::filesystem::path& path, const StoredObje
     std::memcpy(trailer, &payload_bytes, sizeof payload_bytes);
     std::memcpy(trailer + sizeof(uint64_t), &checksum, sizeof checksum);
     std::memcpy(trailer + 2 * sizeof(uint64_t), kEndMagic, sizeof kEndMagic);
-    write_all(fd.fd, trailer, sizeof trailer, path);
-    if (::fsync(fd.fd) != 0) fail("cannot fsync", temp, errno);
+    write_all(fd.fd, trailer, sizeof trailer, target);
+    if (::fsync(fd.fd) != 0) fail("cannot fsync", target, errno);
     if (::close(fd.fd) != 0) {
       fd.fd = -1;
-      fail("cannot close", temp, errno);
+      fail("cannot close", target, errno);
     }
     fd.fd = -1;
-    if (::rename(temp.c_str(), path.c_str()) != 0) fail("cannot rename temporary file onto", path, errno);
-    fsync_directory(path.parent_path());
     return prefix.size() + payload_bytes + kTrailerBytes;
   } catch (...) {
-    ::unlink(temp.c_str());
+    ::unlink(target.c_str());
     throw;
   }
 }
 
+uint64_t write_stored_object(const std::filesystem::path& path, const StoredObjectHeader& header,
+                             const std::function<void(std::ostream&)>& write_payload) {
+  std::filesystem::path temp = temporary_file_for(path);
+  uint64_t bytes = write_stored_object_file(temp, header, write_payload);
+  try {
+    publish_staged_file(temp, path);
+  } catch (...) {
+    ::unlink(temp.c_str());
+    throw;
+  }
+  return bytes;
+}
+
 void read_stored_object(const std::filesystem::path& path, const StoredObjectHeader& expected, const std::string& what,
                         const std::function<void(std::istream&)>& read_payload) {
-  Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (fd.fd < 0) {
-    int err = errno;
-    if (err == ENOENT) {
-      throw MissingDataError(what + ": no stored object at '" + path.string() + "' (has it been materialized?)");
-    }
-    fail("cannot open", path, err);
+  OpenedObject object;
+  open_object(path, what, object);
+  Layout layout = read_layout(*object.file, path, what);
+  // Every payload byte is verified before the decoder sees any: a damaged length field inside the
+  // payload can never make the decoder size a buffer from it.
+  const char* payload_bytes = object.file->data() + layout.payload_offset;
+  if (XXH3_64bits(payload_bytes, layout.payload_bytes) != layout.checksum) {
+    corrupted(what, path, "checksum mismatch");
   }
-  Layout layout = read_layout(fd.fd, path);
   if (!expected.type_name.empty() && layout.header.type_name != expected.type_name) {
     throw StorageError(what + ": object at '" + path.string() + "' holds " + layout.header.type_name + ", expected " +
                        expected.type_name);
@@ -347,26 +330,22 @@ void read_stored_object(const std::filesystem::path& path, const StoredObjectHea
     throw StorageError(what + ": object at '" + path.string() + "' uses codec " + layout.header.codec +
                        ", this build reads " + expected.codec);
   }
-  ::posix_fadvise(fd.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  if (::lseek(fd.fd, static_cast<off_t>(layout.payload_offset), SEEK_SET) < 0) fail("cannot seek in", path, errno);
-  HashingReadBuf payload(fd.fd, layout.payload_bytes, path);
+  MemoryReadBuf payload(payload_bytes, layout.payload_bytes);
   std::istream in(&payload);
   try {
     read_payload(in);
   } catch (const StorageError&) {
     throw;
   } catch (const std::exception& e) {
-    throw StorageError(what + ": corrupted stored object '" + path.string() + "' (" + e.what() + ")");
+    corrupted(what, path, e.what());
   }
-  if (payload.unconsumed() != 0 || payload.digest() != layout.checksum) {
-    throw StorageError(what + ": corrupted stored object '" + path.string() + "' (checksum mismatch)");
-  }
+  if (payload.unconsumed() != 0) corrupted(what, path, "payload longer than its value");
 }
 
 StoredObjectHeader read_stored_object_header(const std::filesystem::path& path) {
-  Fd fd{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (fd.fd < 0) fail("cannot open", path, errno);
-  return read_layout(fd.fd, path).header;
+  OpenedObject object;
+  open_object(path, "stored object", object);
+  return read_layout(*object.file, path, "stored object").header;
 }
 
 }  // namespace strata::io

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "strata/core/error.hpp"
+#include "strata/storage/staged_output_recovery.hpp"
 
 namespace strata {
 namespace fs = std::filesystem;
@@ -182,6 +183,7 @@ std::vector<std::string> Instance::reap_dead_runs() {
                       host + ") is gone; the run did not finish";
       storage_->append_events({event});
       storage_->update_run_status(run.run_id, RunStatus::kFailure, event.timestamp_us);
+      publish_recorded_outputs(*storage_, run);
       reaped.push_back(run.run_id);
     }
   }

@@ -9,6 +9,7 @@
 #include "event_row.hpp"
 #include "schema.hpp"
 #include "strata/core/error.hpp"
+#include "strata/core/storage_location.hpp"
 #include "strata/storage/backends.hpp"
 
 namespace strata {
@@ -312,6 +313,7 @@ class SqliteStorage : public Storage {
   }
 
   void add_dynamic_partitions(const std::string& name, const std::vector<std::string>& keys) override {
+    for (const auto& key : keys) validate_partition_key_for_storage(key, "dynamic partitions '" + name + "'");
     std::lock_guard lock(mutex_);
     transaction([&] {
       auto& insert = statement(

@@ -127,8 +127,8 @@ TEST(SeedScenarios, OpJobWithJobWideFilesystemManagerKeepsRunsApart) {
   EXPECT_EQ(first.output_value<int>("op_2"), 2);
   // <base>/<run id>/<step key>/<output name>: the second run did not overwrite the first.
   for (const auto* run : {&first, &second}) {
-    EXPECT_TRUE(fs::exists(dir / "data" / run->run_id() / "op_1" / "result"));
-    EXPECT_TRUE(fs::exists(dir / "data" / run->run_id() / "op_2" / "result"));
+    EXPECT_TRUE(fs::exists(dir / "data" / ".runs" / run->run_id() / "op_1" / "result"));
+    EXPECT_TRUE(fs::exists(dir / "data" / ".runs" / run->run_id() / "op_2" / "result"));
   }
   EXPECT_NE(first.run_id(), second.run_id());
 }

@@ -159,7 +159,7 @@ TEST_F(FilesystemManagerTest, OpOutputsLiveUnderRunAndStep) {
   auto out =
       s::build_output_context({.name = "result", .step_key = "op_1", .run_id = "run-a", .type = &s::type_of<int>()});
   manager.handle_output(out, s::Value::of(1));
-  EXPECT_TRUE(fs::exists(dir / "run-a" / "op_1" / "result"));
+  EXPECT_TRUE(fs::exists(dir / ".runs" / "run-a" / "op_1" / "result"));
   auto bad =
       s::build_output_context({.name = "result", .step_key = "../x", .run_id = "run-a", .type = &s::type_of<int>()});
   EXPECT_THROW(manager.handle_output(bad, s::Value::of(1)), s::StorageError);

@@ -6,10 +6,12 @@
 //   <base_uri>/<key>/<path>/<partition><extension> partitioned
 //
 // Subclasses supply the file format through two hooks, dump_to_path and load_from_path (the seed's
-// UPathIOManager shape). Local writes go to a temporary file renamed into place; object stores
-// write each object in one request. Several partitions load as std::map<partition, table> when the
-// input is declared so, else concatenated into one table (schemas must agree; a difference names
-// the columns).
+// UPathIOManager shape). Locations follow core/storage_location.hpp. Local writes go to a
+// temporary file that is fsynced and renamed into place; object stores write each object in one
+// request. In a run recorded by an instance the write is staged (core/staged_files.hpp) and published
+// only once the materialization is durable, so a failed run never changes what readers load. Several partitions load as
+// std::map<partition, table> when the input is declared so, else concatenated into one table (schemas must agree; a
+// difference names the columns).
 #pragma once
 
 #include <arrow/filesystem/api.h>
@@ -54,6 +56,8 @@ class ArrowPathIOManager : public IOManager {
 
   void setup(InitContext& context) override;
   void handle_output(OutputContext& context, const Value& value) override;
+  void publish_output(OutputContext& context) override;
+  void discard_output(OutputContext& context) noexcept override;
   Value load_input(InputContext& context) override;
   bool can_handle(const TypeInfo& type) const override;  // ArrowTable or ArrowReader
   bool can_load(const TypeInfo& type) const override;    // ArrowTable or std::map<std::string, ArrowTable>
@@ -84,6 +88,7 @@ class ArrowPathIOManager : public IOManager {
 
  private:
   void connect();
+  std::string staged_path_for(const OutputContext& context) const;
   ArrowTable load_one(InputContext& context, const std::string& path, const std::string& what);
 
   std::shared_ptr<arrow::fs::FileSystem> fs_;

@@ -24,7 +24,8 @@ class AssetGraph {
   };
 
   AssetGraph() = default;
-  // Adds every output of `node` that has an asset key; throws DefinitionError on a duplicate key.
+  // Adds every output of `node` that has an asset key; throws DefinitionError on a duplicate key or
+  // when another node runs as the same step (asset `a/b` and asset `a__b` are both step `a__b`).
   void add(const NodePtr& node);
   // Wires edges from inputs and deps; throws DefinitionError on unknown upstream keys or a cycle.
   void link();
@@ -43,6 +44,7 @@ class AssetGraph {
  private:
   std::vector<Entry> entries_;
   std::unordered_map<AssetKey, int> index_;
+  std::unordered_map<std::string, const NodeDef*> steps_;  // step key (node name) -> node
   std::vector<int> topo_;
 };
 

@@ -34,8 +34,9 @@ class AssetKey {
   // A form usable as a step key or file stem: components joined by "__".
   std::string to_python_identifier() const;
 
-  // Throws DefinitionError when a component is empty, ".", "..", or holds '/', '\\' or NUL: such a
-  // key could escape a storage base directory.
+  // Throws DefinitionError when a component cannot be a storage location component (see
+  // core/storage_location.hpp: empty, '.'-leading, path separators, control characters, invalid UTF-8,
+  // over 255 bytes): such a key could escape a base directory or take the place of Strata's own files.
   void validate_components() const;
 
   auto operator<=>(const AssetKey&) const = default;

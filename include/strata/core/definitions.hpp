@@ -50,6 +50,7 @@ class Definitions {
 
  private:
   void validate_asset_inputs() const;
+  void validate_storage_locations() const;
   void validate_jobs() const;
   void validate_schedules() const;
   void validate_resources(const std::map<std::string, ResourceDefinition>& resources,

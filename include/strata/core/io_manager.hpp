@@ -32,6 +32,23 @@ class IOManager : public InputManager {
   // unsupported type is refused before anything runs.
   virtual bool can_handle(const TypeInfo& /*type*/) const { return true; }
   bool can_load(const TypeInfo& type) const override { return can_handle(type); }
+
+  // Two-phase outputs. When context.publish_deferred() is set, a manager that can stage writes the
+  // new data in handle_output() without changing what readers load; Strata then records the
+  // materialization durably and calls publish_output() to make the staged data what readers load,
+  // or discard_output() when the step fails before the record is durable. Either is called at most
+  // once per handled output, from the thread that called handle_output(). A manager that cannot
+  // stage ignores the flag and publishes in handle_output(); the defaults do nothing. Throw
+  // StorageError naming asset and location.
+  virtual void publish_output(OutputContext& /*context*/) {}
+  virtual void discard_output(OutputContext& /*context*/) noexcept {}
+
+  // Where this manager stores an asset, as a name unique within the manager's namespace (e.g.
+  // "schema.table" for a database), or "" when it does not store by a name derived from the key.
+  // Definitions refuse two assets of one manager with the same name, so no asset can overwrite
+  // another. Path-based managers need not override it: every key and partition has its own place in
+  // core/storage_location.hpp, which Definitions check for all assets.
+  virtual std::string storage_name(const AssetKey& /*key*/) const { return ""; }
 };
 
 class IOManagerFactory : public Resource {

@@ -26,6 +26,9 @@ struct OutputContextFields {
   PartitionScope partitions{};
   Logger log{};
   const Resources* resources = nullptr;
+  // Set by the executor when it records the materialization durably before readers may see the new
+  // data: the manager stages the write and Strata calls IOManager::publish_output afterwards.
+  bool publish_deferred = false;
 };
 
 class OutputContext : public PartitionAccessors {
@@ -46,6 +49,9 @@ class OutputContext : public PartitionAccessors {
   const Logger& log() const { return fields_.log; }
   // Throws Error when the context has no resources (a context built in a test without them).
   const Resources& resources() const;
+  // Whether handle_output must stage the new data and leave what readers load unchanged until
+  // IOManager::publish_output (see core/io_manager.hpp).
+  bool publish_deferred() const { return fields_.publish_deferred; }
 
   // Adds entries to the materialization (and handled-output) event of this output.
   void add_output_metadata(const Metadata& metadata) { added_.merge(metadata); }

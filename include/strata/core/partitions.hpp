@@ -28,7 +28,8 @@ class DynamicPartitionsStore {
   virtual ~DynamicPartitionsStore() = default;
   // Keys of the dynamic partitions definition `name`, in the order they were added.
   virtual std::vector<std::string> dynamic_partitions(const std::string& name) = 0;
-  // Adds keys that are not there yet (idempotent).
+  // Adds keys that are not there yet (idempotent). Throws PartitionError, adding nothing, when a key
+  // cannot be a storage location component (core/storage_location.hpp: "../x", ".hidden", ...).
   virtual void add_dynamic_partitions(const std::string& name, const std::vector<std::string>& keys) = 0;
   virtual void delete_dynamic_partition(const std::string& name, const std::string& key) = 0;
 };

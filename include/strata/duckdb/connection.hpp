@@ -3,6 +3,8 @@
 // data interface — no per-value loop.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -16,8 +18,13 @@ namespace strata {
 class DuckDBDatabase {
  public:
   // The open database at `path` (":memory:" for an in-memory one), shared with every other user of
-  // the same path in this process. Throws StorageError naming the file.
-  static std::shared_ptr<DuckDBDatabase> open(const std::string& path);
+  // the same path in this process. A file that another process holds (DuckDB allows one writing
+  // process per file) is retried with exponential backoff for up to `lock_timeout`; `on_wait` is
+  // told once, when the first attempt finds the file locked. Throws StorageError naming the file
+  // (for a lock: that it is locked, by whom DuckDB says, and how long Strata waited).
+  static std::shared_ptr<DuckDBDatabase> open(const std::string& path,
+                                              std::chrono::milliseconds lock_timeout = std::chrono::seconds(60),
+                                              const std::function<void(const std::string&)>& on_wait = {});
   ~DuckDBDatabase();
   DuckDBDatabase(const DuckDBDatabase&) = delete;
   DuckDBDatabase& operator=(const DuckDBDatabase&) = delete;
@@ -26,7 +33,8 @@ class DuckDBDatabase {
   _duckdb_database* handle() const { return db_; }
 
  private:
-  explicit DuckDBDatabase(std::string path);
+  DuckDBDatabase(std::string path, std::chrono::milliseconds lock_timeout,
+                 const std::function<void(const std::string&)>& on_wait);
   std::string path_;
   _duckdb_database* db_ = nullptr;
 };

@@ -8,6 +8,8 @@
 // transaction — the column is named by the asset's definition metadata "partition_expr" (rows of
 // time partitions are matched by window, others by key). A failed write leaves the previous table.
 // Loads select the input's "columns" (input metadata) and filter to the input's partitions.
+// A database file held by another process is waited for (lock_timeout_seconds, default 60) with
+// backoff, then refused with an error naming the file.
 //
 // DuckDBResource: the same database for assets that run their own SQL (the seed's deps-only asset
 // that creates a table with a query): ctx.resources().get<DuckDBResource>("duckdb").connect().
@@ -23,8 +25,9 @@
 namespace strata {
 
 struct DuckDBOptions {
-  std::string database{};         // file path; ":memory:" for a database that lives with the process
-  std::string schema = "public";  // for keys without a prefix
+  std::string database{};             // file path; ":memory:" for a database that lives with the process
+  std::string schema = "public";      // for keys without a prefix
+  int64_t lock_timeout_seconds = 60;  // how long to wait for a file another process holds
 };
 
 class DuckDBIOManager : public IOManager {
@@ -33,7 +36,8 @@ class DuckDBIOManager : public IOManager {
 
   std::string database;
   std::string schema;
-  STRATA_CONFIG_FIELDS(database, schema)
+  int64_t lock_timeout_seconds;
+  STRATA_CONFIG_FIELDS(database, schema, lock_timeout_seconds)
 
   void validate_config() const override;
   void setup(InitContext& context) override;
@@ -45,17 +49,23 @@ class DuckDBIOManager : public IOManager {
 
   // "schema"."table" for an asset key.
   std::string table_for(const AssetKey& key) const;
+  // The table as DuckDB resolves it (identifiers are case-insensitive): "schema.table" lower-cased.
+  // Definitions refuse two assets of one manager with the same table ("s1/b/c" and "s2/b/c" are both
+  // b.c; "public/t" and "t" are both public.t with the default schema).
+  std::string storage_name(const AssetKey& key) const override;
 
  private:
-  DuckDBConnection& connection();
+  DuckDBConnection& connection(const Logger* log = nullptr);
   std::shared_ptr<DuckDBConnection> connection_;  // per run (copies of the prototype start without one)
 };
 
 class DuckDBResource : public Resource {
  public:
-  explicit DuckDBResource(DuckDBOptions options = {}) : database(std::move(options.database)) {}
+  explicit DuckDBResource(DuckDBOptions options = {})
+      : database(std::move(options.database)), lock_timeout_seconds(options.lock_timeout_seconds) {}
   std::string database;
-  STRATA_CONFIG_FIELDS(database)
+  int64_t lock_timeout_seconds;
+  STRATA_CONFIG_FIELDS(database, lock_timeout_seconds)
 
   void validate_config() const override;
   // A new connection to the database (shared with the DuckDB I/O manager when the file is the same).

@@ -1,8 +1,12 @@
 // FilesystemIOManager: the default I/O manager. Stores any storable value (see core/codec.hpp) as
-// a checksummed file:
+// a checksummed file at the locations of core/storage_location.hpp:
 //   assets:      <base_dir>/<key component>/.../<last component>[/<partition key>]
-//   op outputs:  <base_dir>/<run id>/<step key>/<output name>   (runs never overwrite each other)
-// base_dir defaults to $STRATA_HOME/storage. Writes are atomic; loads check type and checksum.
+//   op outputs:  <base_dir>/.runs/<run id>/<step key>/<output name>   (runs never overwrite each other)
+// base_dir defaults to $STRATA_HOME/storage. Writes are atomic (io/stored_object.hpp); in a run
+// recorded by an instance, an asset's new file is staged and published only after the
+// materialization is durable (core/staged_files.hpp), so a failed run never changes what is loaded.
+// Loads check framing, checksum and type before decoding. The object is stateless after setup():
+// handle_output/load_input/publish_output may be called from several threads at once.
 #pragma once
 
 #include <filesystem>
@@ -27,6 +31,8 @@ class FilesystemIOManager : public IOManager {
 
   void setup(InitContext& context) override;
   void handle_output(OutputContext& context, const Value& value) override;
+  void publish_output(OutputContext& context) override;
+  void discard_output(OutputContext& context) noexcept override;
   Value load_input(InputContext& context) override;
   bool can_handle(const TypeInfo& type) const override { return type.codec != nullptr; }
 
@@ -37,6 +43,7 @@ class FilesystemIOManager : public IOManager {
 
  private:
   std::filesystem::path base() const;
+  static bool stages(const OutputContext& context);
   Value load_file(const std::filesystem::path& path, const TypeInfo& type, const std::string& what) const;
   std::filesystem::path resolved_base_;
 };

@@ -4,9 +4,11 @@
 //   u64 payload length | u64 XXH3-64 of the payload | "STRATAOK"
 //
 // Writes are atomic: the bytes go to a temporary file in the target directory, which is fsynced and
-// renamed over the final name, then the directory is fsynced; a failed or interrupted write leaves
-// the previous object untouched. Reads check magic, header, type, length and checksum, and every
-// failure is a StorageError naming the path (and what was expected).
+// renamed over the final name, then the directory is fsynced (core/staged_files.hpp); a failed or
+// interrupted write leaves the previous object untouched. Reads map the file, check magic, framing
+// lengths against the file size, and the checksum of the whole payload *before* the decoder sees a
+// byte (so a damaged length inside the payload can never size an allocation), then type and codec;
+// every failure is a StorageError naming what was loaded (e.g. the asset) and the path.
 #pragma once
 
 #include <cstdint>
@@ -29,9 +31,15 @@ struct StoredObjectHeader {
 uint64_t write_stored_object(const std::filesystem::path& path, const StoredObjectHeader& header,
                              const std::function<void(std::ostream&)>& write_payload);
 
-// Reads an object's header, checks it against `expected` (codec and type; empty fields are not
-// checked), then lets `read_payload` decode from an istream limited to the payload, and verifies the
-// checksum. `what` names the object in errors (e.g. "asset 'topstories'").
+// Writes an object to `target`, a new file (it must not exist), and fsyncs it; nothing is renamed.
+// The file is removed again when the write fails. Used to stage a write that is published later.
+uint64_t write_stored_object_file(const std::filesystem::path& target, const StoredObjectHeader& header,
+                                  const std::function<void(std::ostream&)>& write_payload);
+
+// Reads an object: verifies framing and checksum, checks the header against `expected` (codec and
+// type; empty fields are not checked), then lets `read_payload` decode from an istream over exactly
+// the verified payload. `what` names the object in errors (e.g. "asset 'topstories'"); a missing file
+// is a MissingDataError.
 void read_stored_object(const std::filesystem::path& path, const StoredObjectHeader& expected, const std::string& what,
                         const std::function<void(std::istream&)>& read_payload);
 

@@ -56,7 +56,8 @@ class Instance {
   Storage& storage() { return *storage_; }
 
   // Runs recorded as QUEUED/STARTED whose owner process (on this host) no longer exists are marked
-  // FAILURE with a RUN_FAILURE event. Returns their ids.
+  // FAILURE with a RUN_FAILURE event, and the staged files of materializations they recorded but did
+  // not publish are published (storage/staged_output_recovery.hpp). Returns their ids.
   std::vector<std::string> reap_dead_runs();
 
   // This process's identity as a run owner.

@@ -62,7 +62,7 @@ void ParquetIOManager::dump_to_path(OutputContext&, const arrow::Table& table, a
                                     const std::string& path) {
   auto codec = compression_named(compression);
   if (!codec) throw ConfigError("field 'compression': unknown codec '" + compression + "'");
-  auto properties = parquet::WriterProperties::Builder().compression(*codec)->build();
+  auto properties = parquet::WriterProperties::Builder().compression(*codec)->enable_page_checksum()->build();
   auto arrow_properties = parquet::ArrowWriterProperties::Builder().store_schema()->build();
   auto out = open_output(fs, path);
   check_arrow(parquet::arrow::WriteTable(table, arrow::default_memory_pool(), out, row_group_size, properties,
@@ -77,8 +77,11 @@ ArrowPathIOManager::StreamSummary ParquetIOManager::dump_stream_to_path(OutputCo
                                                                         const std::string& path) {
   auto codec = compression_named(compression);
   if (!codec) throw ConfigError("field 'compression': unknown codec '" + compression + "'");
-  auto properties =
-      parquet::WriterProperties::Builder().compression(*codec)->max_row_group_length(row_group_size)->build();
+  auto properties = parquet::WriterProperties::Builder()
+                        .compression(*codec)
+                        ->max_row_group_length(row_group_size)
+                        ->enable_page_checksum()
+                        ->build();
   auto arrow_properties = parquet::ArrowWriterProperties::Builder().store_schema()->build();
   auto out = open_output(fs, path);
   auto writer = check_arrow(parquet::arrow::FileWriter::Open(*stream.schema(), arrow::default_memory_pool(), out,
@@ -99,8 +102,12 @@ ArrowPathIOManager::StreamSummary ParquetIOManager::dump_stream_to_path(OutputCo
 }
 
 ArrowTable ParquetIOManager::load_from_path(InputContext& context, arrow::fs::FileSystem& fs, const std::string& path) {
-  auto reader = check_arrow(parquet::arrow::OpenFile(open_input(fs, path), arrow::default_memory_pool()),
-                            "reading the Parquet footer");
+  // Every page's CRC is checked as it is read: a damaged file is an error, never different data.
+  parquet::ReaderProperties properties = parquet::default_reader_properties();
+  properties.set_page_checksum_verification(true);
+  parquet::arrow::FileReaderBuilder builder;
+  check_arrow(builder.Open(open_input(fs, path), properties), "reading the Parquet footer");
+  auto reader = check_arrow(builder.memory_pool(arrow::default_memory_pool())->Build(), "reading the Parquet footer");
   reader->set_use_threads(true);
   std::shared_ptr<arrow::Table> table;
   std::vector<std::string> columns = selected_columns(context);

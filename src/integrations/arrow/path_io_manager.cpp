@@ -1,15 +1,15 @@
 #include "strata/arrow/path_io_manager.hpp"
 
 #include <arrow/filesystem/s3fs.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <mutex>
 
 #include "strata/core/error.hpp"
 #include "strata/core/partition_loading.hpp"
 #include "strata/core/shutdown.hpp"
+#include "strata/core/staged_files.hpp"
+#include "strata/core/storage_location.hpp"
 #include "strata/core/system_metadata.hpp"
 
 namespace strata {
@@ -85,17 +85,13 @@ void ArrowPathIOManager::connect() {
 }
 
 std::string ArrowPathIOManager::path_for(const AssetKey& key, const std::string* partition) const {
-  key.validate_components();
-  std::string path = root_;
-  for (const auto& component : key.path()) path += "/" + component;
-  if (partition != nullptr) {
-    if (partition->empty() || *partition == "." || *partition == ".." || partition->find('/') != std::string::npos) {
-      throw PartitionError("asset '" + key.to_string() + "': partition key '" + *partition +
-                           "' cannot be used in a path");
-    }
-    path += "/" + *partition;
-  }
-  return path + extension;
+  return root_ + "/" + asset_location(key, partition).relative_path() + extension;
+}
+
+std::string ArrowPathIOManager::staged_path_for(const OutputContext& context) const {
+  const auto& keys = context.partition_scope().keys;
+  return staged_file_for(path_for(context.asset_key(), keys.empty() ? nullptr : &keys.front()), context.run_id())
+      .string();
 }
 
 std::string ArrowPathIOManager::uri_for(const std::string& path) const { return local_ ? path : "s3://" + path; }
@@ -148,21 +144,20 @@ void ArrowPathIOManager::handle_output(OutputContext& context, const Value& valu
       written = dump_stream_to_path(context, *stream, *fs_, target);
     }
   };
+  // Staged: published after the run recorded the materialization (publish_output). Otherwise local
+  // files go through a temporary name and an atomic rename, and an object store gets one PUT (an
+  // object appears whole or not at all).
+  bool staged = context.publish_deferred();
+  std::string target = staged ? staged_path_for(context) : local_ ? temporary_file_for(path).string() : path;
   try {
-    if (local_) {
-      // Complete file under a temporary name, then an atomic rename: readers never see half a table.
-      static std::atomic<uint64_t> counter{0};
-      std::string temp = parent + "/." + path.substr(path.rfind('/') + 1) + ".tmp." + std::to_string(::getpid()) + "." +
-                         std::to_string(counter.fetch_add(1));
-      try {
-        dump(temp);
-        check_arrow(fs_->Move(temp, path), owner + ": renaming the written file onto " + uri);
-      } catch (...) {
-        (void)fs_->DeleteFile(temp);
-        throw;
-      }
-    } else {
-      dump(path);  // one PUT: an object appears whole or not at all
+    if (local_) sweep_abandoned_files(parent);
+    try {
+      dump(target);
+      if (local_) sync_file(target);  // as durable as the instance's record of it
+      if (local_ && !staged) publish_staged_file(target, path);
+    } catch (...) {
+      if (target != path) (void)fs_->DeleteFile(target);
+      throw;
     }
   } catch (const StorageError& e) {
     throw StorageError(owner + ": writing " + uri + " failed: " + e.what());
@@ -170,10 +165,38 @@ void ArrowPathIOManager::handle_output(OutputContext& context, const Value& valu
   Metadata metadata = table ? table_metadata(*table) : table_metadata(*written.head);
   if (!table) metadata.set("num_rows", written.rows);
   metadata.set("uri", MetadataValue::path(uri));
-  if (auto info = fs_->GetFileInfo(path); info.ok() && info->size() >= 0) {
+  if (staged && local_) metadata.set(kMetadataPublishedPath, MetadataValue::path(path));
+  std::string written_at = local_ && !staged ? path : target;  // a temporary file was renamed onto path
+  if (auto info = fs_->GetFileInfo(written_at); info.ok() && info->size() >= 0) {
     metadata.set(kMetadataBytesWritten, info->size());
   }
   context.add_output_metadata(metadata);
+}
+
+void ArrowPathIOManager::publish_output(OutputContext& context) {
+  if (!context.publish_deferred()) return;
+  connect();
+  const auto& keys = context.partition_scope().keys;
+  std::string path = path_for(context.asset_key(), keys.empty() ? nullptr : &keys.front());
+  std::string staged = staged_path_for(context);
+  try {
+    if (local_) {
+      publish_staged_file(staged, path);
+    } else {
+      check_arrow(fs_->Move(staged, path), "moving " + uri_for(staged) + " onto it");
+    }
+  } catch (const StorageError& e) {
+    throw StorageError("asset '" + context.asset_key().to_string() + "': publishing " + uri_for(path) +
+                       " failed: " + e.what());
+  }
+}
+
+void ArrowPathIOManager::discard_output(OutputContext& context) noexcept {
+  if (!context.publish_deferred() || !fs_) return;
+  try {
+    (void)fs_->DeleteFile(staged_path_for(context));
+  } catch (const std::exception&) {
+  }
 }
 
 ArrowTable ArrowPathIOManager::load_one(InputContext& context, const std::string& path, const std::string& what) {
@@ -184,7 +207,7 @@ ArrowTable ArrowPathIOManager::load_one(InputContext& context, const std::string
   check_arrow(info.status(), what + ": cannot reach " + uri_for(path));
   try {
     return load_from_path(context, *fs_, path);
-  } catch (const StorageError& e) {
+  } catch (const std::exception& e) {
     throw StorageError(what + ": reading " + uri_for(path) + " failed: " + e.what());
   }
 }

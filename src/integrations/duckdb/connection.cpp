@@ -3,8 +3,11 @@
 #include <arrow/c/bridge.h>
 #include <duckdb.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
+#include <random>
+#include <thread>
 
 #include "strata/core/error.hpp"
 
@@ -81,16 +84,42 @@ std::string quote_literal(const std::string& text) {
   return out + "'";
 }
 
-DuckDBDatabase::DuckDBDatabase(std::string path) : path_(std::move(path)) {
-  char* error = nullptr;
-  duckdb_database db = nullptr;
+DuckDBDatabase::DuckDBDatabase(std::string path, std::chrono::milliseconds lock_timeout,
+                               const std::function<void(const std::string&)>& on_wait)
+    : path_(std::move(path)) {
+  using Clock = std::chrono::steady_clock;
   const char* file = path_ == ":memory:" ? nullptr : path_.c_str();
-  if (duckdb_open_ext(file, &db, nullptr, &error) != DuckDBSuccess) {
+  auto start = Clock::now();
+  auto backoff = std::chrono::milliseconds(10);
+  std::mt19937 jitter(std::random_device{}());
+  for (int attempt = 0;; ++attempt) {
+    char* error = nullptr;
+    duckdb_database db = nullptr;
+    if (duckdb_open_ext(file, &db, nullptr, &error) == DuckDBSuccess) {
+      db_ = db;
+      return;
+    }
     std::string message = error ? error : "unknown error";
     duckdb_free(error);
-    throw StorageError("cannot open DuckDB database '" + path_ + "': " + message);
+    duckdb_close(&db);
+    bool locked = message.find("Could not set lock") != std::string::npos;
+    auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+    if (!locked) throw StorageError("cannot open DuckDB database '" + path_ + "': " + message);
+    if (waited >= lock_timeout) {
+      throw StorageError("DuckDB database '" + path_ + "' is locked by another process; waited " +
+                         std::to_string(waited.count() / 1000.0).substr(0, 5) + " s (lock_timeout_seconds) — " +
+                         message);
+    }
+    if (attempt == 0 && on_wait) {
+      on_wait("DuckDB database '" + path_ + "' is locked by another process; waiting up to " +
+              std::to_string(lock_timeout.count() / 1000) + " s for it");
+    }
+    // Retry backoff while another process holds the file (not synchronisation): 10 ms doubling to 1 s,
+    // with jitter so that waiting processes do not retry in lockstep.
+    auto pause = std::min(backoff, lock_timeout - waited);
+    std::this_thread::sleep_for(pause / 2 + std::chrono::milliseconds(jitter() % (pause.count() / 2 + 1)));
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
   }
-  db_ = db;
 }
 
 DuckDBDatabase::~DuckDBDatabase() {
@@ -98,11 +127,12 @@ DuckDBDatabase::~DuckDBDatabase() {
   duckdb_close(&db);
 }
 
-std::shared_ptr<DuckDBDatabase> DuckDBDatabase::open(const std::string& path) {
+std::shared_ptr<DuckDBDatabase> DuckDBDatabase::open(const std::string& path, std::chrono::milliseconds lock_timeout,
+                                                     const std::function<void(const std::string&)>& on_wait) {
   std::lock_guard lock(registry_mutex());
   auto& slot = registry()[path];
   if (auto existing = slot.lock()) return existing;
-  std::shared_ptr<DuckDBDatabase> database(new DuckDBDatabase(path));
+  std::shared_ptr<DuckDBDatabase> database(new DuckDBDatabase(path, lock_timeout, on_wait));
   slot = database;
   return database;
 }

@@ -1,6 +1,7 @@
 #include "strata/duckdb/duckdb_io_manager.hpp"
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -52,11 +53,14 @@ std::string columns_of(const InputContext& context) {
 }  // namespace
 
 DuckDBIOManager::DuckDBIOManager(DuckDBOptions options)
-    : database(std::move(options.database)), schema(std::move(options.schema)) {}
+    : database(std::move(options.database)),
+      schema(std::move(options.schema)),
+      lock_timeout_seconds(options.lock_timeout_seconds) {}
 
 void DuckDBIOManager::validate_config() const {
   if (database.empty()) throw ConfigError("field 'database' must name a DuckDB file (or \":memory:\")");
   if (schema.empty()) throw ConfigError("field 'schema' must not be empty");
+  if (lock_timeout_seconds < 0) throw ConfigError("field 'lock_timeout_seconds' must not be negative");
 }
 
 bool DuckDBIOManager::can_handle(const TypeInfo& type) const {
@@ -65,12 +69,18 @@ bool DuckDBIOManager::can_handle(const TypeInfo& type) const {
 
 bool DuckDBIOManager::can_load(const TypeInfo& type) const { return type == type_of<ArrowTable>(); }
 
-void DuckDBIOManager::setup(InitContext&) { connection(); }
+void DuckDBIOManager::setup(InitContext& context) { connection(&context.log); }
 
 void DuckDBIOManager::teardown() { connection_.reset(); }
 
-DuckDBConnection& DuckDBIOManager::connection() {
-  if (!connection_) connection_ = std::make_shared<DuckDBConnection>(DuckDBDatabase::open(database));
+DuckDBConnection& DuckDBIOManager::connection(const Logger* log) {
+  if (!connection_) {
+    auto on_wait = [log](const std::string& message) {
+      if (log != nullptr) log->warning(message);
+    };
+    connection_ = std::make_shared<DuckDBConnection>(
+        DuckDBDatabase::open(database, std::chrono::seconds(lock_timeout_seconds), on_wait));
+  }
   return *connection_;
 }
 
@@ -78,6 +88,13 @@ std::string DuckDBIOManager::table_for(const AssetKey& key) const {
   const auto& path = key.path();
   std::string table_schema = path.size() > 1 ? path[path.size() - 2] : schema;
   return quote_identifier(table_schema) + "." + quote_identifier(path.back());
+}
+
+std::string DuckDBIOManager::storage_name(const AssetKey& key) const {
+  const auto& path = key.path();
+  std::string name = (path.size() > 1 ? path[path.size() - 2] : schema) + "." + path.back();
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
 }
 
 void DuckDBIOManager::handle_output(OutputContext& context, const Value& value) {
@@ -160,7 +177,7 @@ void DuckDBResource::validate_config() const {
 }
 
 std::unique_ptr<DuckDBConnection> DuckDBResource::connect() const {
-  return std::make_unique<DuckDBConnection>(DuckDBDatabase::open(database));
+  return std::make_unique<DuckDBConnection>(DuckDBDatabase::open(database, std::chrono::seconds(lock_timeout_seconds)));
 }
 
 }  // namespace strata
