@@ -578,46 +578,48 @@ void StepRunner::yield_output(size_t index, Value value, Metadata metadata) {
                                                                      logger_, &run_.resources(), deferred});
   context->add_output_metadata(pending_metadata_[index]);
   context->add_output_metadata(metadata);
-  IOManager* manager = nullptr;
+  IOManager* staged_by = nullptr;  // a manager holding staged data: published or discarded below
+  std::string manager_key;
   if (out.has_value()) {
-    const std::string& key = step_.output_managers[index];
-    manager = dynamic_cast<IOManager*>(&run_.resources().at(key));
+    manager_key = step_.output_managers[index];
+    auto* manager = dynamic_cast<IOManager*>(&run_.resources().at(manager_key));
     if (manager == nullptr)
-      throw ConfigError("output '" + out.name + "': resource '" + key + "' is not an I/O manager");
+      throw ConfigError("output '" + out.name + "': resource '" + manager_key + "' is not an I/O manager");
     manager->handle_output(*context, value);
-    Event handled = run_.make_event(EventType::kHandledOutput, step_.key,
-                                    "Handled output '" + out.name + "' using I/O manager '" + key + "'");
-    handled.name = out.name;
-    handled.asset_key = out.asset_key;
-    handled.metadata = context->output_metadata();
-    run_.emit(std::move(handled));
+    if (deferred) staged_by = manager;
   }
-  if (out.asset_key) {
-    // One materialization per partition the output covers (one for an unpartitioned asset).
-    std::vector<std::optional<std::string>> partitions = {std::nullopt};
-    if (!scope.keys.empty()) partitions.assign(scope.keys.begin(), scope.keys.end());
-    Metadata recorded = context->output_metadata();
-    recorded.set(kMetadataDuration, static_cast<double>(now_unix_us() - start_us_) / 1000.0);
-    for (const auto& partition : partitions) {
-      Event materialization = run_.make_event(EventType::kMaterialization, step_.key,
-                                              "Materialized asset '" + out.asset_key->to_string() + "'" +
-                                                  (partition ? " partition '" + *partition + "'" : ""));
-      materialization.name = out.name;
-      materialization.asset_key = out.asset_key;
-      materialization.partition = partition;
-      materialization.metadata = recorded;
-      run_.emit(std::move(materialization));
+  try {
+    if (out.has_value()) {
+      Event handled = run_.make_event(EventType::kHandledOutput, step_.key,
+                                      "Handled output '" + out.name + "' using I/O manager '" + manager_key + "'");
+      handled.name = out.name;
+      handled.asset_key = out.asset_key;
+      handled.metadata = context->output_metadata();
+      run_.emit(std::move(handled));
     }
-  }
-  if (manager != nullptr && deferred) {
-    try {
-      run_.commit_events();
-    } catch (...) {
-      manager->discard_output(*context);
-      throw;
+    if (out.asset_key) {
+      // One materialization per partition the output covers (one for an unpartitioned asset).
+      std::vector<std::optional<std::string>> partitions = {std::nullopt};
+      if (!scope.keys.empty()) partitions.assign(scope.keys.begin(), scope.keys.end());
+      Metadata recorded = context->output_metadata();
+      recorded.set(kMetadataDuration, static_cast<double>(now_unix_us() - start_us_) / 1000.0);
+      for (const auto& partition : partitions) {
+        Event materialization = run_.make_event(EventType::kMaterialization, step_.key,
+                                                "Materialized asset '" + out.asset_key->to_string() + "'" +
+                                                    (partition ? " partition '" + *partition + "'" : ""));
+        materialization.name = out.name;
+        materialization.asset_key = out.asset_key;
+        materialization.partition = partition;
+        materialization.metadata = recorded;
+        run_.emit(std::move(materialization));
+      }
     }
-    manager->publish_output(*context);
+    if (staged_by != nullptr) run_.commit_events();
+  } catch (...) {
+    if (staged_by != nullptr) staged_by->discard_output(*context);
+    throw;
   }
+  if (staged_by != nullptr) staged_by->publish_output(*context);
   st.outputs[index] = std::move(context);
   st.yielded[index] = 1;
   run_.keep_output(step_, out, value);

@@ -2,6 +2,9 @@
 // transaction, loads with columns and partitions, errors, and a table read by another process.
 #include <arrow/api.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <strata/duckdb/duckdb_io_manager.hpp>
 #include <strata/strata.hpp>
@@ -182,6 +185,95 @@ TEST(DuckDBIOManager, DepsOnlyAssetRunsItsOwnSqlThroughTheResource) {
                                                                  {"duckdb", s::DuckDBResource({.database = db})}}});
   ASSERT_TRUE(result.success()) << result.failure_message();
   EXPECT_EQ(query_in_other_process(db, "SELECT count(*) FROM public.returns"), "2\n");
+}
+
+// Findings of fault injection: keys that map to one table are refused; a file another process
+// holds is waited for, then refused with an error naming it.
+TEST(DuckDBIOManager, KeysThatWouldShareATableAreRefused) {
+  auto table = [] { return rows_for(1, 0, 1); };
+  s::DuckDBIOManager manager({.database = ":memory:"});
+  for (auto [first, second] : {std::pair{"s1/b/c", "s2/b/c"}, {"public/t", "t"}, {"Sales/Orders", "sales/orders"}}) {
+    auto a = s::asset(s::AssetKey(first), table);
+    auto b = s::asset(s::AssetKey(second), table);
+    std::string message = error_of([&] { s::Definitions({.assets = {a, b}, .resources = {{"io_manager", manager}}}); });
+    EXPECT_NE(message.find("would both be stored as"), std::string::npos) << message;
+    EXPECT_NE(message.find(first), std::string::npos) << message;
+  }
+  auto other_schema = s::asset(s::AssetKey("analytics/t"), table);
+  auto plain = s::asset("t", table);
+  EXPECT_NO_THROW(s::Definitions({.assets = {other_schema, plain}, .resources = {{"io_manager", manager}}}));
+}
+
+TEST(DuckDBIOManager, AFileHeldByAnotherProcessIsWaitedFor) {
+  TempDir dir;
+  std::string db = (dir / "shared.duckdb").string();
+  auto held = s::DuckDBDatabase::open(db);
+  s::testing::Child waiter({STRATA_DUCKDB_OPEN, db, "600"});
+  auto line = waiter.read_line();  // the waiter found the file locked and waits ...
+  ASSERT_TRUE(line.has_value());
+  EXPECT_NE(line->find("waiting: DuckDB database '" + db + "' is locked by another process"), std::string::npos)
+      << *line;
+  held.reset();  // ... until this process lets go of it
+  line = waiter.read_line();
+  ASSERT_TRUE(line.has_value());
+  EXPECT_EQ(*line, "opened");
+  EXPECT_EQ(waiter.wait(), 0);
+}
+
+TEST(DuckDBIOManager, AFileHeldTooLongIsAClearError) {
+  TempDir dir;
+  std::string db = (dir / "shared.duckdb").string();
+  auto held = s::DuckDBDatabase::open(db);
+  auto result = s::testing::run_command({STRATA_DUCKDB_OPEN, db, "0"});
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("error: DuckDB database '" + db + "' is locked by another process; waited"),
+            std::string::npos)
+      << result.output;
+}
+
+TEST(DuckDBIOManager, ARunKilledBeforeItsRecordLeavesTheTableAndNothingElse) {
+  TempDir dir;
+  std::string db = (dir / "analytics.duckdb").string();
+  auto run = [&](int64_t rows, s::EventListener on_event) {
+    auto events = s::asset(s::AssetKey("analytics/events"), [rows] { return rows_for(1, 0, rows); });
+    s::Definitions defs({.assets = {events}, .resources = {{"io_manager", s::DuckDBIOManager({.database = db})}}});
+    return s::materialize(defs, s::AssetSelection::all(),
+                          {.instance = s::Instance::open(dir / "home"), .on_event = std::move(on_event)});
+  };
+  auto first = run(3, {});
+  ASSERT_TRUE(first.success()) << first.failure_message();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    // Killed after the manager wrote the new rows, before the materialization was recorded.
+    auto result = run(7, [](const s::Event& event) {
+      if (event.type == s::EventType::kHandledOutput) ::raise(SIGKILL);
+    });
+    std::fprintf(stderr, "child run ended without being killed: %s\n", result.failure_message().c_str());
+    ::_exit(3);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "exit status " << WEXITSTATUS(status);
+  // The file is named like the schema: the catalog "analytics" holds the schema "analytics".
+  EXPECT_EQ(query_in_other_process(db, "SELECT count(*) FROM analytics.analytics.events"), "3\n");
+  EXPECT_EQ(query_in_other_process(db, "SELECT count(*) FROM duckdb_views() WHERE NOT internal"), "0\n");
+}
+
+TEST(DuckDBIOManager, ConcurrentStepsOfOneDatabaseAllSucceed) {
+  TempDir dir;
+  std::string db = (dir / "analytics.duckdb").string();
+  std::vector<s::AssetsDefinition> assets;
+  for (int i = 0; i < 4; ++i) {
+    assets.push_back(s::asset(s::AssetKey({"s" + std::to_string(i), "t"}), [i] { return rows_for(1, 0, 10 + i); }));
+  }
+  s::Definitions defs({.assets = assets, .resources = {{"io_manager", s::DuckDBIOManager({.database = db})}}});
+  auto instance = s::Instance::open(dir / "home");
+  for (int run = 0; run < 25; ++run) {
+    auto result = s::materialize(defs, s::AssetSelection::all(), {.instance = instance, .max_concurrency = 4});
+    ASSERT_TRUE(result.success()) << "run " << run << ": " << result.failure_message();
+  }
+  EXPECT_EQ(query_in_other_process(db, "SELECT count(*) FROM s3.t"), "13\n");
+  EXPECT_EQ(query_in_other_process(db, "SELECT count(*) FROM duckdb_views() WHERE NOT internal"), "0\n");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "strata/arrow/table.hpp"
@@ -31,14 +32,20 @@ class DuckDBDatabase {
 
   const std::string& path() const { return path_; }
   _duckdb_database* handle() const { return db_; }
+  // Serializes this process's write transactions on the database (DuckDB lets concurrent writers
+  // of one catalog entry conflict; Strata's writers take turns instead of failing).
+  std::mutex& write_mutex() { return write_mutex_; }
 
  private:
   DuckDBDatabase(std::string path, std::chrono::milliseconds lock_timeout,
                  const std::function<void(const std::string&)>& on_wait);
   std::string path_;
   _duckdb_database* db_ = nullptr;
+  std::mutex write_mutex_;
 };
 
+// One connection: used by one thread at a time (DuckDB connections are not safe for concurrent use);
+// open as many as needed, they share the database.
 class DuckDBConnection {
  public:
   explicit DuckDBConnection(std::shared_ptr<DuckDBDatabase> database);

@@ -6,7 +6,12 @@
 // goes to the configured schema (default "public"). An unpartitioned write replaces the table in one
 // transaction; a partitioned one deletes the partition's rows and inserts the new ones in one
 // transaction — the column is named by the asset's definition metadata "partition_expr" (rows of
-// time partitions are matched by window, others by key). A failed write leaves the previous table.
+// time partitions are matched by window, others by key). A failed write leaves the previous table,
+// and nothing of Strata's own (the incoming data is scanned through a view created and dropped
+// inside the transaction). In a run recorded by an instance the transaction commits only after the
+// materialization is durable (publish_output), so a run that dies never changes what is loaded.
+// Threads: every write and load uses its own connection; the writes of one process to one database
+// take turns (DuckDBDatabase::write_mutex), holding the turn from handle_output to publish/discard.
 // Loads select the input's "columns" (input metadata) and filter to the input's partitions.
 // A database file held by another process is waited for (lock_timeout_seconds, default 60) with
 // backoff, then refused with an error naming the file.
@@ -43,6 +48,8 @@ class DuckDBIOManager : public IOManager {
   void setup(InitContext& context) override;
   void teardown() override;
   void handle_output(OutputContext& context, const Value& value) override;
+  void publish_output(OutputContext& context) override;
+  void discard_output(OutputContext& context) noexcept override;
   Value load_input(InputContext& context) override;
   bool can_handle(const TypeInfo& type) const override;  // ArrowTable or ArrowReader
   bool can_load(const TypeInfo& type) const override;    // ArrowTable
@@ -55,8 +62,9 @@ class DuckDBIOManager : public IOManager {
   std::string storage_name(const AssetKey& key) const override;
 
  private:
-  DuckDBConnection& connection(const Logger* log = nullptr);
-  std::shared_ptr<DuckDBConnection> connection_;  // per run (copies of the prototype start without one)
+  struct State;
+  State& state(const Logger* log = nullptr);
+  std::shared_ptr<State> state_;  // per run (copies of the prototype start without one)
 };
 
 class DuckDBResource : public Resource {

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "strata/core/error.hpp"
@@ -69,19 +71,54 @@ bool DuckDBIOManager::can_handle(const TypeInfo& type) const {
 
 bool DuckDBIOManager::can_load(const TypeInfo& type) const { return type == type_of<ArrowTable>(); }
 
-void DuckDBIOManager::setup(InitContext& context) { connection(&context.log); }
+// The open database and the write transactions waiting for publish_output (or discard_output).
+struct DuckDBIOManager::State {
+  struct PendingWrite {
+    std::unique_lock<std::mutex> turn;  // the database's write turn, held until commit or rollback
+    std::unique_ptr<DuckDBConnection> con;
+  };
+  std::shared_ptr<DuckDBDatabase> database;
+  std::string catalog;  // the database's catalog name: every statement names catalog.schema.table
+  std::mutex mutex;
+  std::map<const OutputContext*, PendingWrite> pending;
+};
 
-void DuckDBIOManager::teardown() { connection_.reset(); }
+namespace {
 
-DuckDBConnection& DuckDBIOManager::connection(const Logger* log) {
-  if (!connection_) {
+void rollback(DuckDBConnection& con) noexcept {
+  try {
+    con.execute("ROLLBACK");
+  } catch (const std::exception&) {
+  }
+}
+
+}  // namespace
+
+void DuckDBIOManager::setup(InitContext& context) { state(&context.log); }
+
+void DuckDBIOManager::teardown() {
+  if (state_) {
+    std::lock_guard lock(state_->mutex);
+    for (auto& [context, write] : state_->pending) rollback(*write.con);
+    state_->pending.clear();
+  }
+  state_.reset();
+}
+
+DuckDBIOManager::State& DuckDBIOManager::state(const Logger* log) {
+  if (!state_) {
     auto on_wait = [log](const std::string& message) {
       if (log != nullptr) log->warning(message);
     };
-    connection_ = std::make_shared<DuckDBConnection>(
-        DuckDBDatabase::open(database, std::chrono::seconds(lock_timeout_seconds), on_wait));
+    auto state = std::make_shared<State>();
+    state->database = DuckDBDatabase::open(database, std::chrono::seconds(lock_timeout_seconds), on_wait);
+    // Fully qualified names work whatever the file is called (a file "analytics.duckdb" is the
+    // catalog "analytics", which plain "analytics"."t" would make ambiguous with a schema).
+    ArrowTable name = DuckDBConnection(state->database).query_arrow("SELECT current_database() AS name");
+    state->catalog = std::static_pointer_cast<arrow::StringArray>(name->column(0)->chunk(0))->GetString(0);
+    state_ = std::move(state);
   }
-  return *connection_;
+  return *state_;
 }
 
 std::string DuckDBIOManager::table_for(const AssetKey& key) const {
@@ -108,62 +145,96 @@ void DuckDBIOManager::handle_output(OutputContext& context, const Value& value) 
     throw StorageError(owner + ": the DuckDB I/O manager stores Arrow tables, not " + value.type().name);
   }
   if (!table) throw StorageError(owner + ": the asset returned a null table");
-  DuckDBConnection& con = connection();
-  std::string target = table_for(context.asset_key());
+  State& st = state();
+  State::PendingWrite write{std::unique_lock(st.database->write_mutex()),
+                            std::make_unique<DuckDBConnection>(st.database)};
+  DuckDBConnection& con = *write.con;
+  std::string target = quote_identifier(st.catalog) + "." + table_for(context.asset_key());
   const auto& path = context.asset_key().path();
   std::string table_schema = path.size() > 1 ? path[path.size() - 2] : schema;
   static std::atomic<uint64_t> counter{0};
   std::string view = "__strata_incoming_" + std::to_string(counter.fetch_add(1));
-  con.register_arrow_view(view, table);
+  con.execute("BEGIN TRANSACTION");
   try {
-    con.execute("BEGIN TRANSACTION");
-    try {
-      con.execute("CREATE SCHEMA IF NOT EXISTS " + quote_identifier(table_schema));
-      if (context.partition_scope().empty()) {
-        con.execute("CREATE OR REPLACE TABLE " + target + " AS SELECT * FROM " + quote_identifier(view));
-      } else {
-        std::string column = partition_column(context.metadata(), owner);
-        con.execute("CREATE TABLE IF NOT EXISTS " + target + " AS SELECT * FROM " + quote_identifier(view) +
-                    " LIMIT 0");
-        ArrowTable existing = con.query_arrow("SELECT * FROM " + target + " LIMIT 0");
-        std::string difference = schema_difference(*existing->schema(), *table->schema());
-        if (!difference.empty()) {
-          throw StorageError(owner + ": the partition's columns differ from table " + target + " (" + difference + ")");
-        }
-        con.execute("DELETE FROM " + target + " WHERE " + partition_predicate(column, context.partition_scope()));
-        con.execute("INSERT INTO " + target + " SELECT * FROM " + quote_identifier(view));
+    con.register_arrow_view(view, table);  // inside the transaction: it can never outlive it
+    con.execute("CREATE SCHEMA IF NOT EXISTS " + quote_identifier(st.catalog) + "." + quote_identifier(table_schema));
+    if (context.partition_scope().empty()) {
+      con.execute("CREATE OR REPLACE TABLE " + target + " AS SELECT * FROM " + quote_identifier(view));
+    } else {
+      std::string column = partition_column(context.metadata(), owner);
+      con.execute("CREATE TABLE IF NOT EXISTS " + target + " AS SELECT * FROM " + quote_identifier(view) + " LIMIT 0");
+      ArrowTable existing = con.query_arrow("SELECT * FROM " + target + " LIMIT 0");
+      std::string difference = schema_difference(*existing->schema(), *table->schema());
+      if (!difference.empty()) {
+        throw StorageError(owner + ": the partition's columns differ from table " + table_for(context.asset_key()) +
+                           " (" + difference + ")");
       }
-      con.execute("COMMIT");
-    } catch (...) {
-      try {
-        con.execute("ROLLBACK");
-      } catch (const StorageError&) {
-      }
-      throw;
+      con.execute("DELETE FROM " + target + " WHERE " + partition_predicate(column, context.partition_scope()));
+      con.execute("INSERT INTO " + target + " SELECT * FROM " + quote_identifier(view));
     }
-  } catch (...) {
     con.drop_arrow_view(view);
+    if (!context.publish_deferred()) con.execute("COMMIT");
+  } catch (...) {
+    rollback(con);
     throw;
   }
-  con.drop_arrow_view(view);
+  if (context.publish_deferred()) {
+    std::lock_guard lock(st.mutex);
+    st.pending[&context] = std::move(write);
+  }
   Metadata metadata = table_metadata(*table);
   metadata.set("table", table_schema + "." + path.back());
   metadata.set("database", MetadataValue::path(database));
   context.add_output_metadata(metadata);
 }
 
+void DuckDBIOManager::publish_output(OutputContext& context) {
+  if (!context.publish_deferred() || !state_) return;
+  State::PendingWrite write;
+  {
+    std::lock_guard lock(state_->mutex);
+    auto it = state_->pending.find(&context);
+    if (it == state_->pending.end()) return;
+    write = std::move(it->second);
+    state_->pending.erase(it);
+  }
+  try {
+    write.con->execute("COMMIT");
+  } catch (const StorageError& e) {
+    rollback(*write.con);
+    throw StorageError("asset '" + context.asset_key().to_string() + "': committing table " +
+                       table_for(context.asset_key()) + " failed: " + e.what());
+  }
+}
+
+void DuckDBIOManager::discard_output(OutputContext& context) noexcept {
+  if (!state_) return;
+  State::PendingWrite write;
+  {
+    std::lock_guard lock(state_->mutex);
+    auto it = state_->pending.find(&context);
+    if (it == state_->pending.end()) return;
+    write = std::move(it->second);
+    state_->pending.erase(it);
+  }
+  rollback(*write.con);
+}
+
 Value DuckDBIOManager::load_input(InputContext& context) {
   std::string owner = "asset '" + context.asset_key().to_string() + "'";
-  DuckDBConnection& con = connection();
+  State& st = state();
+  DuckDBConnection con(st.database);
   const auto& path = context.asset_key().path();
   std::string table_schema = path.size() > 1 ? path[path.size() - 2] : schema;
-  int64_t found = con.query_int("SELECT count(*) FROM information_schema.tables WHERE table_schema = " +
-                                quote_literal(table_schema) + " AND table_name = " + quote_literal(path.back()));
+  int64_t found = con.query_int(
+      "SELECT count(*) FROM information_schema.tables WHERE table_catalog = " + quote_literal(st.catalog) +
+      " AND table_schema = " + quote_literal(table_schema) + " AND table_name = " + quote_literal(path.back()));
   if (found == 0) {
     throw MissingDataError(owner + ": no table " + table_schema + "." + path.back() + " in DuckDB database '" +
                            database + "' (has it been materialized?)");
   }
-  std::string sql = "SELECT " + columns_of(context) + " FROM " + table_for(context.asset_key());
+  std::string sql =
+      "SELECT " + columns_of(context) + " FROM " + quote_identifier(st.catalog) + "." + table_for(context.asset_key());
   if (!context.partition_scope().empty()) {
     const OutputContext* upstream = context.upstream_output();
     const Metadata& definition = upstream ? upstream->metadata() : context.metadata();
