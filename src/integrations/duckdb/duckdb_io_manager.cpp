@@ -81,6 +81,16 @@ struct DuckDBIOManager::State {
   std::string catalog;  // the database's catalog name: every statement names catalog.schema.table
   std::mutex mutex;
   std::map<const OutputContext*, PendingWrite> pending;
+
+  // The pending write of `context`, removed from `pending` (an empty one when there is none).
+  PendingWrite take(const OutputContext& context) {
+    std::lock_guard lock(mutex);
+    auto it = pending.find(&context);
+    if (it == pending.end()) return {};
+    PendingWrite write = std::move(it->second);
+    pending.erase(it);
+    return write;
+  }
 };
 
 namespace {
@@ -190,14 +200,8 @@ void DuckDBIOManager::handle_output(OutputContext& context, const Value& value) 
 
 void DuckDBIOManager::publish_output(OutputContext& context) {
   if (!context.publish_deferred() || !state_) return;
-  State::PendingWrite write;
-  {
-    std::lock_guard lock(state_->mutex);
-    auto it = state_->pending.find(&context);
-    if (it == state_->pending.end()) return;
-    write = std::move(it->second);
-    state_->pending.erase(it);
-  }
+  State::PendingWrite write = state_->take(context);
+  if (!write.con) return;
   try {
     write.con->execute("COMMIT");
   } catch (const StorageError& e) {
@@ -209,15 +213,8 @@ void DuckDBIOManager::publish_output(OutputContext& context) {
 
 void DuckDBIOManager::discard_output(OutputContext& context) noexcept {
   if (!state_) return;
-  State::PendingWrite write;
-  {
-    std::lock_guard lock(state_->mutex);
-    auto it = state_->pending.find(&context);
-    if (it == state_->pending.end()) return;
-    write = std::move(it->second);
-    state_->pending.erase(it);
-  }
-  rollback(*write.con);
+  State::PendingWrite write = state_->take(context);
+  if (write.con) rollback(*write.con);
 }
 
 Value DuckDBIOManager::load_input(InputContext& context) {
