@@ -8,6 +8,7 @@
 
 #include "event_row.hpp"
 #include "schema.hpp"
+#include "stored_text.hpp"
 #include "strata/core/error.hpp"
 #include "strata/storage/backends.hpp"
 
@@ -15,6 +16,8 @@ namespace strata {
 namespace {
 
 using storage_detail::EventRow;
+using storage_detail::stored_key;
+using storage_detail::stored_text;
 
 class Statement {
  public:
@@ -76,7 +79,6 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-std::string tags_to_json(const std::map<std::string, std::string>& tags) { return nlohmann::json(tags).dump(); }
 std::map<std::string, std::string> tags_from_json(const std::string& text) {
   if (text.empty()) return {};
   return nlohmann::json::parse(text).get<std::map<std::string, std::string>>();
@@ -114,7 +116,8 @@ class SqliteStorage : public Storage {
 
   std::string describe() const override { return "sqlite:" + path_.string(); }
 
-  void add_run(const RunRecord& run) override {
+  void add_run(const RunRecord& record) override {
+    RunRecord run = storage_detail::stored_run(record);
     std::lock_guard lock(mutex_);
     auto& insert = statement(
         "INSERT INTO runs(run_id, job_name, selection, status, tags, run_config, owner_host, owner_pid, "
@@ -123,7 +126,10 @@ class SqliteStorage : public Storage {
         .bind(2, run.job_name)
         .bind(3, run.selection)
         .bind(4, std::string(run_status_name(run.status)));
-    insert.bind(5, tags_to_json(run.tags)).bind(6, run.run_config).bind(7, run.owner_host).bind(8, run.owner_pid);
+    insert.bind(5, storage_detail::stored_tags(run.tags))
+        .bind(6, run.run_config)
+        .bind(7, run.owner_host)
+        .bind(8, run.owner_pid);
     insert.bind(9, run.owner_start_ticks)
         .bind(10, run.create_time_us)
         .bind(11, run.start_time_us)
@@ -142,14 +148,14 @@ class SqliteStorage : public Storage {
                       : is_finished(status)         ? "UPDATE runs SET status=?1, end_time=?2 WHERE run_id=?3"
                                                     : "UPDATE runs SET status=?1 WHERE run_id=?3 AND ?2 IS NOT NULL";
     auto& update = statement(sql);
-    update.bind(1, std::string(run_status_name(status))).bind(2, time_us).bind(3, run_id).run();
+    update.bind(1, std::string(run_status_name(status))).bind(2, time_us).bind(3, stored_text(run_id)).run();
     if (sqlite3_changes(db_) == 0) throw StorageError("no run " + run_id + " in " + describe());
   }
 
   std::optional<RunRecord> get_run(const std::string& run_id) override {
     std::lock_guard lock(mutex_);
     auto& select = statement(std::string("SELECT ") + kRunColumns + " FROM runs WHERE run_id=?1");
-    select.bind(1, run_id);
+    select.bind(1, stored_text(run_id));
     std::optional<RunRecord> run;
     if (select.step()) run = read_run(select);
     select.reset();
@@ -172,7 +178,7 @@ class SqliteStorage : public Storage {
     Statement select(db_, sql);
     if (filter.status) select.bind(1, std::string(run_status_name(*filter.status)));
     if (filter.job_name) select.bind(2, *filter.job_name);
-    if (filter.asset_key) select.bind(3, filter.asset_key->to_string());
+    if (filter.asset_key) select.bind(3, stored_key(*filter.asset_key));
     if (filter.created_after_us) select.bind(4, *filter.created_after_us);
     if (filter.created_before_us) select.bind(5, *filter.created_before_us);
     select.bind(6, static_cast<int64_t>(filter.limit));
@@ -220,7 +226,7 @@ class SqliteStorage : public Storage {
     std::lock_guard lock(mutex_);
     auto& select = statement(std::string("SELECT ") + storage_detail::kEventColumns +
                              " FROM event_logs WHERE run_id=?1 AND id>?2 ORDER BY id LIMIT ?3");
-    select.bind(1, run_id).bind(2, after_id).bind(3, static_cast<int64_t>(limit));
+    select.bind(1, stored_text(run_id)).bind(2, after_id).bind(3, static_cast<int64_t>(limit));
     return read_events(select);
   }
 
@@ -228,7 +234,7 @@ class SqliteStorage : public Storage {
     std::lock_guard lock(mutex_);
     Statement count(
         db_, run_id.empty() ? "SELECT count(*) FROM event_logs" : "SELECT count(*) FROM event_logs WHERE run_id=?1");
-    if (!run_id.empty()) count.bind(1, run_id);
+    if (!run_id.empty()) count.bind(1, stored_text(run_id));
     count.step();
     return count.integer(0);
   }
@@ -241,14 +247,14 @@ class SqliteStorage : public Storage {
       auto& select = statement(std::string("SELECT ") + storage_detail::kEventColumns +
                                " FROM event_logs WHERE id=(SELECT last_materialization_id FROM asset_keys WHERE "
                                "asset_key=?1)");
-      select.bind(1, key.to_string());
+      select.bind(1, stored_key(key));
       found = read_events(select);
     } else {
       auto& select = statement(std::string("SELECT ") + storage_detail::kEventColumns +
                                " FROM event_logs WHERE asset_key=?1 AND event_type='ASSET_MATERIALIZATION' AND "
                                "partition=?2 AND id>" +
                                kWipedBefore + " ORDER BY id DESC LIMIT 1");
-      select.bind(1, key.to_string()).bind(2, *partition);
+      select.bind(1, stored_key(key)).bind(2, stored_text(*partition));
       found = read_events(select);
     }
     if (found.empty()) return std::nullopt;
@@ -260,7 +266,7 @@ class SqliteStorage : public Storage {
     auto& select = statement(std::string("SELECT ") + storage_detail::kEventColumns +
                              " FROM event_logs WHERE asset_key=?1 AND event_type='ASSET_MATERIALIZATION' AND id>" +
                              kWipedBefore + " ORDER BY id DESC LIMIT ?2");
-    select.bind(1, key.to_string()).bind(2, static_cast<int64_t>(limit));
+    select.bind(1, stored_key(key)).bind(2, static_cast<int64_t>(limit));
     return read_events(select);
   }
 
@@ -282,7 +288,7 @@ class SqliteStorage : public Storage {
                      "INSERT INTO asset_keys(asset_key, last_materialization_id, wiped_before_id) VALUES(?1, 0, "
                      "(SELECT COALESCE(MAX(id), 0) FROM event_logs)) ON CONFLICT(asset_key) DO UPDATE SET "
                      "last_materialization_id=0, wiped_before_id=excluded.wiped_before_id");
-      wipe.bind(1, key.to_string()).run();
+      wipe.bind(1, stored_key(key)).run();
     });
   }
 
@@ -291,7 +297,7 @@ class SqliteStorage : public Storage {
     auto& select = statement(std::string("SELECT partition, status='ASSET_MATERIALIZATION' FROM asset_partitions WHERE "
                                          "asset_key=?1 AND last_event_id>") +
                              kWipedBefore + " ORDER BY partition");
-    select.bind(1, key.to_string());
+    select.bind(1, stored_key(key));
     std::vector<PartitionStatusRecord> out;
     while (select.step()) {
       bool materialized = select.integer(1) != 0;
@@ -326,7 +332,8 @@ class SqliteStorage : public Storage {
     statement("DELETE FROM dynamic_partitions WHERE name=?1 AND partition=?2").bind(1, name).bind(2, key).run();
   }
 
-  void add_backfill(const BackfillRecord& backfill) override {
+  void add_backfill(const BackfillRecord& record) override {
+    BackfillRecord backfill = storage_detail::stored_backfill(record);
     std::lock_guard lock(mutex_);
     auto& insert = statement(
         "INSERT INTO backfills(backfill_id, selection, partitions, status, num_runs, runs_succeeded, runs_failed, "
