@@ -190,36 +190,23 @@ class SqliteStorage : public Storage {
   void append_events(const std::vector<Event>& events) override {
     if (events.empty()) return;
     std::lock_guard lock(mutex_);
+    transaction([&] { insert_events(events); });
+  }
+
+  bool fail_run_if_status(const std::string& run_id, RunStatus expected, const Event& event) override {
+    std::lock_guard lock(mutex_);
+    bool changed = false;
     transaction([&] {
-      auto& insert = statement(
-          "INSERT INTO event_logs(run_id, event_type, step_key, timestamp, level, message, asset_key, name, "
-          "partition, metadata, error_type) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
-      auto& latest = statement(
-          "INSERT INTO asset_keys(asset_key, last_materialization_id) VALUES(?1, ?2) ON CONFLICT(asset_key) DO "
-          "UPDATE SET last_materialization_id=MAX(last_materialization_id, excluded.last_materialization_id)");
-      auto& seen = statement("INSERT INTO asset_keys(asset_key) VALUES(?1) ON CONFLICT(asset_key) DO NOTHING");
-      auto& partition_state = statement(
-          "INSERT INTO asset_partitions(asset_key, partition, last_event_id, status) VALUES(?1, ?2, ?3, ?4) ON "
-          "CONFLICT(asset_key, partition) DO UPDATE SET last_event_id=excluded.last_event_id, status=excluded.status "
-          "WHERE excluded.last_event_id > asset_partitions.last_event_id");
-      for (const auto& event : events) {
-        EventRow row = storage_detail::to_row(event);
-        insert.bind(1, row.run_id).bind(2, row.event_type).bind(3, row.step_key).bind(4, row.timestamp_us);
-        insert.bind(5, row.level).bind(6, row.message).bind(7, row.asset_key).bind(8, row.name);
-        insert.bind(9, row.partition).bind(10, row.metadata).bind(11, row.error_type);
-        insert.run();
-        int64_t id = static_cast<int64_t>(sqlite3_last_insert_rowid(db_));
-        if (row.asset_key && row.partition &&
-            (event.type == EventType::kMaterialization || event.type == EventType::kMaterializationFailed)) {
-          partition_state.bind(1, *row.asset_key).bind(2, *row.partition).bind(3, id).bind(4, row.event_type).run();
-        }
-        if (event.type == EventType::kMaterialization && row.asset_key) {
-          latest.bind(1, *row.asset_key).bind(2, id).run();
-        } else if (event.type == EventType::kObservation && row.asset_key) {
-          seen.bind(1, *row.asset_key).run();
-        }
-      }
+      statement("UPDATE runs SET status=?1, end_time=?2 WHERE run_id=?3 AND status=?4")
+          .bind(1, std::string(run_status_name(RunStatus::kFailure)))
+          .bind(2, event.timestamp_us)
+          .bind(3, stored_text(run_id))
+          .bind(4, std::string(run_status_name(expected)))
+          .run();
+      changed = sqlite3_changes(db_) > 0;
+      if (changed) insert_events({event});
     });
+    return changed;
   }
 
   std::vector<EventRecord> events_for_run(const std::string& run_id, int64_t after_id, int limit) override {
@@ -421,6 +408,38 @@ class SqliteStorage : public Storage {
           storage_detail::Dialect::kSqlite, found, [this](const std::string& sql) { exec(sql); },
           "'" + path_.string() + "'", "The file was left untouched");
     });
+  }
+
+  // Appends `events` inside the caller's transaction, keeping the asset catalog up to date.
+  void insert_events(const std::vector<Event>& events) {
+    auto& insert = statement(
+        "INSERT INTO event_logs(run_id, event_type, step_key, timestamp, level, message, asset_key, name, "
+        "partition, metadata, error_type) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+    auto& latest = statement(
+        "INSERT INTO asset_keys(asset_key, last_materialization_id) VALUES(?1, ?2) ON CONFLICT(asset_key) DO "
+        "UPDATE SET last_materialization_id=MAX(last_materialization_id, excluded.last_materialization_id)");
+    auto& seen = statement("INSERT INTO asset_keys(asset_key) VALUES(?1) ON CONFLICT(asset_key) DO NOTHING");
+    auto& partition_state = statement(
+        "INSERT INTO asset_partitions(asset_key, partition, last_event_id, status) VALUES(?1, ?2, ?3, ?4) ON "
+        "CONFLICT(asset_key, partition) DO UPDATE SET last_event_id=excluded.last_event_id, status=excluded.status "
+        "WHERE excluded.last_event_id > asset_partitions.last_event_id");
+    for (const auto& event : events) {
+      EventRow row = storage_detail::to_row(event);
+      insert.bind(1, row.run_id).bind(2, row.event_type).bind(3, row.step_key).bind(4, row.timestamp_us);
+      insert.bind(5, row.level).bind(6, row.message).bind(7, row.asset_key).bind(8, row.name);
+      insert.bind(9, row.partition).bind(10, row.metadata).bind(11, row.error_type);
+      insert.run();
+      int64_t id = static_cast<int64_t>(sqlite3_last_insert_rowid(db_));
+      if (row.asset_key && row.partition &&
+          (event.type == EventType::kMaterialization || event.type == EventType::kMaterializationFailed)) {
+        partition_state.bind(1, *row.asset_key).bind(2, *row.partition).bind(3, id).bind(4, row.event_type).run();
+      }
+      if (event.type == EventType::kMaterialization && row.asset_key) {
+        latest.bind(1, *row.asset_key).bind(2, id).run();
+      } else if (event.type == EventType::kObservation && row.asset_key) {
+        seen.bind(1, *row.asset_key).run();
+      }
+    }
   }
 
   // Runs `body` in one transaction (BEGIN IMMEDIATE): committed when it returns, rolled back when it throws.

@@ -1,7 +1,10 @@
 // The instance: STRATA_HOME configuration, runs and events recorded by the engine, concurrent
 // processes, processes killed mid-run, and bad databases — on SQLite and on a real PostgreSQL.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <fstream>
@@ -150,6 +153,46 @@ TEST_P(InstanceTest, RunOfAKilledProcessIsMarkedFailed) {
     sqlite3_close(db);
   }
   EXPECT_TRUE(s::materialize({counted("after")}, {.instance = instance}).success());
+}
+
+// Several processes find the same dead run at the same moment: exactly one of them fails it, with
+// exactly one RUN_FAILURE event.
+TEST_P(InstanceTest, ConcurrentReapersFailADeadRunExactlyOnce) {
+  constexpr int kReapers = 6;
+  auto instance = s::Instance::open(home.path());
+  fs::path gate = home / "gate";
+  ASSERT_EQ(::mkfifo(gate.c_str(), 0600), 0);
+  std::vector<std::unique_ptr<s::testing::Child>> reapers;
+  for (int i = 0; i < kReapers; ++i) {
+    reapers.push_back(std::make_unique<s::testing::Child>(
+        std::vector<std::string>{kWorker, "reap", home.path().string(), gate.string()}));
+    ASSERT_EQ(reapers.back()->read_line(), "ready");  // opened (and found nothing to reap)
+  }
+  // A run owned by a process of this host that is gone: this pid, with another start time (reused).
+  s::RunRecord dead{.run_id = "dead-run",
+                    .job_name = "job",
+                    .status = s::RunStatus::kStarted,
+                    .owner_host = s::Instance::host_name(),
+                    .owner_pid = ::getpid(),
+                    .owner_start_ticks = s::Instance::process_start_ticks(::getpid()) + 1,
+                    .create_time_us = s::now_unix_us()};
+  instance->storage().add_run(dead);
+  int gate_fd = ::open(gate.c_str(), O_WRONLY);  // releases every reaper at once
+  ASSERT_GE(gate_fd, 0);
+  int reaped = 0;
+  for (auto& reaper : reapers) {
+    std::optional<std::string> line = reaper->read_line();
+    ASSERT_TRUE(line.has_value());
+    ASSERT_EQ(line->rfind("reaped ", 0), 0u) << *line;
+    reaped += std::stoi(line->substr(7));
+    EXPECT_EQ(reaper->wait(), 0);
+  }
+  ::close(gate_fd);
+  EXPECT_EQ(reaped, 1);
+  EXPECT_EQ(instance->storage().get_run("dead-run")->status, s::RunStatus::kFailure);
+  auto events = instance->storage().events_for_run("dead-run");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].event.type, s::EventType::kRunFailure);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, InstanceTest, ::testing::Values("sqlite", "postgres"),

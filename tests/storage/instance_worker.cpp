@@ -1,6 +1,10 @@
 // A separate process for the instance tests:
 //   strata_instance_worker run <home> <runs> <chain>   materialize a <chain>-asset chain <runs> times
 //   strata_instance_worker hang <home>                 start a run whose step never returns
+//   strata_instance_worker reap <home> <gate>          open the instance, print "ready", wait until the
+//                                                      FIFO <gate> has a writer, reap dead runs, print
+//                                                      "reaped <count>"
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -29,7 +33,7 @@ std::vector<s::AssetsDefinition> chain(int length) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::cerr << "usage: strata_instance_worker run <home> <runs> <chain> | hang <home>\n";
+    std::cerr << "usage: strata_instance_worker run <home> <runs> <chain> | hang <home> | reap <home> <gate>\n";
     return 2;
   }
   std::string mode = argv[1];
@@ -45,6 +49,15 @@ int main(int argc, char** argv) {
     }
     std::cout << "done " << ok << std::endl;
     return ok == runs ? 0 : 1;
+  }
+  if (mode == "reap" && argc == 4) {
+    std::cout << "ready" << std::endl;
+    int gate = ::open(argv[3], O_RDONLY);  // blocks until the test opens the FIFO for writing
+    if (gate < 0) return 3;
+    size_t reaped = instance->reap_dead_runs().size();
+    ::close(gate);
+    std::cout << "reaped " << reaped << std::endl;
+    return 0;
   }
   if (mode == "hang") {
     auto stuck = s::asset("stuck", [](s::AssetContext& ctx) -> int {

@@ -89,6 +89,33 @@ TEST_P(StorageTest, RunsAreRecordedUpdatedAndFiltered) {
   EXPECT_EQ(ids(storage->runs({.limit = 1})), (std::vector<std::string>{"r3"}));
 }
 
+// The reaper read STARTED, then the run reached SUCCESS before the reaper wrote: its stale
+// expectation changes nothing. A run still STARTED is failed once, with its event, and only once.
+TEST_P(StorageTest, FailRunIfStatusChangesOnlyARunStillInTheExpectedStatus) {
+  storage->add_run(run("finished", "job", 1));
+  storage->update_run_status("finished", s::RunStatus::kSuccess, 5);
+  EXPECT_FALSE(
+      storage->fail_run_if_status("finished", s::RunStatus::kStarted, event("finished", s::EventType::kRunFailure)));
+  EXPECT_EQ(storage->get_run("finished")->status, s::RunStatus::kSuccess);
+  EXPECT_EQ(storage->get_run("finished")->end_time_us, 5);
+  EXPECT_EQ(storage->count_events("finished"), 0);
+
+  storage->add_run(run("dead", "job", 2));
+  s::Event failure = event("dead", s::EventType::kRunFailure);
+  EXPECT_TRUE(storage->fail_run_if_status("dead", s::RunStatus::kStarted, failure));
+  EXPECT_FALSE(open_again()->fail_run_if_status("dead", s::RunStatus::kStarted, failure));
+  auto dead = storage->get_run("dead");
+  EXPECT_EQ(dead->status, s::RunStatus::kFailure);
+  EXPECT_EQ(dead->end_time_us, failure.timestamp_us);
+  auto events = storage->events_for_run("dead");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].event.type, s::EventType::kRunFailure);
+  EXPECT_EQ(events[0].event.message, failure.message);
+  EXPECT_FALSE(
+      storage->fail_run_if_status("unknown", s::RunStatus::kStarted, event("unknown", s::EventType::kRunFailure)));
+  EXPECT_EQ(storage->count_events(), 1);
+}
+
 TEST_P(StorageTest, EventsKeepOrderMetadataAndSupportACursor) {
   storage->add_run(run("r1", "job", 1));
   s::Event rich = event("r1", s::EventType::kMaterialization, s::AssetKey{"analytics", "stories"});

@@ -56,7 +56,9 @@ class Instance {
   Storage& storage() { return *storage_; }
 
   // Runs recorded as QUEUED/STARTED whose owner process (on this host) no longer exists are marked
-  // FAILURE with a RUN_FAILURE event. Returns their ids.
+  // FAILURE with a RUN_FAILURE event, each in one transaction and only if its status is still the one
+  // read (Storage::fail_run_if_status): a run that finished meanwhile keeps its status, and of several
+  // processes reaping at once exactly one fails the run. Returns the ids this call failed.
   std::vector<std::string> reap_dead_runs();
 
   // This process's identity as a run owner.
