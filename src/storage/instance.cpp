@@ -182,7 +182,13 @@ std::vector<std::string> Instance::reap_dead_runs() {
                       host + ") is gone; the run did not finish";
       // Only if the run is still in the status just read: it may have finished since, or another
       // process may have reaped it first.
-      if (storage_->fail_run_if_status(run.run_id, status, event)) reaped.push_back(run.run_id);
+      try {
+        if (storage_->fail_run_if_status(run.run_id, status, event)) reaped.push_back(run.run_id);
+      } catch (const StorageError&) {
+        // Storage that cannot be written now (a full disk, say) still serves reads: the next call
+        // reaps, and the next write that matters reports the cause.
+        return reaped;
+      }
     }
   }
   return reaped;

@@ -241,6 +241,72 @@ TEST(Instance, CorruptSqliteFileIsNamedAndLeftUntouched) {
   EXPECT_EQ(read_file(home / "history.db"), garbage);
 }
 
+// A history with one run that materialized "a"; returns the run id.
+std::string record_history(const fs::path& home) {
+  auto instance = s::Instance::open(home);
+  auto a = s::asset("a", [] { return 1; });
+  auto result = s::materialize({a}, {.instance = instance});
+  EXPECT_TRUE(result.success()) << result.failure_message();
+  return result.run_id();
+}
+
+// What `strata_instance_worker inspect` printed, checked: every read answered, and the write
+// refused with `cause`, the file named, and the history said to be intact.
+void expect_reads_work_and_write_names(const s::testing::CommandResult& inspected, const std::string& run_id,
+                                       const fs::path& db, const std::string& cause) {
+  const std::string& out = inspected.output;
+  ASSERT_EQ(inspected.exit_code, 0) << out;
+  EXPECT_NE(out.find("runs 1\nevents "), std::string::npos) << out;
+  EXPECT_NE(out.find("assets a\nlatest " + run_id + "\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("write failed: "), std::string::npos) << out;
+  EXPECT_NE(out.find(cause), std::string::npos) << out;
+  EXPECT_NE(out.find("'" + db.string() + "'"), std::string::npos) << out;
+  EXPECT_NE(out.find("the history is intact"), std::string::npos) << out;
+  EXPECT_EQ(out.find("not a usable"), std::string::npos) << out;
+  EXPECT_EQ(out.find("move it away"), std::string::npos) << out;
+}
+
+// No room to write under STRATA_HOME (here: a file size limit, which makes every write that would
+// grow a file fail as a full disk does, with EFBIG instead of ENOSPC). With no other process using the
+// database, opening it needs its -shm file grown: that fails, and the file is read without writing.
+TEST(Instance, NoRoomToWriteKeepsReadsWorkingAndNamesTheCause) {
+  TempDir home;
+  std::string run_id = record_history(home.path());
+  ASSERT_FALSE(fs::exists(home / "history.db-shm"));  // the last connection closed: a cold open follows
+  auto inspected = s::testing::run_command({kWorker, "inspect", home.path().string(), "4096"});
+  expect_reads_work_and_write_names(inspected, run_id, fs::absolute(home / "history.db"),
+                                    "file size limit (ulimit -f) is reached");
+  // The history is intact, and writable again with room.
+  auto instance = s::Instance::open(home.path());
+  EXPECT_EQ(instance->storage().runs({}).size(), 1u);
+  EXPECT_TRUE(s::materialize({counted("after")}, {.instance = instance}).success());
+}
+
+// The same while another process keeps the database open (its -shm file exists): the open needs no
+// write, and the write fails in SQLite's log.
+TEST(Instance, NoRoomToWriteWhileAnotherProcessHasTheDatabaseOpen) {
+  TempDir home;
+  std::string run_id = record_history(home.path());
+  auto holder = s::Instance::open(home.path());
+  ASSERT_TRUE(fs::exists(home / "history.db-shm"));
+  auto inspected = s::testing::run_command({kWorker, "inspect", home.path().string(), "4096"});
+  expect_reads_work_and_write_names(inspected, run_id, fs::absolute(home / "history.db"),
+                                    "file size limit (ulimit -f) is reached");
+  EXPECT_EQ(holder->storage().runs({}).size(), 1u);
+}
+
+// A user who may read STRATA_HOME but not write it reads the history, and a write says why.
+TEST(Instance, ReadOnlyAccessKeepsReadsWorkingAndSaysPermissionDenied) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run the reader as another user";
+  TempDir home;
+  std::string run_id = record_history(home.path());
+  fs::permissions(home.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                   fs::perms::others_read | fs::perms::others_exec);
+  auto inspected =
+      s::testing::run_command({kWorker, "inspect", home.path().string()}, {.user = "nobody", .extra_env = {}});
+  expect_reads_work_and_write_names(inspected, run_id, fs::absolute(home / "history.db"), "permission denied");
+}
+
 TEST(Instance, NewerSchemaIsRefusedAndLeftUntouched) {
   TempDir home;
   s::Instance::open(home.path());

@@ -1,6 +1,8 @@
 // The storage contract, run against both backends (SQLite and a real PostgreSQL server).
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
+#include <cerrno>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -8,6 +10,7 @@
 
 #include "backend_fixture.hpp"
 #include "strata/core/error.hpp"
+#include "strata/storage/sqlite_failure.hpp"
 #include "subprocess.hpp"
 
 namespace s = strata;
@@ -392,6 +395,43 @@ TEST_P(StorageTest, VersionOneDatabaseIsMigrated) {
   EXPECT_TRUE(status[1].failed);
   storage->add_dynamic_partitions("customers", {"acme"});  // the new tables exist
   EXPECT_EQ(storage->dynamic_partitions("customers").size(), 1u);
+}
+
+// Each cause of an SQLite failure is worded as what it is; only a corrupt file is called unusable.
+TEST(SqliteFailure, EachCauseHasItsOwnMessage) {
+  using Kind = s::SqliteFailureKind;
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_FULL, 0), Kind::kDiskFull);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_IOERR_WRITE, ENOSPC), Kind::kDiskFull);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_IOERR_SHMSIZE, ENOSPC), Kind::kDiskFull);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_IOERR_WRITE, EDQUOT), Kind::kDiskFull);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_IOERR_WRITE, EFBIG), Kind::kFileTooLarge);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_READONLY, EROFS), Kind::kReadOnlyFileSystem);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_CANTOPEN, EACCES), Kind::kPermissionDenied);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_PERM, 0), Kind::kPermissionDenied);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_BUSY, 0), Kind::kBusy);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_LOCKED, 0), Kind::kBusy);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_CORRUPT, 0), Kind::kCorrupt);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_NOTADB, 0), Kind::kCorrupt);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_IOERR_READ, EIO), Kind::kIo);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_CONSTRAINT, 0), Kind::kOther);
+
+  EXPECT_EQ(s::sqlite_failure_message(Kind::kDiskFull, "/home/h/history.db", "database or disk is full"),
+            "the disk holding '/home/h/history.db' is full; free space and retry — the history is intact");
+  for (Kind kind : {Kind::kDiskFull, Kind::kFileTooLarge, Kind::kReadOnlyFileSystem, Kind::kPermissionDenied,
+                    Kind::kBusy, Kind::kCorrupt, Kind::kIo, Kind::kOther}) {
+    std::string message = s::sqlite_failure_message(kind, "/h/history.db", "detail");
+    EXPECT_NE(message.find("'/h/history.db'"), std::string::npos) << message;
+    bool corrupt = kind == Kind::kCorrupt;
+    EXPECT_EQ(message.find("move it away") != std::string::npos, corrupt) << message;
+    EXPECT_EQ(message.find("not a usable") != std::string::npos, corrupt) << message;
+    EXPECT_EQ(s::blocks_only_writing(kind),
+              message.find("history is intact") != std::string::npos && kind != Kind::kBusy)
+        << message;
+  }
+  EXPECT_NE(s::sqlite_failure_message(Kind::kReadOnlyFileSystem, "/h/x.db", "").find("read-only file system"),
+            std::string::npos);
+  EXPECT_NE(s::sqlite_failure_message(Kind::kBusy, "/h/x.db", "database is locked").find("locked by another process"),
+            std::string::npos);
 }
 
 // A database whose encoding lacks a character refuses the row holding it, which fails a whole COPY:

@@ -58,7 +58,8 @@ class Instance {
   // Runs recorded as QUEUED/STARTED whose owner process (on this host) no longer exists are marked
   // FAILURE with a RUN_FAILURE event, each in one transaction and only if its status is still the one
   // read (Storage::fail_run_if_status): a run that finished meanwhile keeps its status, and of several
-  // processes reaping at once exactly one fails the run. Returns the ids this call failed.
+  // processes reaping at once exactly one fails the run. Returns the ids this call failed. Storage
+  // that cannot be written (full disk...) stops the reaping without an error, for a later call.
   std::vector<std::string> reap_dead_runs();
 
   // This process's identity as a run owner.
