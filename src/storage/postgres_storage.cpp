@@ -316,7 +316,7 @@ class PostgresStorage : public Storage {
   std::vector<std::string> dynamic_partitions(const std::string& name) override {
     std::lock_guard lock(mutex_);
     Params p;
-    p.add(name);
+    p.add(stored_text(name));
     Result r = query("SELECT partition FROM dynamic_partitions WHERE name=$1 ORDER BY position", p,
                      "cannot read dynamic partitions");
     std::vector<std::string> out;
@@ -330,7 +330,7 @@ class PostgresStorage : public Storage {
       exec("LOCK TABLE dynamic_partitions IN SHARE ROW EXCLUSIVE MODE");  // positions stay dense and ordered
       for (const auto& key : keys) {
         Params p;
-        p.add(name).add(key);
+        p.add(stored_text(name)).add(stored_text(key));
         query(
             "INSERT INTO dynamic_partitions(name, partition, position) VALUES($1, $2, (SELECT COALESCE(MAX(position), "
             "0) + 1 FROM dynamic_partitions WHERE name=$1)) ON CONFLICT(name, partition) DO NOTHING",
@@ -342,7 +342,7 @@ class PostgresStorage : public Storage {
   void delete_dynamic_partition(const std::string& name, const std::string& key) override {
     std::lock_guard lock(mutex_);
     Params p;
-    p.add(name).add(key);
+    p.add(stored_text(name)).add(stored_text(key));
     query("DELETE FROM dynamic_partitions WHERE name=$1 AND partition=$2", p, "cannot delete a dynamic partition");
   }
 
@@ -360,7 +360,7 @@ class PostgresStorage : public Storage {
                        int64_t runs_failed, int64_t end_time_us) override {
     std::lock_guard lock(mutex_);
     Params p;
-    p.add(status).add(runs_succeeded).add(runs_failed).add(end_time_us).add(backfill_id);
+    p.add(stored_text(status)).add(runs_succeeded).add(runs_failed).add(end_time_us).add(stored_text(backfill_id));
     PGresult* raw = exec_params(
         "UPDATE backfills SET status=$1, runs_succeeded=$2, runs_failed=$3, end_time=$4 WHERE backfill_id=$5", p);
     Result result(raw);
@@ -370,7 +370,7 @@ class PostgresStorage : public Storage {
   std::optional<BackfillRecord> get_backfill(const std::string& backfill_id) override {
     std::lock_guard lock(mutex_);
     Params p;
-    p.add(backfill_id);
+    p.add(stored_text(backfill_id));
     Result r = query(std::string("SELECT ") + kBackfillColumns + " FROM backfills WHERE backfill_id=$1", p,
                      "cannot read backfill");
     if (r.rows() == 0) return std::nullopt;

@@ -315,7 +315,7 @@ class SqliteStorage : public Storage {
   std::vector<std::string> dynamic_partitions(const std::string& name) override {
     std::lock_guard lock(mutex_);
     auto& select = statement("SELECT partition FROM dynamic_partitions WHERE name=?1 ORDER BY position");
-    select.bind(1, name);
+    select.bind(1, stored_text(name));
     std::vector<std::string> out;
     while (select.step()) out.push_back(select.text(0));
     select.reset();
@@ -328,13 +328,16 @@ class SqliteStorage : public Storage {
       auto& insert = statement(
           "INSERT INTO dynamic_partitions(name, partition, position) VALUES(?1, ?2, (SELECT COALESCE(MAX(position), 0) "
           "+ 1 FROM dynamic_partitions WHERE name=?1)) ON CONFLICT(name, partition) DO NOTHING");
-      for (const auto& key : keys) insert.bind(1, name).bind(2, key).run();
+      for (const auto& key : keys) insert.bind(1, stored_text(name)).bind(2, stored_text(key)).run();
     });
   }
 
   void delete_dynamic_partition(const std::string& name, const std::string& key) override {
     std::lock_guard lock(mutex_);
-    statement("DELETE FROM dynamic_partitions WHERE name=?1 AND partition=?2").bind(1, name).bind(2, key).run();
+    statement("DELETE FROM dynamic_partitions WHERE name=?1 AND partition=?2")
+        .bind(1, stored_text(name))
+        .bind(2, stored_text(key))
+        .run();
   }
 
   void add_backfill(const BackfillRecord& record) override {
@@ -354,11 +357,11 @@ class SqliteStorage : public Storage {
                        int64_t runs_failed, int64_t end_time_us) override {
     std::lock_guard lock(mutex_);
     statement("UPDATE backfills SET status=?1, runs_succeeded=?2, runs_failed=?3, end_time=?4 WHERE backfill_id=?5")
-        .bind(1, status)
+        .bind(1, stored_text(status))
         .bind(2, runs_succeeded)
         .bind(3, runs_failed)
         .bind(4, end_time_us)
-        .bind(5, backfill_id)
+        .bind(5, stored_text(backfill_id))
         .run();
     if (sqlite3_changes(conn_.db) == 0) throw StorageError("no backfill " + backfill_id + " in " + describe());
   }
@@ -366,7 +369,7 @@ class SqliteStorage : public Storage {
   std::optional<BackfillRecord> get_backfill(const std::string& backfill_id) override {
     std::lock_guard lock(mutex_);
     auto& select = statement(std::string("SELECT ") + kBackfillColumns + " FROM backfills WHERE backfill_id=?1");
-    select.bind(1, backfill_id);
+    select.bind(1, stored_text(backfill_id));
     std::optional<BackfillRecord> out;
     if (select.step()) out = read_backfill(select);
     select.reset();

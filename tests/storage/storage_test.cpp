@@ -310,7 +310,7 @@ TEST_P(StorageTest, EventsWithInvalidUtf8OrNulAreStoredSanitized) {
   EXPECT_EQ(storage->runs({.asset_key = bad_key}).size(), 1u);
 }
 
-TEST_P(StorageTest, RunsAndBackfillsWithInvalidUtf8AreStoredSanitized) {
+TEST_P(StorageTest, RunsBackfillsAndDynamicPartitionsWithInvalidUtf8AreStoredSanitized) {
   s::RunRecord r = run("r\xFF", "job\xFF", 1);
   r.tags = {{"partition", std::string("p\xC3\0", 3)}};
   r.selection = "sel\xFF";
@@ -324,9 +324,17 @@ TEST_P(StorageTest, RunsAndBackfillsWithInvalidUtf8AreStoredSanitized) {
   storage->update_run_status("r\xFF", s::RunStatus::kSuccess, 2);
   EXPECT_EQ(storage->get_run("r\uFFFD")->status, s::RunStatus::kSuccess);
   storage->add_backfill({.backfill_id = "bf\xFF", .selection = "e", .partitions = {"p\xFF"}, .status = "RUNNING"});
-  auto backfill = storage->get_backfill("bf\uFFFD");
+  storage->update_backfill("bf\xFF", "DONE\xFF", 1, 0, 3);
+  auto backfill = storage->get_backfill("bf\xFF");
   ASSERT_TRUE(backfill.has_value());
+  EXPECT_EQ(backfill->backfill_id, "bf\uFFFD");
+  EXPECT_EQ(backfill->status, "DONE\uFFFD");
   EXPECT_EQ(backfill->partitions, (std::vector<std::string>{"p\uFFFD"}));
+
+  storage->add_dynamic_partitions("names\xFF", {"a\xFF", std::string("b\0", 2)});
+  EXPECT_EQ(storage->dynamic_partitions("names\xFF"), (std::vector<std::string>{"a\uFFFD", "b\uFFFD"}));
+  storage->delete_dynamic_partition("names\xFF", "a\xFF");
+  EXPECT_EQ(storage->dynamic_partitions("names\uFFFD"), (std::vector<std::string>{"b\uFFFD"}));
 }
 
 TEST_P(StorageTest, DynamicPartitionsAreKeptInOrder) {
