@@ -80,6 +80,31 @@ TEST_P(InstanceTest, EngineRecordsRunEventsAndCatalog) {
   EXPECT_EQ(storage.runs({.status = s::RunStatus::kFailure}).size(), 1u);
 }
 
+// A run whose asset key, log lines and metadata hold bytes that are not UTF-8 (and NUL) is recorded
+// whole: the run ends SUCCESS, and its materialization is in the log and the catalog, sanitized.
+TEST_P(InstanceTest, RunWithInvalidUtf8TextIsRecordedWhole) {
+  auto instance = s::Instance::open(home.path());
+  const std::string bad = std::string("caf\xC3|nul\0|\xFF", 11);
+  auto raw = s::asset("raw\xFF", [bad](s::AssetContext& ctx) {
+    ctx.log().info("read " + bad);
+    ctx.add_output_metadata({{"note", bad}, {"preview", s::markdown("| " + bad + " |")}});
+    return 1;
+  });
+  auto result = s::materialize({raw}, {.instance = instance});
+  ASSERT_TRUE(result.success()) << result.failure_message();
+  s::Storage& storage = instance->storage();
+  EXPECT_EQ(storage.get_run(result.run_id())->status, s::RunStatus::kSuccess);
+  auto stored = storage.events_for_run(result.run_id());
+  ASSERT_EQ(stored.size(), result.events().size());
+  auto latest = storage.latest_materialization(s::AssetKey{"raw\xFF"});
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->event.asset_key, (s::AssetKey{"raw\uFFFD"}));
+  EXPECT_EQ(latest->event.metadata.at("note").as_text(), "caf\uFFFD|nul\uFFFD|\uFFFD");
+  bool logged = false;
+  for (const auto& record : stored) logged = logged || record.event.message == "read caf\uFFFD|nul\uFFFD|\uFFFD";
+  EXPECT_TRUE(logged);
+}
+
 TEST_P(InstanceTest, ConcurrentProcessesLoseAndDuplicateNoEvents) {
   constexpr int kProcesses = 4;
   constexpr int kRuns = 5;
