@@ -1,11 +1,14 @@
 #include "strata/core/metadata.hpp"
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "strata/core/detail/enum_names.hpp"
 #include "strata/core/error.hpp"
+#include "strata/core/utf8.hpp"
 
 namespace strata {
 namespace {
@@ -43,9 +46,38 @@ std::string format_timestamp(double unix_seconds) {
   return buffer;
 }
 
+// Text as stored: well-formed UTF-8 without NUL, so that no document is refused by a JSON writer
+// or a database (see utf8::sanitize).
+Json text(const std::string& value) { return utf8::sanitize(value); }
+
+// JSON has no NaN or infinities: they are written as the strings "NaN", "Infinity", "-Infinity".
+Json number(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  return value;
+}
+
+double number_from(const Json& value) {
+  if (value.is_null()) return std::numeric_limits<double>::quiet_NaN();  // how older versions wrote non-finite numbers
+  if (!value.is_string()) return value.get<double>();
+  const auto& name = value.get_ref<const std::string&>();
+  if (name == "NaN") return std::numeric_limits<double>::quiet_NaN();
+  if (name == "Infinity") return std::numeric_limits<double>::infinity();
+  if (name == "-Infinity") return -std::numeric_limits<double>::infinity();
+  throw Error("stored metadata number is '" + name + "'");
+}
+
+std::vector<std::string> texts(const std::vector<std::string>& values) {
+  std::vector<std::string> out;
+  out.reserve(values.size());
+  for (const auto& value : values) out.push_back(utf8::sanitize(value));
+  return out;
+}
+
 }  // namespace
 
-MetadataValue::MetadataValue(const std::vector<std::string>& items) : kind_(Kind::kJson), data_(Json(items).dump()) {}
+MetadataValue::MetadataValue(const std::vector<std::string>& items)
+    : kind_(Kind::kJson), data_(Json(texts(items)).dump()) {}
 
 MetadataValue MetadataValue::json(const std::string& json_text) {
   try {
@@ -119,37 +151,49 @@ std::string MetadataValue::to_display_string() const {
   }
 }
 
-std::string MetadataValue::to_json() const {
+namespace {
+
+Json value_document(const MetadataValue& value) {
+  using Kind = MetadataValue::Kind;
   Json doc;
-  doc["kind"] = kind_name();
-  switch (kind_) {
+  doc["kind"] = value.kind_name();
+  switch (value.kind()) {
     case Kind::kInt:
-      doc["value"] = as_int();
+      doc["value"] = value.as_int();
       break;
     case Kind::kFloat:
     case Kind::kTimestamp:
-      doc["value"] = as_float();
+      doc["value"] = number(value.as_float());
       break;
     case Kind::kBool:
-      doc["value"] = as_bool();
+      doc["value"] = value.as_bool();
       break;
     case Kind::kJson:
-      doc["value"] = Json::parse(as_text());
+      doc["value"] = Json::parse(value.as_text());
       break;
     case Kind::kTableSchema: {
       Json columns = Json::array();
-      for (const auto& column : as_table_schema()) columns.push_back({{"name", column.name}, {"type", column.type}});
+      for (const auto& column : value.as_table_schema()) {
+        columns.push_back({{"name", text(column.name)}, {"type", text(column.type)}});
+      }
       doc["value"] = columns;
       break;
     }
-    case Kind::kTablePreview:
-      doc["value"] = {{"columns", as_table_preview().columns}, {"rows", as_table_preview().rows}};
+    case Kind::kTablePreview: {
+      Json rows = Json::array();
+      for (const auto& row : value.as_table_preview().rows) rows.push_back(texts(row));
+      doc["value"] = {{"columns", texts(value.as_table_preview().columns)}, {"rows", rows}};
       break;
+    }
     default:
-      doc["value"] = as_text();
+      doc["value"] = text(value.as_text());
   }
-  return doc.dump();
+  return doc;
 }
+
+}  // namespace
+
+std::string MetadataValue::to_json() const { return value_document(*this).dump(); }
 
 MetadataValue MetadataValue::from_json(const std::string& json_text) {
   Json doc = Json::parse(json_text);
@@ -157,13 +201,13 @@ MetadataValue MetadataValue::from_json(const std::string& json_text) {
   const Json& value = doc.at("value");
   if (kind == "text") return MetadataValue(value.get<std::string>());
   if (kind == "int") return MetadataValue(value.get<int64_t>());
-  if (kind == "float") return MetadataValue(value.get<double>());
+  if (kind == "float") return MetadataValue(number_from(value));
   if (kind == "bool") return MetadataValue(value.get<bool>());
   if (kind == "markdown") return markdown(value.get<std::string>());
   if (kind == "json") return MetadataValue(Kind::kJson, value.dump());
   if (kind == "path") return path(value.get<std::string>());
   if (kind == "url") return url(value.get<std::string>());
-  if (kind == "timestamp") return timestamp(value.get<double>());
+  if (kind == "timestamp") return timestamp(number_from(value));
   if (kind == "table_schema") {
     std::vector<TableColumn> columns;
     for (const auto& column : value) {
@@ -211,8 +255,8 @@ const MetadataValue& Metadata::at(const std::string& key) const {
 std::string metadata_to_json(const Metadata& metadata) {
   Json entries = Json::array();
   for (const auto& entry : metadata) {
-    Json value = Json::parse(entry.value.to_json());
-    value["key"] = entry.key;
+    Json value = value_document(entry.value);
+    value["key"] = text(entry.key);
     entries.push_back(std::move(value));
   }
   return entries.dump();

@@ -1,22 +1,23 @@
 #include "event_row.hpp"
 
+#include "stored_text.hpp"
 #include "strata/core/error.hpp"
 
 namespace strata::storage_detail {
 
 EventRow to_row(const Event& event) {
   EventRow row;
-  row.run_id = event.run_id;
+  row.run_id = stored_text(event.run_id);
   row.event_type = event_type_name(event.type);
-  row.step_key = event.step_key;
+  row.step_key = stored_text(event.step_key);
   row.timestamp_us = event.timestamp_us;
   row.level = log_level_name(event.level);
-  row.message = event.message;
-  if (event.asset_key) row.asset_key = event.asset_key->to_string();
-  row.name = event.name;
-  row.partition = event.partition;
+  row.message = stored_text(event.message);
+  if (event.asset_key) row.asset_key = stored_key(*event.asset_key);
+  row.name = stored_text(event.name);
+  row.partition = stored_text(event.partition);
   row.metadata = metadata_to_json(event.metadata);
-  row.error_type = event.error_type;
+  row.error_type = stored_text(event.error_type);
   return row;
 }
 
@@ -33,7 +34,12 @@ Event from_row(EventRow row) {
   if (row.asset_key) event.asset_key = AssetKey(*row.asset_key);
   event.name = std::move(row.name);
   event.partition = std::move(row.partition);
-  event.metadata = metadata_from_json(row.metadata);
+  try {
+    event.metadata = metadata_from_json(row.metadata);
+  } catch (const Error&) {
+    // One unreadable document must not hide the event (or the log around it): keep it as text.
+    event.metadata.set("strata/unreadable_metadata", row.metadata);
+  }
   event.error_type = std::move(row.error_type);
   return event;
 }

@@ -23,7 +23,10 @@ struct EventRow {
   std::string error_type;
 };
 
+// Every text of the row is as stored_text() (stored_text.hpp) makes it; never throws.
 EventRow to_row(const Event& event);
+// Throws StorageError only for an unknown event type; unreadable metadata is kept as one text entry
+// "strata/unreadable_metadata" holding the stored document.
 Event from_row(EventRow row);
 
 // The columns in the order both backends select them: id first, then EventRow's fields.

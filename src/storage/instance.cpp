@@ -181,8 +181,15 @@ std::vector<std::string> Instance::reap_dead_runs() {
       event.level = LogLevel::kError;
       event.message = "Run " + run.run_id + " failed: its process (pid " + std::to_string(run.owner_pid) + " on " +
                       host + ") is gone; the run did not finish";
-      storage_->append_events({event});
-      storage_->update_run_status(run.run_id, RunStatus::kFailure, event.timestamp_us);
+      // Only if the run is still in the status just read: it may have finished since, or another
+      // process may have reaped it first.
+      try {
+        if (!storage_->fail_run_if_status(run.run_id, status, event)) continue;
+      } catch (const StorageError&) {
+        // Storage that cannot be written now (a full disk, say) still serves reads: the next call
+        // reaps, and the next write that matters reports the cause.
+        return reaped;
+      }
       publish_recorded_outputs(*storage_, run);
       reaped.push_back(run.run_id);
     }

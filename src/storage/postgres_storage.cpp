@@ -3,11 +3,13 @@
 // transaction; schema creation is serialized across processes with an advisory lock.
 #include <libpq-fe.h>
 
+#include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "event_row.hpp"
 #include "schema.hpp"
+#include "stored_text.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/storage_location.hpp"
 #include "strata/storage/backends.hpp"
@@ -16,6 +18,8 @@ namespace strata {
 namespace {
 
 using storage_detail::EventRow;
+using storage_detail::stored_key;
+using storage_detail::stored_text;
 
 // A query result that clears itself.
 class Result {
@@ -79,7 +83,8 @@ class PostgresStorage : public Storage {
  public:
   explicit PostgresStorage(const PostgresConnection& connection) : description_(connection.describe()) {
     std::vector<const char*> keys = {
-        "host", "port", "user", "password", "dbname", "connect_timeout", "application_name", nullptr};
+        "host", "port", "user", "password", "dbname", "connect_timeout", "application_name", "client_encoding",
+        nullptr};
     std::string port = std::to_string(connection.port);
     std::string timeout = std::to_string(connection.connect_timeout_s);
     std::vector<const char*> values = {connection.host.c_str(),
@@ -89,6 +94,7 @@ class PostgresStorage : public Storage {
                                        connection.dbname.c_str(),
                                        timeout.c_str(),
                                        "strata",
+                                       "UTF8",  // what Strata sends, whatever the server's locale
                                        nullptr};
     conn_ = PQconnectdbParams(keys.data(), values.data(), 0);
     if (PQstatus(conn_) != CONNECTION_OK) {
@@ -114,11 +120,12 @@ class PostgresStorage : public Storage {
 
   std::string describe() const override { return description_; }
 
-  void add_run(const RunRecord& run) override {
+  void add_run(const RunRecord& record) override {
+    RunRecord run = storage_detail::stored_run(record);
     std::lock_guard lock(mutex_);
     Params p;
     p.add(run.run_id).add(run.job_name).add(run.selection).add(std::string(run_status_name(run.status)));
-    p.add(nlohmann::json(run.tags).dump()).add(run.run_config).add(run.owner_host).add(run.owner_pid);
+    p.add(storage_detail::stored_tags(run.tags)).add(run.run_config).add(run.owner_host).add(run.owner_pid);
     p.add(run.owner_start_ticks).add(run.create_time_us).add(run.start_time_us).add(run.end_time_us);
     query(std::string("INSERT INTO runs(") + kRunColumns + ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)", p,
           "cannot record run " + run.run_id);
@@ -130,7 +137,7 @@ class PostgresStorage : public Storage {
                       : is_finished(status)         ? "UPDATE runs SET status=$1, end_time=$2 WHERE run_id=$3"
                                             : "UPDATE runs SET status=$1 WHERE run_id=$3 AND $2::bigint IS NOT NULL";
     Params p;
-    p.add(std::string(run_status_name(status))).add(time_us).add(run_id);
+    p.add(std::string(run_status_name(status))).add(time_us).add(stored_text(run_id));
     PGresult* raw = exec_params(sql, p);
     Result result(raw);
     if (std::string(PQcmdTuples(raw)) == "0") throw StorageError("no run " + run_id + " in " + description_);
@@ -139,7 +146,7 @@ class PostgresStorage : public Storage {
   std::optional<RunRecord> get_run(const std::string& run_id) override {
     std::lock_guard lock(mutex_);
     Params p;
-    p.add(run_id);
+    p.add(stored_text(run_id));
     Result r = query(std::string("SELECT ") + kRunColumns + " FROM runs WHERE run_id=$1", p, "cannot read run");
     if (r.rows() == 0) return std::nullopt;
     return read_run(r, 0);
@@ -159,7 +166,7 @@ class PostgresStorage : public Storage {
       sql += " AND job_name=" + next();
     }
     if (filter.asset_key) {
-      p.add(filter.asset_key->to_string());
+      p.add(stored_key(*filter.asset_key));
       sql += " AND run_id IN (SELECT DISTINCT run_id FROM event_logs WHERE asset_key=" + next() +
              " AND event_type='ASSET_MATERIALIZATION')";
     }
@@ -181,69 +188,45 @@ class PostgresStorage : public Storage {
 
   // Ids come from the identity sequence in one round trip, then the rows stream in with COPY (the
   // fastest way into PostgreSQL); knowing the ids up front lets the asset catalog be updated in the
-  // same transaction. Ids increase in append order within a batch.
+  // same transaction. Ids increase in append order within a batch. Text is already well-formed
+  // UTF-8 without NUL (stored_text); should the server still refuse a row (a character its database
+  // encoding lacks), one refused row would fail the whole COPY: the batch is then written again row
+  // by row, each refused row in its ASCII form (fallback_row) with the reason in its message.
   void append_events(const std::vector<Event>& events) override {
     if (events.empty()) return;
+    std::vector<EventRow> rows;
+    rows.reserve(events.size());
+    for (const auto& event : events) rows.push_back(storage_detail::to_row(event));
     std::lock_guard lock(mutex_);
+    try {
+      transaction([&] { write_rows(rows, false); });
+    } catch (const StorageError&) {
+      if (PQstatus(conn_) != CONNECTION_OK) throw;
+      transaction([&] { write_rows(rows, true); });
+    }
+  }
+
+  bool fail_run_if_status(const std::string& run_id, RunStatus expected, const Event& event) override {
+    std::vector<EventRow> rows{storage_detail::to_row(event)};
+    std::lock_guard lock(mutex_);
+    bool changed = false;
     transaction([&] {
-      Params count;
-      count.add(static_cast<int64_t>(events.size()));
-      Result ids = query("SELECT nextval(pg_get_serial_sequence('event_logs', 'id')) FROM generate_series(1, $1)",
-                         count, "cannot allocate event ids");
-      std::string copy;
-      copy.reserve(events.size() * 160);
-      std::map<std::string, int64_t> latest;  // asset key → newest materialization id in this batch
-      std::vector<std::string> observed;
-      // (asset key, partition) → newest (id, event type) of a materialization or failure in this batch
-      std::map<std::pair<std::string, std::string>, std::pair<int64_t, std::string>> partition_states;
-      for (size_t i = 0; i < events.size(); ++i) {
-        int64_t id = ids.integer(static_cast<int>(i), 0);
-        EventRow row = storage_detail::to_row(events[i]);
-        if (row.asset_key && row.partition &&
-            (events[i].type == EventType::kMaterialization || events[i].type == EventType::kMaterializationFailed)) {
-          partition_states[{*row.asset_key, *row.partition}] = {id, row.event_type};
-        }
-        if (row.asset_key && events[i].type == EventType::kMaterialization) latest[*row.asset_key] = id;
-        if (row.asset_key && events[i].type == EventType::kObservation) observed.push_back(*row.asset_key);
-        copy += std::to_string(id);
-        for (const std::optional<std::string>& field :
-             {std::optional<std::string>(row.run_id), std::optional<std::string>(row.event_type),
-              std::optional<std::string>(row.step_key), std::optional<std::string>(std::to_string(row.timestamp_us)),
-              std::optional<std::string>(row.level), std::optional<std::string>(row.message), row.asset_key,
-              std::optional<std::string>(row.name), row.partition, std::optional<std::string>(row.metadata),
-              std::optional<std::string>(row.error_type)}) {
-          copy += '\t';
-          append_copy_field(copy, field);
-        }
-        copy += '\n';
-      }
-      copy_in(
-          "COPY event_logs(id, run_id, event_type, step_key, timestamp, level, message, asset_key, name, "
-          "partition, metadata, error_type) FROM STDIN",
-          copy);
-      for (const auto& [key, id] : latest) {
-        Params p;
-        p.add(key).add(id);
-        query(
-            "INSERT INTO asset_keys(asset_key, last_materialization_id) VALUES($1, $2) ON CONFLICT(asset_key) DO "
-            "UPDATE SET last_materialization_id=GREATEST(asset_keys.last_materialization_id, "
-            "excluded.last_materialization_id)",
-            p, "cannot update the asset catalog");
-      }
-      for (const auto& key : observed) {
-        Params p;
-        p.add(key);
-        query("INSERT INTO asset_keys(asset_key) VALUES($1) ON CONFLICT(asset_key) DO NOTHING", p,
-              "cannot update the asset catalog");
-      }
-      upsert_partition_states(partition_states);
+      // Under READ COMMITTED a concurrent caller waits for this row's lock, then re-checks the status.
+      Params p;
+      p.add(std::string(run_status_name(RunStatus::kFailure))).add(event.timestamp_us).add(stored_text(run_id));
+      p.add(std::string(run_status_name(expected)));
+      Result result = query("UPDATE runs SET status=$1, end_time=$2 WHERE run_id=$3 AND status=$4 RETURNING run_id", p,
+                            "cannot update run " + run_id);
+      changed = result.rows() > 0;
+      if (changed) write_rows(rows, false);
     });
+    return changed;
   }
 
   std::vector<EventRecord> events_for_run(const std::string& run_id, int64_t after_id, int limit) override {
     std::lock_guard lock(mutex_);
     Params p;
-    p.add(run_id).add(after_id);
+    p.add(stored_text(run_id)).add(after_id);
     std::string sql = std::string("SELECT ") + storage_detail::kEventColumns +
                       " FROM event_logs WHERE run_id=$1 AND id>$2 ORDER BY id";
     if (limit >= 0) sql += " LIMIT " + std::to_string(limit);
@@ -253,7 +236,7 @@ class PostgresStorage : public Storage {
   int64_t count_events(const std::string& run_id) override {
     std::lock_guard lock(mutex_);
     Params p;
-    if (!run_id.empty()) p.add(run_id);
+    if (!run_id.empty()) p.add(stored_text(run_id));
     Result r =
         query(run_id.empty() ? "SELECT count(*) FROM event_logs" : "SELECT count(*) FROM event_logs WHERE run_id=$1", p,
               "cannot count events");
@@ -264,13 +247,13 @@ class PostgresStorage : public Storage {
                                                     const std::optional<std::string>& partition) override {
     std::lock_guard lock(mutex_);
     Params p;
-    p.add(key.to_string());
+    p.add(stored_key(key));
     std::string sql;
     if (!partition) {
       sql = std::string("SELECT ") + storage_detail::kEventColumns +
             " FROM event_logs WHERE id=(SELECT last_materialization_id FROM asset_keys WHERE asset_key=$1)";
     } else {
-      p.add(*partition);
+      p.add(stored_text(*partition));
       sql = std::string("SELECT ") + storage_detail::kEventColumns +
             " FROM event_logs WHERE asset_key=$1 AND event_type='ASSET_MATERIALIZATION' AND partition=$2 AND id>" +
             kWipedBefore + " ORDER BY id DESC LIMIT 1";
@@ -283,7 +266,7 @@ class PostgresStorage : public Storage {
   std::vector<EventRecord> materialization_history(const AssetKey& key, int limit) override {
     std::lock_guard lock(mutex_);
     Params p;
-    p.add(key.to_string()).add(static_cast<int64_t>(limit));
+    p.add(stored_key(key)).add(static_cast<int64_t>(limit));
     return read_events(query(std::string("SELECT ") + storage_detail::kEventColumns +
                                  " FROM event_logs WHERE asset_key=$1 AND event_type='ASSET_MATERIALIZATION' AND id>" +
                                  kWipedBefore + " ORDER BY id DESC LIMIT $2",
@@ -305,7 +288,7 @@ class PostgresStorage : public Storage {
   void wipe_asset(const AssetKey& key) override {
     std::lock_guard lock(mutex_);
     Params p;
-    p.add(key.to_string());
+    p.add(stored_key(key));
     query(
         "INSERT INTO asset_keys(asset_key, last_materialization_id, wiped_before_id) VALUES($1, 0, (SELECT "
         "COALESCE(MAX(id), 0) FROM event_logs)) ON CONFLICT(asset_key) DO UPDATE SET last_materialization_id=0, "
@@ -316,7 +299,7 @@ class PostgresStorage : public Storage {
   std::vector<PartitionStatusRecord> partition_status(const AssetKey& key) override {
     std::lock_guard lock(mutex_);
     Params p;
-    p.add(key.to_string());
+    p.add(stored_key(key));
     // Byte order (COLLATE "C"), as SQLite sorts: callers merge this list with sorted key lists.
     Result r =
         query(std::string("SELECT partition, status FROM asset_partitions WHERE asset_key=$1 AND last_event_id>") +
@@ -334,7 +317,7 @@ class PostgresStorage : public Storage {
   std::vector<std::string> dynamic_partitions(const std::string& name) override {
     std::lock_guard lock(mutex_);
     Params p;
-    p.add(name);
+    p.add(stored_text(name));
     Result r = query("SELECT partition FROM dynamic_partitions WHERE name=$1 ORDER BY position", p,
                      "cannot read dynamic partitions");
     std::vector<std::string> out;
@@ -349,7 +332,7 @@ class PostgresStorage : public Storage {
       exec("LOCK TABLE dynamic_partitions IN SHARE ROW EXCLUSIVE MODE");  // positions stay dense and ordered
       for (const auto& key : keys) {
         Params p;
-        p.add(name).add(key);
+        p.add(stored_text(name)).add(stored_text(key));
         query(
             "INSERT INTO dynamic_partitions(name, partition, position) VALUES($1, $2, (SELECT COALESCE(MAX(position), "
             "0) + 1 FROM dynamic_partitions WHERE name=$1)) ON CONFLICT(name, partition) DO NOTHING",
@@ -361,11 +344,12 @@ class PostgresStorage : public Storage {
   void delete_dynamic_partition(const std::string& name, const std::string& key) override {
     std::lock_guard lock(mutex_);
     Params p;
-    p.add(name).add(key);
+    p.add(stored_text(name)).add(stored_text(key));
     query("DELETE FROM dynamic_partitions WHERE name=$1 AND partition=$2", p, "cannot delete a dynamic partition");
   }
 
-  void add_backfill(const BackfillRecord& b) override {
+  void add_backfill(const BackfillRecord& record) override {
+    BackfillRecord b = storage_detail::stored_backfill(record);
     std::lock_guard lock(mutex_);
     Params p;
     p.add(b.backfill_id).add(b.selection).add(nlohmann::json(b.partitions).dump()).add(b.status).add(b.num_runs);
@@ -378,7 +362,7 @@ class PostgresStorage : public Storage {
                        int64_t runs_failed, int64_t end_time_us) override {
     std::lock_guard lock(mutex_);
     Params p;
-    p.add(status).add(runs_succeeded).add(runs_failed).add(end_time_us).add(backfill_id);
+    p.add(stored_text(status)).add(runs_succeeded).add(runs_failed).add(end_time_us).add(stored_text(backfill_id));
     PGresult* raw = exec_params(
         "UPDATE backfills SET status=$1, runs_succeeded=$2, runs_failed=$3, end_time=$4 WHERE backfill_id=$5", p);
     Result result(raw);
@@ -388,7 +372,7 @@ class PostgresStorage : public Storage {
   std::optional<BackfillRecord> get_backfill(const std::string& backfill_id) override {
     std::lock_guard lock(mutex_);
     Params p;
-    p.add(backfill_id);
+    p.add(stored_text(backfill_id));
     Result r = query(std::string("SELECT ") + kBackfillColumns + " FROM backfills WHERE backfill_id=$1", p,
                      "cannot read backfill");
     if (r.rows() == 0) return std::nullopt;
@@ -408,6 +392,128 @@ class PostgresStorage : public Storage {
   }
 
  private:
+  // Writes `rows` (in one transaction of the caller's): all in one COPY, or one COPY per row with a
+  // savepoint around each, replacing a refused row by its fallback_row().
+  void write_rows(std::vector<EventRow>& rows, bool one_by_one) {
+    Params count;
+    count.add(static_cast<int64_t>(rows.size()));
+    Result ids = query("SELECT nextval(pg_get_serial_sequence('event_logs', 'id')) FROM generate_series(1, $1)", count,
+                       "cannot allocate event ids");
+    auto id = [&](size_t i) { return ids.integer(static_cast<int>(i), 0); };
+    if (!one_by_one) {
+      copy_rows(rows, id, 0, rows.size());
+    } else {
+      for (size_t i = 0; i < rows.size(); ++i) {
+        exec("SAVEPOINT strata_event");
+        try {
+          copy_rows(rows, id, i, i + 1);
+        } catch (const StorageError& e) {
+          exec("ROLLBACK TO SAVEPOINT strata_event");
+          rows[i] = fallback_row(rows[i], e.what());
+          copy_rows(rows, id, i, i + 1);
+        }
+        exec("RELEASE SAVEPOINT strata_event");
+      }
+    }
+    update_catalog(rows, id);
+  }
+
+  template <class Id>
+  void copy_rows(const std::vector<EventRow>& rows, const Id& id, size_t begin, size_t end) {
+    std::string copy;
+    copy.reserve((end - begin) * 160);
+    for (size_t i = begin; i < end; ++i) {
+      const EventRow& row = rows[i];
+      copy += std::to_string(id(i));
+      for (const std::optional<std::string>& field :
+           {std::optional<std::string>(row.run_id), std::optional<std::string>(row.event_type),
+            std::optional<std::string>(row.step_key), std::optional<std::string>(std::to_string(row.timestamp_us)),
+            std::optional<std::string>(row.level), std::optional<std::string>(row.message), row.asset_key,
+            std::optional<std::string>(row.name), row.partition, std::optional<std::string>(row.metadata),
+            std::optional<std::string>(row.error_type)}) {
+        copy += '\t';
+        append_copy_field(copy, field);
+      }
+      copy += '\n';
+    }
+    copy_in(
+        "COPY event_logs(id, run_id, event_type, step_key, timestamp, level, message, asset_key, name, "
+        "partition, metadata, error_type) FROM STDIN",
+        copy);
+  }
+
+  // The asset catalog after `rows` were written with ids `id(i)`.
+  template <class Id>
+  void update_catalog(const std::vector<EventRow>& rows, const Id& id) {
+    const std::string materialization = event_type_name(EventType::kMaterialization);
+    const std::string failed = event_type_name(EventType::kMaterializationFailed);
+    const std::string observation = event_type_name(EventType::kObservation);
+    std::map<std::string, int64_t> latest;  // asset key → newest materialization id in this batch
+    std::vector<std::string> observed;
+    // (asset key, partition) → newest (id, event type) of a materialization or failure in this batch
+    std::map<std::pair<std::string, std::string>, std::pair<int64_t, std::string>> partition_states;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const EventRow& row = rows[i];
+      if (!row.asset_key) continue;
+      if (row.partition && (row.event_type == materialization || row.event_type == failed)) {
+        partition_states[{*row.asset_key, *row.partition}] = {id(i), row.event_type};
+      }
+      if (row.event_type == materialization) latest[*row.asset_key] = id(i);
+      if (row.event_type == observation) observed.push_back(*row.asset_key);
+    }
+    for (const auto& [key, last] : latest) {
+      Params p;
+      p.add(key).add(last);
+      query(
+          "INSERT INTO asset_keys(asset_key, last_materialization_id) VALUES($1, $2) ON CONFLICT(asset_key) DO "
+          "UPDATE SET last_materialization_id=GREATEST(asset_keys.last_materialization_id, "
+          "excluded.last_materialization_id)",
+          p, "cannot update the asset catalog");
+    }
+    for (const auto& key : observed) {
+      Params p;
+      p.add(key);
+      query("INSERT INTO asset_keys(asset_key) VALUES($1) ON CONFLICT(asset_key) DO NOTHING", p,
+            "cannot update the asset catalog");
+    }
+    upsert_partition_states(partition_states);
+  }
+
+  // A row every server encoding accepts: each non-ASCII character of its text written as \u{XXXX},
+  // the metadata document with \uXXXX escapes (so it reads back unchanged), and why in the message.
+  static EventRow fallback_row(EventRow row, const std::string& reason) {
+    for (std::string* text : {&row.run_id, &row.step_key, &row.message, &row.name, &row.error_type}) {
+      *text = ascii_escaped(*text);
+    }
+    if (row.asset_key) row.asset_key = ascii_escaped(*row.asset_key);
+    if (row.partition) row.partition = ascii_escaped(*row.partition);
+    row.metadata = nlohmann::json::parse(row.metadata).dump(-1, ' ', true);
+    row.message += " [stored with non-ASCII characters escaped; the database refused the event as written: " +
+                   ascii_escaped(reason) + "]";
+    return row;
+  }
+
+  static std::string ascii_escaped(const std::string& text) {
+    std::string out;
+    for (size_t at = 0; at < text.size();) {
+      auto lead = static_cast<unsigned char>(text[at]);
+      if (lead < 0x80) {
+        out += text[at++];
+        continue;
+      }
+      size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;  // well-formed: stored_text made it so
+      uint32_t code = lead & (0x3F >> (length - 1));
+      for (size_t i = 1; i < length && at + i < text.size(); ++i) {
+        code = (code << 6) | (static_cast<unsigned char>(text[at + i]) & 0x3F);
+      }
+      char buffer[16];
+      std::snprintf(buffer, sizeof buffer, "\\u{%04X}", code);
+      out += buffer;
+      at += length;
+    }
+    return out;
+  }
+
   void ensure_schema() {
     transaction([&] {
       exec("SELECT pg_advisory_xact_lock(727372)");  // one process creates the schema at a time

@@ -1,6 +1,8 @@
 // The SQLite backend: one connection per Storage object (guarded by a mutex), WAL journal so
 // readers never block the writer, BEGIN IMMEDIATE + busy timeout so concurrent writers from other
-// processes wait their turn, synchronous=FULL so a committed batch survives a crash.
+// processes wait their turn, synchronous=FULL so a committed batch survives a crash. A failure is
+// worded by its cause (sqlite_failure.hpp); when the file cannot be written (full disk, read-only
+// file system...), it is opened read-only instead, so that what is stored stays readable.
 #include <sqlite3.h>
 
 #include <mutex>
@@ -8,21 +10,47 @@
 
 #include "event_row.hpp"
 #include "schema.hpp"
+#include "stored_text.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/storage_location.hpp"
 #include "strata/storage/backends.hpp"
+#include "strata/storage/sqlite_failure.hpp"
 
 namespace strata {
 namespace {
 
 using storage_detail::EventRow;
+using storage_detail::stored_key;
+using storage_detail::stored_text;
+
+// An open connection and what its errors need: the file's path and, when the file was opened
+// read-only because writing it failed, that failure (what every write then reports).
+struct Connection {
+  sqlite3* db = nullptr;
+  std::filesystem::path path;
+  std::optional<SqliteError> read_only_because;
+
+  // Throws the failure of the last call on `db` (`rc` when there is no handle), worded by its cause.
+  [[noreturn]] void fail(int rc, const std::string& context = "") const {
+    int code = db ? sqlite3_extended_errcode(db) : rc;
+    if ((code & 0xFF) == SQLITE_READONLY && read_only_because) {
+      throw SqliteError(read_only_because->kind(), context + read_only_because->what());
+    }
+    int system_errno = db ? sqlite3_system_errno(db) : 0;
+    if (system_errno == 0 && ((code & 0xFF) == SQLITE_READONLY || (code & 0xFF) == SQLITE_IOERR)) {
+      system_errno = write_failure_errno(path.string());  // SQLite lost (or never had) the OS's reason
+    }
+    SqliteFailureKind kind = classify_sqlite_failure(code, system_errno);
+    throw SqliteError(
+        kind, context + sqlite_failure_message(kind, path.string(), db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+  }
+};
 
 class Statement {
  public:
-  Statement(sqlite3* db, const std::string& sql) : db_(db) {
-    if (sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
-      throw StorageError(std::string("SQLite cannot prepare statement: ") + sqlite3_errmsg(db) + " in: " + sql);
-    }
+  Statement(const Connection& connection, const std::string& sql) : connection_(connection) {
+    int rc = sqlite3_prepare_v3(connection.db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+    if (rc != SQLITE_OK) connection.fail(rc);
   }
   ~Statement() { sqlite3_finalize(stmt_); }
   Statement(const Statement&) = delete;
@@ -48,7 +76,7 @@ class Statement {
     int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    throw StorageError(std::string("SQLite: ") + sqlite3_errmsg(db_));
+    connection_.fail(rc);
   }
   void run() {
     while (step()) {
@@ -71,13 +99,12 @@ class Statement {
 
  private:
   void check(int rc) {
-    if (rc != SQLITE_OK) throw StorageError(std::string("SQLite bind: ") + sqlite3_errmsg(db_));
+    if (rc != SQLITE_OK) connection_.fail(rc);
   }
-  sqlite3* db_;
+  const Connection& connection_;
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-std::string tags_to_json(const std::map<std::string, std::string>& tags) { return nlohmann::json(tags).dump(); }
 std::map<std::string, std::string> tags_from_json(const std::string& text) {
   if (text.empty()) return {};
   return nlohmann::json::parse(text).get<std::map<std::string, std::string>>();
@@ -86,36 +113,30 @@ std::map<std::string, std::string> tags_from_json(const std::string& text) {
 class SqliteStorage : public Storage {
  public:
   explicit SqliteStorage(const std::filesystem::path& path) : path_(path) {
-    int rc =
-        sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-    if (rc != SQLITE_OK) {
-      std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-      sqlite3_close(db_);
-      db_ = nullptr;
-      throw StorageError("cannot open SQLite database '" + path.string() + "': " + message);
-    }
+    conn_.path = path;
     try {
-      sqlite3_busy_timeout(db_, 30'000);
+      connect(path.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
       // Reading the catalog first: a corrupted or foreign file fails here, before anything is written.
       probe();
       exec("PRAGMA journal_mode=WAL");
       exec("PRAGMA synchronous=FULL");
       exec("PRAGMA foreign_keys=ON");
       ensure_schema();
+    } catch (const SqliteError& e) {
+      disconnect();
+      if (!blocks_only_writing(e.kind())) throw;
+      open_read_only(e);
     } catch (...) {
-      sqlite3_close(db_);
-      db_ = nullptr;
+      disconnect();
       throw;
     }
   }
-  ~SqliteStorage() override {
-    statements_.clear();
-    if (db_) sqlite3_close(db_);
-  }
+  ~SqliteStorage() override { disconnect(); }
 
   std::string describe() const override { return "sqlite:" + path_.string(); }
 
-  void add_run(const RunRecord& run) override {
+  void add_run(const RunRecord& record) override {
+    RunRecord run = storage_detail::stored_run(record);
     std::lock_guard lock(mutex_);
     auto& insert = statement(
         "INSERT INTO runs(run_id, job_name, selection, status, tags, run_config, owner_host, owner_pid, "
@@ -124,16 +145,19 @@ class SqliteStorage : public Storage {
         .bind(2, run.job_name)
         .bind(3, run.selection)
         .bind(4, std::string(run_status_name(run.status)));
-    insert.bind(5, tags_to_json(run.tags)).bind(6, run.run_config).bind(7, run.owner_host).bind(8, run.owner_pid);
+    insert.bind(5, storage_detail::stored_tags(run.tags))
+        .bind(6, run.run_config)
+        .bind(7, run.owner_host)
+        .bind(8, run.owner_pid);
     insert.bind(9, run.owner_start_ticks)
         .bind(10, run.create_time_us)
         .bind(11, run.start_time_us)
         .bind(12, run.end_time_us);
     try {
       insert.run();
-    } catch (const StorageError& e) {
+    } catch (const SqliteError& e) {
       insert.reset();
-      throw StorageError("cannot record run " + run.run_id + " in " + describe() + ": " + e.what());
+      throw SqliteError(e.kind(), "cannot record run " + run.run_id + " in " + describe() + ": " + e.what());
     }
   }
 
@@ -143,14 +167,14 @@ class SqliteStorage : public Storage {
                       : is_finished(status)         ? "UPDATE runs SET status=?1, end_time=?2 WHERE run_id=?3"
                                                     : "UPDATE runs SET status=?1 WHERE run_id=?3 AND ?2 IS NOT NULL";
     auto& update = statement(sql);
-    update.bind(1, std::string(run_status_name(status))).bind(2, time_us).bind(3, run_id).run();
-    if (sqlite3_changes(db_) == 0) throw StorageError("no run " + run_id + " in " + describe());
+    update.bind(1, std::string(run_status_name(status))).bind(2, time_us).bind(3, stored_text(run_id)).run();
+    if (sqlite3_changes(conn_.db) == 0) throw StorageError("no run " + run_id + " in " + describe());
   }
 
   std::optional<RunRecord> get_run(const std::string& run_id) override {
     std::lock_guard lock(mutex_);
     auto& select = statement(std::string("SELECT ") + kRunColumns + " FROM runs WHERE run_id=?1");
-    select.bind(1, run_id);
+    select.bind(1, stored_text(run_id));
     std::optional<RunRecord> run;
     if (select.step()) run = read_run(select);
     select.reset();
@@ -170,10 +194,10 @@ class SqliteStorage : public Storage {
     if (filter.created_after_us) sql += " AND create_time>=?4";
     if (filter.created_before_us) sql += " AND create_time<?5";
     sql += " ORDER BY create_time DESC, run_id DESC LIMIT ?6";
-    Statement select(db_, sql);
+    Statement select(conn_, sql);
     if (filter.status) select.bind(1, std::string(run_status_name(*filter.status)));
     if (filter.job_name) select.bind(2, *filter.job_name);
-    if (filter.asset_key) select.bind(3, filter.asset_key->to_string());
+    if (filter.asset_key) select.bind(3, stored_key(*filter.asset_key));
     if (filter.created_after_us) select.bind(4, *filter.created_after_us);
     if (filter.created_before_us) select.bind(5, *filter.created_before_us);
     select.bind(6, static_cast<int64_t>(filter.limit));
@@ -185,51 +209,38 @@ class SqliteStorage : public Storage {
   void append_events(const std::vector<Event>& events) override {
     if (events.empty()) return;
     std::lock_guard lock(mutex_);
+    transaction([&] { insert_events(events); });
+  }
+
+  bool fail_run_if_status(const std::string& run_id, RunStatus expected, const Event& event) override {
+    std::lock_guard lock(mutex_);
+    bool changed = false;
     transaction([&] {
-      auto& insert = statement(
-          "INSERT INTO event_logs(run_id, event_type, step_key, timestamp, level, message, asset_key, name, "
-          "partition, metadata, error_type) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
-      auto& latest = statement(
-          "INSERT INTO asset_keys(asset_key, last_materialization_id) VALUES(?1, ?2) ON CONFLICT(asset_key) DO "
-          "UPDATE SET last_materialization_id=MAX(last_materialization_id, excluded.last_materialization_id)");
-      auto& seen = statement("INSERT INTO asset_keys(asset_key) VALUES(?1) ON CONFLICT(asset_key) DO NOTHING");
-      auto& partition_state = statement(
-          "INSERT INTO asset_partitions(asset_key, partition, last_event_id, status) VALUES(?1, ?2, ?3, ?4) ON "
-          "CONFLICT(asset_key, partition) DO UPDATE SET last_event_id=excluded.last_event_id, status=excluded.status "
-          "WHERE excluded.last_event_id > asset_partitions.last_event_id");
-      for (const auto& event : events) {
-        EventRow row = storage_detail::to_row(event);
-        insert.bind(1, row.run_id).bind(2, row.event_type).bind(3, row.step_key).bind(4, row.timestamp_us);
-        insert.bind(5, row.level).bind(6, row.message).bind(7, row.asset_key).bind(8, row.name);
-        insert.bind(9, row.partition).bind(10, row.metadata).bind(11, row.error_type);
-        insert.run();
-        int64_t id = static_cast<int64_t>(sqlite3_last_insert_rowid(db_));
-        if (row.asset_key && row.partition &&
-            (event.type == EventType::kMaterialization || event.type == EventType::kMaterializationFailed)) {
-          partition_state.bind(1, *row.asset_key).bind(2, *row.partition).bind(3, id).bind(4, row.event_type).run();
-        }
-        if (event.type == EventType::kMaterialization && row.asset_key) {
-          latest.bind(1, *row.asset_key).bind(2, id).run();
-        } else if (event.type == EventType::kObservation && row.asset_key) {
-          seen.bind(1, *row.asset_key).run();
-        }
-      }
+      statement("UPDATE runs SET status=?1, end_time=?2 WHERE run_id=?3 AND status=?4")
+          .bind(1, std::string(run_status_name(RunStatus::kFailure)))
+          .bind(2, event.timestamp_us)
+          .bind(3, stored_text(run_id))
+          .bind(4, std::string(run_status_name(expected)))
+          .run();
+      changed = sqlite3_changes(conn_.db) > 0;
+      if (changed) insert_events({event});
     });
+    return changed;
   }
 
   std::vector<EventRecord> events_for_run(const std::string& run_id, int64_t after_id, int limit) override {
     std::lock_guard lock(mutex_);
     auto& select = statement(std::string("SELECT ") + storage_detail::kEventColumns +
                              " FROM event_logs WHERE run_id=?1 AND id>?2 ORDER BY id LIMIT ?3");
-    select.bind(1, run_id).bind(2, after_id).bind(3, static_cast<int64_t>(limit));
+    select.bind(1, stored_text(run_id)).bind(2, after_id).bind(3, static_cast<int64_t>(limit));
     return read_events(select);
   }
 
   int64_t count_events(const std::string& run_id) override {
     std::lock_guard lock(mutex_);
     Statement count(
-        db_, run_id.empty() ? "SELECT count(*) FROM event_logs" : "SELECT count(*) FROM event_logs WHERE run_id=?1");
-    if (!run_id.empty()) count.bind(1, run_id);
+        conn_, run_id.empty() ? "SELECT count(*) FROM event_logs" : "SELECT count(*) FROM event_logs WHERE run_id=?1");
+    if (!run_id.empty()) count.bind(1, stored_text(run_id));
     count.step();
     return count.integer(0);
   }
@@ -242,14 +253,14 @@ class SqliteStorage : public Storage {
       auto& select = statement(std::string("SELECT ") + storage_detail::kEventColumns +
                                " FROM event_logs WHERE id=(SELECT last_materialization_id FROM asset_keys WHERE "
                                "asset_key=?1)");
-      select.bind(1, key.to_string());
+      select.bind(1, stored_key(key));
       found = read_events(select);
     } else {
       auto& select = statement(std::string("SELECT ") + storage_detail::kEventColumns +
                                " FROM event_logs WHERE asset_key=?1 AND event_type='ASSET_MATERIALIZATION' AND "
                                "partition=?2 AND id>" +
                                kWipedBefore + " ORDER BY id DESC LIMIT 1");
-      select.bind(1, key.to_string()).bind(2, *partition);
+      select.bind(1, stored_key(key)).bind(2, stored_text(*partition));
       found = read_events(select);
     }
     if (found.empty()) return std::nullopt;
@@ -261,13 +272,13 @@ class SqliteStorage : public Storage {
     auto& select = statement(std::string("SELECT ") + storage_detail::kEventColumns +
                              " FROM event_logs WHERE asset_key=?1 AND event_type='ASSET_MATERIALIZATION' AND id>" +
                              kWipedBefore + " ORDER BY id DESC LIMIT ?2");
-    select.bind(1, key.to_string()).bind(2, static_cast<int64_t>(limit));
+    select.bind(1, stored_key(key)).bind(2, static_cast<int64_t>(limit));
     return read_events(select);
   }
 
   std::vector<AssetKey> asset_keys() override {
     std::lock_guard lock(mutex_);
-    Statement select(db_,
+    Statement select(conn_,
                      "SELECT asset_key FROM asset_keys WHERE last_materialization_id > wiped_before_id OR EXISTS "
                      "(SELECT 1 FROM event_logs e WHERE e.asset_key=asset_keys.asset_key AND e.event_type="
                      "'ASSET_OBSERVATION' AND e.id > asset_keys.wiped_before_id) ORDER BY asset_key");
@@ -279,11 +290,11 @@ class SqliteStorage : public Storage {
   void wipe_asset(const AssetKey& key) override {
     std::lock_guard lock(mutex_);
     transaction([&] {
-      Statement wipe(db_,
+      Statement wipe(conn_,
                      "INSERT INTO asset_keys(asset_key, last_materialization_id, wiped_before_id) VALUES(?1, 0, "
                      "(SELECT COALESCE(MAX(id), 0) FROM event_logs)) ON CONFLICT(asset_key) DO UPDATE SET "
                      "last_materialization_id=0, wiped_before_id=excluded.wiped_before_id");
-      wipe.bind(1, key.to_string()).run();
+      wipe.bind(1, stored_key(key)).run();
     });
   }
 
@@ -292,7 +303,7 @@ class SqliteStorage : public Storage {
     auto& select = statement(std::string("SELECT partition, status='ASSET_MATERIALIZATION' FROM asset_partitions WHERE "
                                          "asset_key=?1 AND last_event_id>") +
                              kWipedBefore + " ORDER BY partition");
-    select.bind(1, key.to_string());
+    select.bind(1, stored_key(key));
     std::vector<PartitionStatusRecord> out;
     while (select.step()) {
       bool materialized = select.integer(1) != 0;
@@ -305,7 +316,7 @@ class SqliteStorage : public Storage {
   std::vector<std::string> dynamic_partitions(const std::string& name) override {
     std::lock_guard lock(mutex_);
     auto& select = statement("SELECT partition FROM dynamic_partitions WHERE name=?1 ORDER BY position");
-    select.bind(1, name);
+    select.bind(1, stored_text(name));
     std::vector<std::string> out;
     while (select.step()) out.push_back(select.text(0));
     select.reset();
@@ -319,16 +330,20 @@ class SqliteStorage : public Storage {
       auto& insert = statement(
           "INSERT INTO dynamic_partitions(name, partition, position) VALUES(?1, ?2, (SELECT COALESCE(MAX(position), 0) "
           "+ 1 FROM dynamic_partitions WHERE name=?1)) ON CONFLICT(name, partition) DO NOTHING");
-      for (const auto& key : keys) insert.bind(1, name).bind(2, key).run();
+      for (const auto& key : keys) insert.bind(1, stored_text(name)).bind(2, stored_text(key)).run();
     });
   }
 
   void delete_dynamic_partition(const std::string& name, const std::string& key) override {
     std::lock_guard lock(mutex_);
-    statement("DELETE FROM dynamic_partitions WHERE name=?1 AND partition=?2").bind(1, name).bind(2, key).run();
+    statement("DELETE FROM dynamic_partitions WHERE name=?1 AND partition=?2")
+        .bind(1, stored_text(name))
+        .bind(2, stored_text(key))
+        .run();
   }
 
-  void add_backfill(const BackfillRecord& backfill) override {
+  void add_backfill(const BackfillRecord& record) override {
+    BackfillRecord backfill = storage_detail::stored_backfill(record);
     std::lock_guard lock(mutex_);
     auto& insert = statement(
         "INSERT INTO backfills(backfill_id, selection, partitions, status, num_runs, runs_succeeded, runs_failed, "
@@ -344,19 +359,19 @@ class SqliteStorage : public Storage {
                        int64_t runs_failed, int64_t end_time_us) override {
     std::lock_guard lock(mutex_);
     statement("UPDATE backfills SET status=?1, runs_succeeded=?2, runs_failed=?3, end_time=?4 WHERE backfill_id=?5")
-        .bind(1, status)
+        .bind(1, stored_text(status))
         .bind(2, runs_succeeded)
         .bind(3, runs_failed)
         .bind(4, end_time_us)
-        .bind(5, backfill_id)
+        .bind(5, stored_text(backfill_id))
         .run();
-    if (sqlite3_changes(db_) == 0) throw StorageError("no backfill " + backfill_id + " in " + describe());
+    if (sqlite3_changes(conn_.db) == 0) throw StorageError("no backfill " + backfill_id + " in " + describe());
   }
 
   std::optional<BackfillRecord> get_backfill(const std::string& backfill_id) override {
     std::lock_guard lock(mutex_);
     auto& select = statement(std::string("SELECT ") + kBackfillColumns + " FROM backfills WHERE backfill_id=?1");
-    select.bind(1, backfill_id);
+    select.bind(1, stored_text(backfill_id));
     std::optional<BackfillRecord> out;
     if (select.step()) out = read_backfill(select);
     select.reset();
@@ -382,25 +397,80 @@ class SqliteStorage : public Storage {
   static constexpr const char* kWipedBefore =
       "COALESCE((SELECT wiped_before_id FROM asset_keys WHERE asset_key=?1), 0)";
 
+  void connect(const std::string& name, int flags) {
+    int rc = sqlite3_open_v2(name.c_str(), &conn_.db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) conn_.fail(rc, "cannot open SQLite database: ");
+    sqlite3_busy_timeout(conn_.db, 30'000);
+  }
+
+  void disconnect() {
+    statements_.clear();
+    if (conn_.db) sqlite3_close(conn_.db);
+    conn_.db = nullptr;
+  }
+
+  // Opens the file read-only after `reason` stopped writing it, so that what is stored stays
+  // readable (writes then report `reason`). Without a write-ahead log to replay, the file is opened
+  // immutable: no -shm file to create or grow (which a full disk refuses), no lock to take. With a
+  // log, through SQLite's read-only WAL access. Throws `reason`, extended, when even reading fails.
+  void open_read_only(const SqliteError& reason) {
+    conn_.read_only_because = reason;
+    std::error_code ec;
+    uintmax_t log_size = std::filesystem::file_size(path_.string() + "-wal", ec);
+    try {
+      if (ec || log_size == 0) {
+        connect(immutable_uri(path_), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+      } else {
+        connect(path_.string(), SQLITE_OPEN_READONLY);
+      }
+      probe();
+      check_schema_read_only();
+    } catch (const StorageError& e) {
+      disconnect();
+      throw SqliteError(reason.kind(), std::string(reason.what()) + " (reading it failed too: " + e.what() + ")");
+    }
+  }
+
+  static std::string immutable_uri(const std::filesystem::path& path) {
+    std::string uri = "file:";
+    for (char c : path.string()) {
+      if (c == '%' || c == '?' || c == '#') {
+        char hex[4];
+        std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+        uri += hex;
+      } else {
+        uri += c;
+      }
+    }
+    return uri + "?immutable=1";
+  }
+
   void probe() {
-    sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v2(db_, "SELECT count(*) FROM sqlite_master", -1, &stmt, nullptr);
-    if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
-    std::string message = sqlite3_errmsg(db_);
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_ROW) {
-      throw StorageError("'" + path_.string() + "' is not a usable SQLite database (" + message +
-                         "); the file was left untouched — move it away or point strata.yaml at another file");
+    Statement catalog(conn_, "SELECT count(*) FROM sqlite_master");
+    catalog.step();
+  }
+
+  // What ensure_schema() checks, without writing: a Strata database of this build's schema version.
+  void check_schema_read_only() {
+    Statement has_version(conn_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='strata_schema'");
+    has_version.step();
+    if (has_version.integer(0) == 0) throw StorageError("'" + path_.string() + "' holds no Strata history yet");
+    Statement version(conn_, "SELECT MAX(version) FROM strata_schema");
+    version.step();
+    int64_t found = version.integer(0);
+    if (found != kSchemaVersion) {
+      throw StorageError("'" + path_.string() + "' has schema version " + std::to_string(found) + ", and this build (" +
+                         std::to_string(kSchemaVersion) + ") cannot read it without migrating it");
     }
   }
 
   void ensure_schema() {
     transaction([&] {
-      Statement has_version(db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='strata_schema'");
+      Statement has_version(conn_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='strata_schema'");
       has_version.step();
       int64_t found = 0;  // a fresh database
       if (has_version.integer(0) == 0) {
-        Statement tables(db_, "SELECT count(*) FROM sqlite_master WHERE type='table'");
+        Statement tables(conn_, "SELECT count(*) FROM sqlite_master WHERE type='table'");
         tables.step();
         if (tables.integer(0) != 0) {
           throw StorageError("'" + path_.string() +
@@ -408,7 +478,7 @@ class SqliteStorage : public Storage {
                              "it was left untouched");
         }
       } else {
-        Statement version(db_, "SELECT MAX(version) FROM strata_schema");
+        Statement version(conn_, "SELECT MAX(version) FROM strata_schema");
         version.step();
         found = version.integer(0);
       }
@@ -416,6 +486,38 @@ class SqliteStorage : public Storage {
           storage_detail::Dialect::kSqlite, found, [this](const std::string& sql) { exec(sql); },
           "'" + path_.string() + "'", "The file was left untouched");
     });
+  }
+
+  // Appends `events` inside the caller's transaction, keeping the asset catalog up to date.
+  void insert_events(const std::vector<Event>& events) {
+    auto& insert = statement(
+        "INSERT INTO event_logs(run_id, event_type, step_key, timestamp, level, message, asset_key, name, "
+        "partition, metadata, error_type) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+    auto& latest = statement(
+        "INSERT INTO asset_keys(asset_key, last_materialization_id) VALUES(?1, ?2) ON CONFLICT(asset_key) DO "
+        "UPDATE SET last_materialization_id=MAX(last_materialization_id, excluded.last_materialization_id)");
+    auto& seen = statement("INSERT INTO asset_keys(asset_key) VALUES(?1) ON CONFLICT(asset_key) DO NOTHING");
+    auto& partition_state = statement(
+        "INSERT INTO asset_partitions(asset_key, partition, last_event_id, status) VALUES(?1, ?2, ?3, ?4) ON "
+        "CONFLICT(asset_key, partition) DO UPDATE SET last_event_id=excluded.last_event_id, status=excluded.status "
+        "WHERE excluded.last_event_id > asset_partitions.last_event_id");
+    for (const auto& event : events) {
+      EventRow row = storage_detail::to_row(event);
+      insert.bind(1, row.run_id).bind(2, row.event_type).bind(3, row.step_key).bind(4, row.timestamp_us);
+      insert.bind(5, row.level).bind(6, row.message).bind(7, row.asset_key).bind(8, row.name);
+      insert.bind(9, row.partition).bind(10, row.metadata).bind(11, row.error_type);
+      insert.run();
+      int64_t id = static_cast<int64_t>(sqlite3_last_insert_rowid(conn_.db));
+      if (row.asset_key && row.partition &&
+          (event.type == EventType::kMaterialization || event.type == EventType::kMaterializationFailed)) {
+        partition_state.bind(1, *row.asset_key).bind(2, *row.partition).bind(3, id).bind(4, row.event_type).run();
+      }
+      if (event.type == EventType::kMaterialization && row.asset_key) {
+        latest.bind(1, *row.asset_key).bind(2, id).run();
+      } else if (event.type == EventType::kObservation && row.asset_key) {
+        seen.bind(1, *row.asset_key).run();
+      }
+    }
   }
 
   // Runs `body` in one transaction (BEGIN IMMEDIATE): committed when it returns, rolled back when it throws.
@@ -432,19 +534,17 @@ class SqliteStorage : public Storage {
   }
 
   void exec(const std::string& sql) {
-    char* error = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-      std::string message = error ? error : "unknown error";
-      sqlite3_free(error);
-      throw StorageError("SQLite error on '" + path_.string() + "': " + message);
-    }
+    int rc = sqlite3_exec(conn_.db, sql.c_str(), nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) conn_.fail(rc);
   }
-  void exec_noexcept(const std::string& sql) noexcept { sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr); }
+  void exec_noexcept(const std::string& sql) noexcept {
+    sqlite3_exec(conn_.db, sql.c_str(), nullptr, nullptr, nullptr);
+  }
 
   // Prepared once per connection and reused (hot paths: appends and latest lookups).
   Statement& statement(const std::string& sql) {
     auto it = statements_.find(sql);
-    if (it == statements_.end()) it = statements_.emplace(sql, std::make_unique<Statement>(db_, sql)).first;
+    if (it == statements_.end()) it = statements_.emplace(sql, std::make_unique<Statement>(conn_, sql)).first;
     it->second->reset();
     return *it->second;
   }
@@ -488,7 +588,7 @@ class SqliteStorage : public Storage {
   }
 
   std::filesystem::path path_;
-  sqlite3* db_ = nullptr;
+  Connection conn_;
   std::mutex mutex_;
   std::map<std::string, std::unique_ptr<Statement>> statements_;
 };

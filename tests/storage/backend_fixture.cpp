@@ -22,7 +22,7 @@ PostgresServer* shared_postgres() {
   return server.get();
 }
 
-PostgresConnection new_postgres_database() {
+PostgresConnection new_postgres_database(const std::string& encoding) {
   PostgresServer* server = shared_postgres();
   if (server == nullptr) throw std::runtime_error("PostgreSQL server binaries are not installed");
   static std::atomic<int> counter{0};
@@ -33,7 +33,9 @@ PostgresConnection new_postgres_database() {
     PQfinish(admin);
     throw std::runtime_error("cannot connect to the test server: " + message);
   }
-  PGresult* result = PQexec(admin, ("CREATE DATABASE " + name).c_str());
+  std::string create = "CREATE DATABASE " + name;
+  if (!encoding.empty()) create += " ENCODING '" + encoding + "' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0";
+  PGresult* result = PQexec(admin, create.c_str());
   bool ok = PQresultStatus(result) == PGRES_COMMAND_OK;
   std::string message = PQerrorMessage(admin);
   PQclear(result);

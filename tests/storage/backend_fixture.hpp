@@ -14,8 +14,9 @@ namespace strata::testing {
 // The shared server, or null when the server binaries are not installed.
 PostgresServer* shared_postgres();
 
-// Creates an empty database on the shared server and returns how to connect to it.
-PostgresConnection new_postgres_database();
+// Creates an empty database on the shared server (in the server's encoding, UTF8, unless
+// `encoding` names another) and returns how to connect to it.
+PostgresConnection new_postgres_database(const std::string& encoding = "");
 
 // Writes `home`/strata.yaml pointing the instance at a new PostgreSQL database; the password
 // comes from the environment variable STRATA_TEST_PG_PASSWORD.

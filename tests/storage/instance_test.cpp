@@ -1,7 +1,10 @@
 // The instance: STRATA_HOME configuration, runs and events recorded by the engine, concurrent
 // processes, processes killed mid-run, and bad databases — on SQLite and on a real PostgreSQL.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <fstream>
@@ -75,6 +78,31 @@ TEST_P(InstanceTest, EngineRecordsRunEventsAndCatalog) {
   auto failed = s::materialize({broken}, {.instance = instance});
   EXPECT_EQ(storage.get_run(failed.run_id())->status, s::RunStatus::kFailure);
   EXPECT_EQ(storage.runs({.status = s::RunStatus::kFailure}).size(), 1u);
+}
+
+// A run whose asset key, log lines and metadata hold bytes that are not UTF-8 (and NUL) is recorded
+// whole: the run ends SUCCESS, and its materialization is in the log and the catalog, sanitized.
+TEST_P(InstanceTest, RunWithInvalidUtf8TextIsRecordedWhole) {
+  auto instance = s::Instance::open(home.path());
+  const std::string bad = std::string("caf\xC3|nul\0|\xFF", 11);
+  // Asset keys name files and are refused at definition when not UTF-8; every other text is cleaned.
+  auto raw = s::asset("raw", [bad](s::AssetContext& ctx) {
+    ctx.log().info("read " + bad);
+    ctx.add_output_metadata({{"note", bad}, {"preview", s::markdown("| " + bad + " |")}});
+    return 1;
+  });
+  auto result = s::materialize({raw}, {.instance = instance});
+  ASSERT_TRUE(result.success()) << result.failure_message();
+  s::Storage& storage = instance->storage();
+  EXPECT_EQ(storage.get_run(result.run_id())->status, s::RunStatus::kSuccess);
+  auto stored = storage.events_for_run(result.run_id());
+  ASSERT_EQ(stored.size(), result.events().size());
+  auto latest = storage.latest_materialization(s::AssetKey{"raw"});
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->event.metadata.at("note").as_text(), "caf\uFFFD|nul\uFFFD|\uFFFD");
+  bool logged = false;
+  for (const auto& record : stored) logged = logged || record.event.message == "read caf\uFFFD|nul\uFFFD|\uFFFD";
+  EXPECT_TRUE(logged);
 }
 
 TEST_P(InstanceTest, ConcurrentProcessesLoseAndDuplicateNoEvents) {
@@ -152,6 +180,46 @@ TEST_P(InstanceTest, RunOfAKilledProcessIsMarkedFailed) {
   EXPECT_TRUE(s::materialize({counted("after")}, {.instance = instance}).success());
 }
 
+// Several processes find the same dead run at the same moment: exactly one of them fails it, with
+// exactly one RUN_FAILURE event.
+TEST_P(InstanceTest, ConcurrentReapersFailADeadRunExactlyOnce) {
+  constexpr int kReapers = 6;
+  auto instance = s::Instance::open(home.path());
+  fs::path gate = home / "gate";
+  ASSERT_EQ(::mkfifo(gate.c_str(), 0600), 0);
+  std::vector<std::unique_ptr<s::testing::Child>> reapers;
+  for (int i = 0; i < kReapers; ++i) {
+    reapers.push_back(std::make_unique<s::testing::Child>(
+        std::vector<std::string>{kWorker, "reap", home.path().string(), gate.string()}));
+    ASSERT_EQ(reapers.back()->read_line(), "ready");  // opened (and found nothing to reap)
+  }
+  // A run owned by a process of this host that is gone: this pid, with another start time (reused).
+  s::RunRecord dead{.run_id = "dead-run",
+                    .job_name = "job",
+                    .status = s::RunStatus::kStarted,
+                    .owner_host = s::Instance::host_name(),
+                    .owner_pid = ::getpid(),
+                    .owner_start_ticks = s::Instance::process_start_ticks(::getpid()) + 1,
+                    .create_time_us = s::now_unix_us()};
+  instance->storage().add_run(dead);
+  int gate_fd = ::open(gate.c_str(), O_WRONLY);  // releases every reaper at once
+  ASSERT_GE(gate_fd, 0);
+  int reaped = 0;
+  for (auto& reaper : reapers) {
+    std::optional<std::string> line = reaper->read_line();
+    ASSERT_TRUE(line.has_value());
+    ASSERT_EQ(line->rfind("reaped ", 0), 0u) << *line;
+    reaped += std::stoi(line->substr(7));
+    EXPECT_EQ(reaper->wait(), 0);
+  }
+  ::close(gate_fd);
+  EXPECT_EQ(reaped, 1);
+  EXPECT_EQ(instance->storage().get_run("dead-run")->status, s::RunStatus::kFailure);
+  auto events = instance->storage().events_for_run("dead-run");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].event.type, s::EventType::kRunFailure);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, InstanceTest, ::testing::Values("sqlite", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& param) { return param.param; });
 
@@ -196,6 +264,72 @@ TEST(Instance, CorruptSqliteFileIsNamedAndLeftUntouched) {
   EXPECT_NE(message.find((home / "history.db").string()), std::string::npos) << message;
   EXPECT_NE(message.find("not a usable SQLite database"), std::string::npos) << message;
   EXPECT_EQ(read_file(home / "history.db"), garbage);
+}
+
+// A history with one run that materialized "a"; returns the run id.
+std::string record_history(const fs::path& home) {
+  auto instance = s::Instance::open(home);
+  auto a = s::asset("a", [] { return 1; });
+  auto result = s::materialize({a}, {.instance = instance});
+  EXPECT_TRUE(result.success()) << result.failure_message();
+  return result.run_id();
+}
+
+// What `strata_instance_worker inspect` printed, checked: every read answered, and the write
+// refused with `cause`, the file named, and the history said to be intact.
+void expect_reads_work_and_write_names(const s::testing::CommandResult& inspected, const std::string& run_id,
+                                       const fs::path& db, const std::string& cause) {
+  const std::string& out = inspected.output;
+  ASSERT_EQ(inspected.exit_code, 0) << out;
+  EXPECT_NE(out.find("runs 1\nevents "), std::string::npos) << out;
+  EXPECT_NE(out.find("assets a\nlatest " + run_id + "\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("write failed: "), std::string::npos) << out;
+  EXPECT_NE(out.find(cause), std::string::npos) << out;
+  EXPECT_NE(out.find("'" + db.string() + "'"), std::string::npos) << out;
+  EXPECT_NE(out.find("the history is intact"), std::string::npos) << out;
+  EXPECT_EQ(out.find("not a usable"), std::string::npos) << out;
+  EXPECT_EQ(out.find("move it away"), std::string::npos) << out;
+}
+
+// No room to write under STRATA_HOME (here: a file size limit, which makes every write that would
+// grow a file fail as a full disk does, with EFBIG instead of ENOSPC). With no other process using the
+// database, opening it needs its -shm file grown: that fails, and the file is read without writing.
+TEST(Instance, NoRoomToWriteKeepsReadsWorkingAndNamesTheCause) {
+  TempDir home;
+  std::string run_id = record_history(home.path());
+  ASSERT_FALSE(fs::exists(home / "history.db-shm"));  // the last connection closed: a cold open follows
+  auto inspected = s::testing::run_command({kWorker, "inspect", home.path().string(), "4096"});
+  expect_reads_work_and_write_names(inspected, run_id, fs::absolute(home / "history.db"),
+                                    "file size limit (ulimit -f) is reached");
+  // The history is intact, and writable again with room.
+  auto instance = s::Instance::open(home.path());
+  EXPECT_EQ(instance->storage().runs({}).size(), 1u);
+  EXPECT_TRUE(s::materialize({counted("after")}, {.instance = instance}).success());
+}
+
+// The same while another process keeps the database open (its -shm file exists): the open needs no
+// write, and the write fails in SQLite's log.
+TEST(Instance, NoRoomToWriteWhileAnotherProcessHasTheDatabaseOpen) {
+  TempDir home;
+  std::string run_id = record_history(home.path());
+  auto holder = s::Instance::open(home.path());
+  ASSERT_TRUE(fs::exists(home / "history.db-shm"));
+  auto inspected = s::testing::run_command({kWorker, "inspect", home.path().string(), "4096"});
+  expect_reads_work_and_write_names(inspected, run_id, fs::absolute(home / "history.db"),
+                                    "file size limit (ulimit -f) is reached");
+  EXPECT_EQ(holder->storage().runs({}).size(), 1u);
+}
+
+// A user who may read STRATA_HOME but not write it reads the history, and a write says why.
+TEST(Instance, ReadOnlyAccessKeepsReadsWorkingAndSaysPermissionDenied) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run the reader as another user";
+  TempDir home;
+  std::string run_id = record_history(home.path());
+  fs::permissions(home.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                   fs::perms::others_read | fs::perms::others_exec);
+  auto inspected =
+      s::testing::run_command({kWorker, "inspect", home.path().string()}, {.user = "nobody", .extra_env = {}});
+  expect_reads_work_and_write_names(inspected, run_id, fs::absolute(home / "history.db"), "permission denied");
 }
 
 TEST(Instance, NewerSchemaIsRefusedAndLeftUntouched) {

@@ -1,11 +1,16 @@
 // The storage contract, run against both backends (SQLite and a real PostgreSQL server).
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
+#include <cerrno>
+#include <cmath>
+#include <limits>
 #include <set>
 #include <thread>
 
 #include "backend_fixture.hpp"
 #include "strata/core/error.hpp"
+#include "strata/storage/sqlite_failure.hpp"
 #include "subprocess.hpp"
 
 namespace s = strata;
@@ -85,6 +90,33 @@ TEST_P(StorageTest, RunsAreRecordedUpdatedAndFiltered) {
   EXPECT_EQ(ids(storage->runs({.job_name = "job_a"})), (std::vector<std::string>{"r3", "r1"}));
   EXPECT_EQ(ids(storage->runs({.created_after_us = 150, .created_before_us = 300})), (std::vector<std::string>{"r2"}));
   EXPECT_EQ(ids(storage->runs({.limit = 1})), (std::vector<std::string>{"r3"}));
+}
+
+// The reaper read STARTED, then the run reached SUCCESS before the reaper wrote: its stale
+// expectation changes nothing. A run still STARTED is failed once, with its event, and only once.
+TEST_P(StorageTest, FailRunIfStatusChangesOnlyARunStillInTheExpectedStatus) {
+  storage->add_run(run("finished", "job", 1));
+  storage->update_run_status("finished", s::RunStatus::kSuccess, 5);
+  EXPECT_FALSE(
+      storage->fail_run_if_status("finished", s::RunStatus::kStarted, event("finished", s::EventType::kRunFailure)));
+  EXPECT_EQ(storage->get_run("finished")->status, s::RunStatus::kSuccess);
+  EXPECT_EQ(storage->get_run("finished")->end_time_us, 5);
+  EXPECT_EQ(storage->count_events("finished"), 0);
+
+  storage->add_run(run("dead", "job", 2));
+  s::Event failure = event("dead", s::EventType::kRunFailure);
+  EXPECT_TRUE(storage->fail_run_if_status("dead", s::RunStatus::kStarted, failure));
+  EXPECT_FALSE(open_again()->fail_run_if_status("dead", s::RunStatus::kStarted, failure));
+  auto dead = storage->get_run("dead");
+  EXPECT_EQ(dead->status, s::RunStatus::kFailure);
+  EXPECT_EQ(dead->end_time_us, failure.timestamp_us);
+  auto events = storage->events_for_run("dead");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].event.type, s::EventType::kRunFailure);
+  EXPECT_EQ(events[0].event.message, failure.message);
+  EXPECT_FALSE(
+      storage->fail_run_if_status("unknown", s::RunStatus::kStarted, event("unknown", s::EventType::kRunFailure)));
+  EXPECT_EQ(storage->count_events(), 1);
 }
 
 TEST_P(StorageTest, EventsKeepOrderMetadataAndSupportACursor) {
@@ -225,6 +257,88 @@ TEST_P(StorageTest, ConcurrentWritersLoseAndDuplicateNothing) {
   }
 }
 
+// Bytes that are not UTF-8, and NUL, anywhere in an event: the event (and the batch around it) is
+// stored, and reads back with each ill-formed sequence and NUL as U+FFFD.
+TEST_P(StorageTest, EventsWithInvalidUtf8OrNulAreStoredSanitized) {
+  const std::string bad = std::string("caf\xC3") + "|\xFF\xFE|" + std::string("nul\0end", 7) + "|\xE2\x9C";
+  const std::string clean = "caf\uFFFD|\uFFFD\uFFFD|nul\uFFFDend|\uFFFD";
+  s::AssetKey bad_key{"raw\xFF", "stories"};
+  s::AssetKey clean_key{"raw\uFFFD", "stories"};
+  storage->add_run(run("r1", "job", 1));
+  s::Event m = event("r1", s::EventType::kMaterialization, bad_key, "2024-01-01" + bad);
+  m.message = bad;
+  m.name = bad;
+  m.metadata = {{"text", bad},
+                {"preview", s::markdown("| a |\n|---|\n| " + bad + " |")},
+                {bad, s::MetadataValue::path("/data/" + bad)},
+                {"columns", std::vector<std::string>{bad}},
+                {"rows", s::MetadataValue::table_preview({{bad}, {{bad}}})},
+                {"nan", std::numeric_limits<double>::quiet_NaN()},
+                {"inf", -std::numeric_limits<double>::infinity()}};
+  s::Event log = event("r1", s::EventType::kLog);
+  log.message = bad;
+  log.step_key = bad;
+  storage->append_events({event("r1", s::EventType::kRunStart), log, m, event("r1", s::EventType::kRunSuccess)});
+
+  auto all = storage->events_for_run("r1");
+  ASSERT_EQ(all.size(), 4u);  // the whole batch
+  EXPECT_EQ(all[1].event.message, clean);
+  EXPECT_EQ(all[1].event.step_key, clean);
+  const s::Event& back = all[2].event;
+  EXPECT_EQ(back.type, s::EventType::kMaterialization);
+  EXPECT_EQ(back.message, clean);
+  EXPECT_EQ(back.name, clean);
+  EXPECT_EQ(back.asset_key, clean_key);
+  EXPECT_EQ(back.partition, "2024-01-01" + clean);
+  EXPECT_EQ(back.metadata.at("text").as_text(), clean);
+  EXPECT_EQ(back.metadata.at("preview").as_text(), "| a |\n|---|\n| " + clean + " |");
+  EXPECT_EQ(back.metadata.at(clean).as_text(), "/data/" + clean);
+  EXPECT_EQ(back.metadata.at("columns").as_text(), "[\"" + clean + "\"]");
+  EXPECT_EQ(back.metadata.at("rows").as_table_preview(), (s::TablePreview{{clean}, {{clean}}}));
+  EXPECT_TRUE(std::isnan(back.metadata.at("nan").as_float()));
+  EXPECT_EQ(back.metadata.at("inf").as_float(), -std::numeric_limits<double>::infinity());
+
+  // The catalog holds the materialization, and a lookup with the key as given finds it.
+  auto latest = storage->latest_materialization(bad_key);
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->id, all[2].id);
+  ASSERT_TRUE(storage->latest_materialization(bad_key, "2024-01-01" + bad).has_value());
+  EXPECT_EQ(storage->materialization_history(bad_key).size(), 1u);
+  EXPECT_EQ(storage->asset_keys(), (std::vector<s::AssetKey>{clean_key}));
+  ASSERT_EQ(storage->partition_status(bad_key).size(), 1u);
+  EXPECT_EQ(storage->partition_status(bad_key)[0].partition, "2024-01-01" + clean);
+  EXPECT_EQ(storage->runs({.asset_key = bad_key}).size(), 1u);
+}
+
+TEST_P(StorageTest, RunsBackfillsAndDynamicPartitionsWithInvalidUtf8AreStoredSanitized) {
+  s::RunRecord r = run("r\xFF", "job\xFF", 1);
+  r.tags = {{"partition", std::string("p\xC3\0", 3)}};
+  r.selection = "sel\xFF";
+  storage->add_run(r);
+  auto back = storage->get_run("r\xFF");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->run_id, "r\uFFFD");
+  EXPECT_EQ(back->job_name, "job\uFFFD");
+  EXPECT_EQ(back->selection, "sel\uFFFD");
+  EXPECT_EQ(back->tags.at("partition"), "p\uFFFD\uFFFD");
+  storage->update_run_status("r\xFF", s::RunStatus::kSuccess, 2);
+  EXPECT_EQ(storage->get_run("r\uFFFD")->status, s::RunStatus::kSuccess);
+  storage->add_backfill({.backfill_id = "bf\xFF", .selection = "e", .partitions = {"p\xFF"}, .status = "RUNNING"});
+  storage->update_backfill("bf\xFF", "DONE\xFF", 1, 0, 3);
+  auto backfill = storage->get_backfill("bf\xFF");
+  ASSERT_TRUE(backfill.has_value());
+  EXPECT_EQ(backfill->backfill_id, "bf\uFFFD");
+  EXPECT_EQ(backfill->status, "DONE\uFFFD");
+  EXPECT_EQ(backfill->partitions, (std::vector<std::string>{"p\uFFFD"}));
+
+  // Partition keys name files: invalid UTF-8 or NUL in one is refused, not cleaned into another key.
+  EXPECT_THROW(storage->add_dynamic_partitions("names\xFF", {"a\xFF"}), s::PartitionError);
+  EXPECT_THROW(storage->add_dynamic_partitions("names\xFF", {std::string("b\0", 2)}), s::PartitionError);
+  storage->add_dynamic_partitions("names\xFF", {"a", "b"});  // the definition's name is text: cleaned
+  storage->delete_dynamic_partition("names\xFF", "a");
+  EXPECT_EQ(storage->dynamic_partitions("names\uFFFD"), (std::vector<std::string>{"b"}));
+}
+
 TEST_P(StorageTest, DynamicPartitionsAreKeptInOrder) {
   EXPECT_TRUE(storage->dynamic_partitions("customers").empty());
   storage->add_dynamic_partitions("customers", {"globex", "acme"});
@@ -291,6 +405,76 @@ TEST_P(StorageTest, VersionOneDatabaseIsMigrated) {
   EXPECT_TRUE(status[1].failed);
   storage->add_dynamic_partitions("customers", {"acme"});  // the new tables exist
   EXPECT_EQ(storage->dynamic_partitions("customers").size(), 1u);
+}
+
+// Each cause of an SQLite failure is worded as what it is; only a corrupt file is called unusable.
+TEST(SqliteFailure, EachCauseHasItsOwnMessage) {
+  using Kind = s::SqliteFailureKind;
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_FULL, 0), Kind::kDiskFull);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_IOERR_WRITE, ENOSPC), Kind::kDiskFull);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_IOERR_SHMSIZE, ENOSPC), Kind::kDiskFull);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_IOERR_WRITE, EDQUOT), Kind::kDiskFull);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_IOERR_WRITE, EFBIG), Kind::kFileTooLarge);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_READONLY, EROFS), Kind::kReadOnlyFileSystem);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_CANTOPEN, EACCES), Kind::kPermissionDenied);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_PERM, 0), Kind::kPermissionDenied);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_BUSY, 0), Kind::kBusy);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_LOCKED, 0), Kind::kBusy);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_CORRUPT, 0), Kind::kCorrupt);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_NOTADB, 0), Kind::kCorrupt);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_IOERR_READ, EIO), Kind::kIo);
+  EXPECT_EQ(s::classify_sqlite_failure(SQLITE_CONSTRAINT, 0), Kind::kOther);
+
+  EXPECT_EQ(s::sqlite_failure_message(Kind::kDiskFull, "/home/h/history.db", "database or disk is full"),
+            "the disk holding '/home/h/history.db' is full; free space and retry — the history is intact");
+  for (Kind kind : {Kind::kDiskFull, Kind::kFileTooLarge, Kind::kReadOnlyFileSystem, Kind::kPermissionDenied,
+                    Kind::kBusy, Kind::kCorrupt, Kind::kIo, Kind::kOther}) {
+    std::string message = s::sqlite_failure_message(kind, "/h/history.db", "detail");
+    EXPECT_NE(message.find("'/h/history.db'"), std::string::npos) << message;
+    bool corrupt = kind == Kind::kCorrupt;
+    EXPECT_EQ(message.find("move it away") != std::string::npos, corrupt) << message;
+    EXPECT_EQ(message.find("not a usable") != std::string::npos, corrupt) << message;
+    EXPECT_EQ(s::blocks_only_writing(kind),
+              message.find("history is intact") != std::string::npos && kind != Kind::kBusy)
+        << message;
+  }
+  EXPECT_NE(s::sqlite_failure_message(Kind::kReadOnlyFileSystem, "/h/x.db", "").find("read-only file system"),
+            std::string::npos);
+  EXPECT_NE(s::sqlite_failure_message(Kind::kBusy, "/h/x.db", "database is locked").find("locked by another process"),
+            std::string::npos);
+}
+
+// A database whose encoding lacks a character refuses the row holding it, which fails a whole COPY:
+// the rest of the batch is stored as written, the refused event in ASCII form with the reason, and
+// a materialization still counts in the catalog.
+TEST(PostgresStorage, AnEventTheDatabaseRefusesIsStoredEscapedWithTheRestOfItsBatch) {
+  if (s::testing::shared_postgres() == nullptr) GTEST_SKIP() << "PostgreSQL server binaries are not installed";
+  auto storage = s::open_postgres_storage(s::testing::new_postgres_database("LATIN1"));
+  s::Event start;
+  start.type = s::EventType::kRunStart;
+  start.run_id = "r1";
+  start.message = "café";  // LATIN1 has é
+  s::Event m = start;
+  m.type = s::EventType::kMaterialization;
+  m.asset_key = s::AssetKey{"stories"};
+  m.message = "done ✓";  // LATIN1 has no ✓
+  m.metadata = {{"mark", "✓"}, {"rows", 3}};
+  s::Event end = start;
+  end.type = s::EventType::kRunSuccess;
+  storage->append_events({start, m, end});
+
+  auto all = storage->events_for_run("r1");
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].event.message, "café");
+  EXPECT_EQ(all[2].event.type, s::EventType::kRunSuccess);
+  const s::Event& back = all[1].event;
+  EXPECT_EQ(back.type, s::EventType::kMaterialization);
+  EXPECT_EQ(back.message.rfind("done \\u{2713} [stored with non-ASCII characters escaped", 0), 0u) << back.message;
+  EXPECT_NE(back.message.find("LATIN1"), std::string::npos) << back.message;
+  EXPECT_EQ(back.metadata, m.metadata);  // JSON escapes keep it whole
+  auto latest = storage->latest_materialization(s::AssetKey{"stories"});
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->id, all[1].id);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StorageTest, ::testing::Values("sqlite", "postgres"),

@@ -50,7 +50,7 @@ class MetadataValue {
       : kind_(Kind::kInt), data_(static_cast<int64_t>(number)) {}
   MetadataValue(double number) : kind_(Kind::kFloat), data_(number) {}
   MetadataValue(float number) : MetadataValue(static_cast<double>(number)) {}
-  // A list of strings (e.g. column names) is recorded as a JSON array.
+  // A list of strings (e.g. column names) is recorded as a JSON array (of sanitized text, see to_json).
   MetadataValue(const std::vector<std::string>& items);
 
   static MetadataValue markdown(std::string text) { return {Kind::kMarkdown, std::move(text)}; }
@@ -79,7 +79,9 @@ class MetadataValue {
 
   // A one-line human rendering (terminal output, logs).
   std::string to_display_string() const;
-  // A JSON document {"kind": ..., "value": ...} for storage; from_json() reverses it.
+  // A JSON document {"kind": ..., "value": ...} for storage; from_json() reverses it. Never throws:
+  // text is written as utf8::sanitize() makes it (ill-formed UTF-8 and NUL become U+FFFD), NaN and
+  // infinities as the strings "NaN", "Infinity", "-Infinity".
   std::string to_json() const;
   static MetadataValue from_json(const std::string& json_text);
 
@@ -123,7 +125,8 @@ class Metadata {
   std::vector<MetadataEntry> entries_;
 };
 
-// A whole Metadata as one JSON document (an array of {"key", "kind", "value"}), for storage.
+// A whole Metadata as one JSON document (an array of {"key", "kind", "value"}), for storage. Never
+// throws; keys and values are written as MetadataValue::to_json() writes them.
 std::string metadata_to_json(const Metadata& metadata);
 // Throws Error when `json_text` is not such a document.
 Metadata metadata_from_json(const std::string& json_text);

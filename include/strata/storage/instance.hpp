@@ -56,8 +56,12 @@ class Instance {
   Storage& storage() { return *storage_; }
 
   // Runs recorded as QUEUED/STARTED whose owner process (on this host) no longer exists are marked
-  // FAILURE with a RUN_FAILURE event, and the staged files of materializations they recorded but did
-  // not publish are published (storage/staged_output_recovery.hpp). Returns their ids.
+  // FAILURE with a RUN_FAILURE event, each in one transaction and only if its status is still the one
+  // read (Storage::fail_run_if_status): a run that finished meanwhile keeps its status, and of several
+  // processes reaping at once exactly one fails the run — and publishes the staged files of
+  // materializations the run recorded but did not publish (storage/staged_output_recovery.hpp).
+  // Returns the ids this call failed. Storage that cannot be written (full disk...) stops the
+  // reaping without an error, for a later call.
   std::vector<std::string> reap_dead_runs();
 
   // This process's identity as a run owner.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "strata/core/error.hpp"
+#include "strata/core/utf8.hpp"
 
 namespace strata {
 namespace {
@@ -12,11 +13,11 @@ std::string cell(const arrow::ChunkedArray& column, int64_t row) {
   if (!scalar.ok()) return "?";
   const auto& value = *scalar;
   if (!value->is_valid) return "";
-  std::string text = value->ToString();
+  std::string text = utf8::sanitize(value->ToString());  // binary cells may hold any bytes
   for (char& c : text) {
     if (c == '|' || c == '\n' || c == '\r') c = ' ';
   }
-  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  if (text.size() > 60) text = std::string(utf8::truncate(text, 57)) + "...";  // whole characters only
   return text;
 }
 
