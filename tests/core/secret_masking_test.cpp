@@ -116,4 +116,20 @@ TEST(SecretMasking, StoredRunConfigHoldsNoSecret) {
   EXPECT_EQ(config["region"], "us-east");
 }
 
+TEST(SecretMasking, SharedResourceStaysSecretAfterRunConfigSetsALiteral) {
+  // A shared resource takes run config in place: the EnvVar field becomes a literal, still secret.
+  auto shared = std::make_shared<Vault>();
+  auto vault = s::asset("uses_vault", {.required_resource_keys = {"vault"}},
+                        [](s::AssetContext& ctx) { return ctx.resources().get<Vault>("vault").region; });
+  s::Definitions defs({.assets = {vault}, .resources = {{"vault", shared}, {"io_manager", s::InMemoryIOManager()}}});
+  auto result = s::materialize(defs, s::AssetSelection::all(), {.run_config = s::RunConfig::from_yaml(kRunConfig)});
+  ASSERT_TRUE(result.success()) << result.failure_message();
+  EXPECT_EQ(shared->session.value(), "session-run");
+  for (const auto& [field, value] : defs.resources().at("vault").describe()) {
+    EXPECT_EQ(value.find("session-run"), std::string::npos) << field;
+  }
+  auto secret = defs.resources().at("vault").secret_fields();
+  EXPECT_NE(std::find(secret.begin(), secret.end(), "session"), secret.end());
+}
+
 }  // namespace

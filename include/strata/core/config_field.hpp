@@ -50,9 +50,11 @@ class Setting {
   // Reads the environment variable; throws ConfigError naming `field_path` and the variable (never a
   // value) when it is unset or does not parse as T.
   void resolve(const std::string& field_path);
-  // Sets a literal value (from run config); it no longer comes from the environment.
+  // Sets a literal value (from run config); it no longer comes from the environment, and it stays
+  // secret when it replaces an EnvVar.
   void set(T literal) {
     value_ = std::move(literal);
+    if (env_name_) secret_ = true;
     env_name_.reset();
   }
   // Reads the value from environment variable `name` when the run resolves it.
