@@ -53,7 +53,10 @@ class JsonBuilder : public YAML::EventHandler {
 
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& value) override {
-    if (!is_valid_utf8(value)) fail(mark, expects_key() ? "a key is not valid UTF-8" : "a value is not valid UTF-8");
+    if (!is_valid_utf8(value)) {
+      fail(mark, expects_key() ? "a key in " + path() + " is not valid UTF-8"
+                               : "the value of " + path() + " is not valid UTF-8");
+    }
     if (expects_key()) {
       set_key(mark, value);
       if (anchor) anchors_[anchor] = {json(value), 1, 0};
@@ -114,6 +117,19 @@ class JsonBuilder : public YAML::EventHandler {
   }
 
   int depth() const { return static_cast<int>(stack_.size()); }
+
+  // Where the parser is, as keys and indices: "resources.api.config.tags[2]" ("the top level" at first).
+  std::string path() const {
+    std::string out;
+    for (const Open& open : stack_) {
+      if (open.value.is_array()) {
+        out += "[" + std::to_string(open.value.size()) + "]";
+      } else if (open.key) {
+        out += (out.empty() ? "" : ".") + *open.key;
+      }
+    }
+    return out.empty() ? "the top level" : out;
+  }
   bool expects_key() const { return !stack_.empty() && stack_.back().value.is_object() && !stack_.back().key; }
 
   void count(const YAML::Mark& mark) {
