@@ -1,7 +1,9 @@
 #include "strata/core/secret_masking.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "strata/core/resource_definition.hpp"
 #include "strata/core/run_config.hpp"
@@ -37,6 +39,25 @@ json mask(const json& value, int depth) {
     return out;
   }
   return value;
+}
+
+// resources.<key>: the names `resources`, <key> and `config` are structure, never secrets; the
+// fields under `config` are secret by name or by the resource's declaration.
+json masked_resource(const json& entry, const std::vector<std::string>& secret_fields) {
+  if (!entry.is_object()) return mask(entry, 3);
+  json out = json::object();
+  for (const auto& [name, item] : entry.items()) {
+    if (name != "config" || !item.is_object()) {
+      out[name] = mask(item, 4);
+      continue;
+    }
+    json& fields = out[name] = json::object();
+    for (const auto& [field, value] : item.items()) {
+      bool declared = std::find(secret_fields.begin(), secret_fields.end(), field) != secret_fields.end();
+      fields[field] = declared || is_secret_name(field) ? masked(value) : mask(value, 5);
+    }
+  }
+  return out;
 }
 
 bool is_scheme_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.'; }
@@ -78,35 +99,17 @@ std::string mask_url_passwords(std::string_view text) {
 json mask_secrets(const json& doc) { return mask(doc, 1); }
 
 json masked_run_config(const RunConfig& config, const std::map<std::string, ResourceDefinition>& resources) {
-  const json& doc = config.document();
   json out = json::object();
-  for (const auto& [section, value] : doc.items()) {
+  for (const auto& [section, value] : config.document().items()) {
     if (section != "resources" || !value.is_object()) {
       out[section] = mask(value, 2);
       continue;
     }
-    json& masked_resources = out[section] = json::object();
+    json& masked = out[section] = json::object();
     for (const auto& [key, entry] : value.items()) {
       auto definition = resources.find(key);
-      auto secret_fields =
-          definition == resources.end() ? std::vector<std::string>{} : definition->second.secret_fields();
-      if (!entry.is_object()) {
-        masked_resources[key] = mask(entry, 3);
-        continue;
-      }
-      json& masked_entry = masked_resources[key] = json::object();
-      for (const auto& [name, item] : entry.items()) {
-        if (name != "config" || !item.is_object()) {
-          masked_entry[name] = mask(item, 4);
-          continue;
-        }
-        json& fields = masked_entry[name] = json::object();
-        for (const auto& [field, field_value] : item.items()) {
-          bool secret = is_secret_name(field) ||
-                        std::find(secret_fields.begin(), secret_fields.end(), field) != secret_fields.end();
-          fields[field] = secret ? masked(field_value) : mask(field_value, 5);
-        }
-      }
+      masked[key] = masked_resource(
+          entry, definition == resources.end() ? std::vector<std::string>{} : definition->second.secret_fields());
     }
   }
   return out;
