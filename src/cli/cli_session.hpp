@@ -35,11 +35,12 @@ struct CliSession {
       : defs(definitions), out(out_stream), err(err_stream), program(std::move(name)) {}
 
   const Definitions& defs;
-  std::ostream& out;
-  std::ostream& err;
-  std::string program;           // argv[0]'s file name, for hints ("hackernews materialize --help")
-  std::filesystem::path home{};  // --home; empty: Instance::default_home()
-  bool terminal = false;         // `out` is a terminal: live progress line
+  std::ostream& out;                 // terminal-safe (see terminal_text.hpp)
+  std::ostream& err;                 // terminal-safe
+  std::ostream* live_out = nullptr;  // raw stdout for the live progress line; null: `out`
+  std::string program;               // argv[0]'s file name, for hints ("hackernews materialize --help")
+  std::filesystem::path home{};      // --home; empty: Instance::default_home()
+  bool terminal = false;             // `out` is a terminal: live progress line
 
   // The instance at `home`, opened (and dead runs reaped) on first call.
   Instance& instance();

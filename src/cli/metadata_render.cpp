@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "terminal_text.hpp"
 #include "text_table.hpp"
 
 namespace strata::cli {
@@ -18,7 +19,7 @@ std::string human_bytes(size_t bytes) {
 void print_indented(std::ostream& out, const std::string& text, const std::string& indent) {
   std::istringstream lines(text);
   std::string line;
-  while (std::getline(lines, line)) out << indent << line << '\n';
+  while (std::getline(lines, line)) out << indent << terminal_line(line) << '\n';
 }
 
 }  // namespace
@@ -53,16 +54,16 @@ void print_metadata(std::ostream& out, const Metadata& metadata, const std::stri
       case MetadataValue::Kind::kMarkdown: {
         std::string text = collapse_inline_images(value.as_text());
         if (text.find('\n') == std::string::npos) {
-          out << indent << key << ": " << text << '\n';
+          out << indent << terminal_line(key) << ": " << terminal_line(text) << '\n';
         } else {
-          out << indent << key << ": (markdown)\n";
+          out << indent << terminal_line(key) << ": (markdown)\n";
           print_indented(out, text, indent + "  ");
         }
         break;
       }
       case MetadataValue::Kind::kTablePreview: {
         const TablePreview& preview = value.as_table_preview();
-        out << indent << key << ": (" << value.to_display_string() << ")\n";
+        out << indent << terminal_line(key) << ": (" << terminal_line(value.to_display_string()) << ")\n";
         TextTable table(preview.columns);
         for (const auto& row : preview.rows) {
           std::vector<std::string> cells;
@@ -73,7 +74,7 @@ void print_metadata(std::ostream& out, const Metadata& metadata, const std::stri
         break;
       }
       default:
-        out << indent << key << ": " << value.to_display_string() << '\n';
+        out << indent << terminal_line(key) << ": " << terminal_line(value.to_display_string()) << '\n';
     }
   }
 }

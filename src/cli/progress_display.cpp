@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "terminal_text.hpp"
 #include "text_table.hpp"
 
 namespace strata::cli {
@@ -41,8 +42,9 @@ void ProgressDisplay::expect_run(size_t total_steps, std::string label) {
 std::string ProgressDisplay::format_line(const Event& event) {
   std::string where = event.step_key.empty() ? "run " + event.run_id.substr(0, 8) : event.step_key;
   if (event.partition) where += "[" + *event.partition + "]";
-  return fmt::format("{} {:<7} {:<20} {:<21} {}", clock_time(event.timestamp_us), log_level_name(event.level), where,
-                     event_type_name(event.type), event.message);
+  // One line per event, whatever the message holds (user code and stored events are data).
+  return fmt::format("{} {:<7} {:<20} {:<21} {}", clock_time(event.timestamp_us), log_level_name(event.level),
+                     terminal_line(where), event_type_name(event.type), terminal_line(event.message));
 }
 
 void ProgressDisplay::on_event(const Event& event) {
@@ -96,7 +98,7 @@ void ProgressDisplay::draw_status_locked() {
       fmt::format("{}{}/{} steps done · {} running · {} failed · {}{}", label_.empty() ? "" : label_ + ": ", done_,
                   total_, running_.size(), failed_, format_duration_us(now_unix_us() - run_start_us_),
                   running.empty() ? "" : " · " + running);
-  out_ << "\r\033[K" << shorten(line, 110) << std::flush;
+  out_ << "\r\033[K" << shorten(terminal_line(line), 110) << std::flush;
   status_shown_ = true;
 }
 

@@ -3,6 +3,9 @@
 // stays at the bottom — steps done / running / failed of the total, elapsed time, running steps —
 // redrawn as events arrive and a few times a second; elsewhere (pipes, CI logs) only plain lines.
 //
+// `out` is the raw terminal stream (the status line draws with its own escape sequences); every
+// text the display prints from events is escaped with terminal_line first.
+//
 // on_event is the run's EventListener; the executor serializes its calls, and a lock guards the
 // status line against the redraw thread.
 #pragma once
@@ -32,6 +35,7 @@ class ProgressDisplay {
   // Removes the status line (and stops redrawing); call before printing a summary.
   void finish();
 
+  // One event as one terminal-safe line.
   static std::string format_line(const Event& event);
 
  private:

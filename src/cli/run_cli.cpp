@@ -17,6 +17,8 @@
 #include "run_history_commands.hpp"
 #include "strata/core/nearest_name.hpp"
 #include "strata/core/shutdown.hpp"
+#include "strata/core/utf8.hpp"
+#include "terminal_text.hpp"
 
 #ifndef STRATA_VERSION
 #define STRATA_VERSION "unknown"
@@ -66,10 +68,30 @@ std::optional<std::string> unknown_command(const std::vector<std::string>& words
   return "unknown command '" + given + "'" + suggestion;
 }
 
+// One `error:` line and at most one `hint:` line, whatever the message holds (user input included).
 int usage_error(std::ostream& err, const std::string& message, const std::string& hint) {
-  err << "error: " << message << "\n";
-  if (!hint.empty()) err << "hint: " << hint << "\n";
+  err << "error: " << cli::terminal_line(message) << "\n";
+  if (!hint.empty()) err << "hint: " << cli::terminal_line(hint) << "\n";
   return kExitUsage;
+}
+
+// The first argument that is not well-formed UTF-8 (it could not be stored, nor shown), named by
+// the option it belongs to.
+std::optional<std::string> invalid_utf8_argument(const std::vector<std::string>& args) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (utf8::is_valid(arg)) continue;
+    size_t eq = arg.find('=');
+    if (arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      return "option " + arg.substr(0, eq) + ": value '" + arg.substr(eq + 1) + "' is not valid UTF-8";
+    }
+    const std::string& previous = args[i - 1];
+    if (i > 1 && previous.size() > 1 && previous[0] == '-' && previous.find('=') == std::string::npos) {
+      return "option " + previous + ": value '" + arg + "' is not valid UTF-8";
+    }
+    return "argument '" + arg + "' is not valid UTF-8";
+  }
+  return std::nullopt;
 }
 
 void add_run_options(CLI::App* command, cli::RunCommandOptions& run) {
@@ -98,11 +120,16 @@ std::string parsed_command_path(const CLI::App& app) {
   return path;
 }
 
-int run(const Definitions& defs, const std::vector<std::string>& args, CliStreams& streams) {
+// `streams` write terminal-safe text; `live_out` is the raw stdout the progress line draws on.
+int run(const Definitions& defs, const std::vector<std::string>& args, CliStreams& streams, std::ostream& live_out) {
   std::string program = args.empty() ? "strata" : std::filesystem::path(args[0]).filename().string();
   cli::CliSession session(defs, streams.out, streams.err, program);
   session.terminal = streams.out_is_terminal;
+  session.live_out = &live_out;
 
+  if (auto invalid = invalid_utf8_argument(args)) {
+    return usage_error(streams.err, *invalid, "arguments (selections, keys, tags, names, paths) must be UTF-8 text");
+  }
   if (auto unknown = unknown_command(command_words(args))) {
     return usage_error(streams.err, *unknown, "'" + program + " --help' lists the commands");
   }
@@ -196,10 +223,14 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
 
 }  // namespace
 
-int run_cli(const Definitions& defs, const std::vector<std::string>& args, CliStreams streams) {
+int run_cli(const Definitions& defs, const std::vector<std::string>& args, CliStreams raw) {
+  // Everything the commands print goes through terminal-safe streams; only the progress line's own
+  // escape sequences go to raw stdout.
+  cli::TerminalSafeStream out(raw.out), err(raw.err);
+  CliStreams streams{raw.in, out, err, raw.out_is_terminal, raw.in_is_terminal};
   int code = kExitFailure;
   try {
-    code = run(defs, args, streams);
+    code = run(defs, args, streams, raw.out);
   } catch (const cli::UsageError& e) {
     code = usage_error(streams.err, e.what(), e.hint());
   } catch (const PartitionError& e) {
@@ -209,10 +240,12 @@ int run_cli(const Definitions& defs, const std::vector<std::string>& args, CliSt
   } catch (const ConfigError& e) {
     code = usage_error(streams.err, e.what(), "check strata.yaml in the instance directory (--home)");
   } catch (const std::exception& e) {
-    streams.err << "error: " << e.what() << "\n";
+    streams.err << "error: " << cli::terminal_line(e.what()) << "\n";
     code = kExitFailure;
   }
-  streams.out.flush();
+  out.finish();
+  err.finish();
+  raw.out.flush();
   run_shutdown_hooks();
   return code;
 }

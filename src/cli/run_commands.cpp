@@ -7,6 +7,7 @@
 #include "strata/execution/backfill.hpp"
 #include "strata/execution/executor.hpp"
 #include "strata/execution/plan.hpp"
+#include "terminal_text.hpp"
 #include "text_table.hpp"
 
 namespace strata::cli {
@@ -22,6 +23,7 @@ struct ParsedSelection {
 
 ParsedSelection parse_selection(const Definitions& defs, const std::string& text) {
   if (text.empty()) throw UsageError("--select is empty", kSelectionHint);
+  std::string named = "bad selection '" + text + "'";
   try {
     AssetSelection selection = AssetSelection::parse(text);
     std::vector<AssetKey> keys = selection.resolve(defs.asset_graph());
@@ -29,8 +31,14 @@ ParsedSelection parse_selection(const Definitions& defs, const std::string& text
     return {selection, keys};
   } catch (const DefinitionError& e) {
     std::string why = e.what();
-    if (why.rfind("selection: ", 0) == 0) why.erase(0, 11);  // already said
-    throw UsageError("bad selection '" + text + "': " + why, kSelectionHint);
+    if (why.rfind(named, 0) == 0) {
+      // A syntax error names the selection itself and ends with the syntax, which the hint gives.
+      size_t syntax = why.rfind(" (syntax: ");
+      if (syntax != std::string::npos && why.back() == ')') why.erase(syntax);
+      throw UsageError(why, kSelectionHint);
+    }
+    if (why.rfind("selection: ", 0) == 0) why.erase(0, 11);  // said once, below
+    throw UsageError(named + ": " + why, kSelectionHint);
   }
 }
 
@@ -57,8 +65,7 @@ RunConfig load_run_config(const std::string& file, const std::map<std::string, R
   const char* hint = "--config takes a YAML or JSON file with a 'resources:' section";
   RunConfig config;
   try {
-    config = RunConfig::from_file(file);
-    config.validate_sections();
+    config = RunConfig::from_file(file);  // names the file in every error
   } catch (const ConfigError& e) {
     throw UsageError(e.what(), hint);
   }
@@ -95,7 +102,9 @@ std::string stored_location(const Metadata& metadata) {
 }
 
 void report_failure(CliSession& session, const RunResult& run) {
-  if (!run.success()) session.err << "error: run " << run.run_id() << " failed: " << run.failure_message() << "\n";
+  if (!run.success()) {
+    session.err << "error: run " << run.run_id() << " failed: " << terminal_line(run.failure_message()) << "\n";
+  }
 }
 
 void print_summary(CliSession& session, const RunResult& result) {
@@ -136,7 +145,8 @@ RunSetup prepare_run(CliSession& session, const RunCommandOptions& options, cons
   setup.options.keep_outputs = false;
   if (options.max_concurrency < 0) throw UsageError("--max-concurrency must be 0 (all cores) or more");
   setup.options.instance = session.shared_instance();
-  setup.display = std::make_unique<ProgressDisplay>(session.out, session.terminal, level);
+  setup.display =
+      std::make_unique<ProgressDisplay>(session.live_out ? *session.live_out : session.out, session.terminal, level);
   setup.options.on_event = [display = setup.display.get()](const Event& event) { display->on_event(event); };
   return setup;
 }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include "terminal_text.hpp"
+
 namespace strata::cli {
 
 size_t display_width(const std::string& text) {
@@ -28,13 +30,22 @@ std::string shorten(const std::string& text, size_t width) {
 }
 
 void TextTable::print(std::ostream& out, const std::string& indent) const {
+  // Cells are data: escaped to one line each before they are measured.
+  auto escaped = [](const std::vector<std::string>& row) {
+    std::vector<std::string> cells;
+    for (const auto& cell : row) cells.push_back(terminal_line(cell));
+    return cells;
+  };
+  std::vector<std::string> header = escaped(header_);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& row : rows_) rows.push_back(escaped(row));
   std::vector<size_t> widths(header_.size());
   auto measure = [&](const std::vector<std::string>& row) {
     if (widths.size() < row.size()) widths.resize(row.size());
     for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], display_width(row[i]));
   };
-  measure(header_);
-  for (const auto& row : rows_) measure(row);
+  measure(header);
+  for (const auto& row : rows) measure(row);
   auto print_row = [&](const std::vector<std::string>& row) {
     std::string line = indent;
     for (size_t i = 0; i < row.size(); ++i) {
@@ -43,8 +54,8 @@ void TextTable::print(std::ostream& out, const std::string& indent) const {
     }
     out << line << '\n';
   };
-  if (!header_.empty()) print_row(header_);
-  for (const auto& row : rows_) print_row(row);
+  if (!header.empty()) print_row(header);
+  for (const auto& row : rows) print_row(row);
 }
 
 std::string format_time(int64_t unix_us) {

@@ -59,6 +59,7 @@ const FieldOps& plain_ops(const char* type_name) {
       [](void* field, const json& value) { *static_cast<T*>(field) = value.get<T>(); },
       [](void*, const std::string&) {},
       [](const void* field) { return describe_literal(*static_cast<const T*>(field)); },
+      [](const void*) { return false; },
   };
   return ops;
 }
@@ -80,6 +81,7 @@ const FieldOps& optional_ops(const char* type_name) {
         const auto& value = *static_cast<const std::optional<T>*>(field);
         return value ? describe_literal(*value) : std::string("null");
       },
+      [](const void*) { return false; },
   };
   return ops;
 }
@@ -91,13 +93,14 @@ const FieldOps& setting_ops(const char* type_name) {
       [](void* field, const json& value) {
         auto& setting = *static_cast<Setting<T>*>(field);
         if (value.is_object() && value.contains("env")) {
-          setting = Setting<T>(EnvVar{value.at("env").get<std::string>()});
+          setting.set_env(value.at("env").get<std::string>());
         } else {
           setting.set(value.get<T>());
         }
       },
       [](void* field, const std::string& path) { static_cast<Setting<T>*>(field)->resolve(path); },
       [](const void* field) { return static_cast<const Setting<T>*>(field)->describe(); },
+      [](const void* field) { return static_cast<const Setting<T>*>(field)->secret(); },
   };
   return ops;
 }
@@ -126,6 +129,7 @@ void Setting<T>::resolve(const std::string& field_path) {
 template <class T>
 std::string Setting<T>::describe() const {
   if (from_env()) return "EnvVar(" + *env_name_ + ")";
+  if (secret_) return "***";
   return describe_literal(value_);
 }
 

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "strata/core/secret_masking.hpp"
+
 namespace strata {
 
 std::shared_ptr<Resource> ResourceDefinition::instantiate(const std::string& key, const RunConfig& run_config) const {
@@ -32,8 +34,28 @@ std::shared_ptr<Resource> ResourceDefinition::instantiate(const std::string& key
 
 std::vector<std::pair<std::string, std::string>> ResourceDefinition::describe() const {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& field : fields_(*prototype_)) out.emplace_back(field.name, field.ops->describe(field.field));
+  for (const auto& field : fields_(*prototype_)) {
+    std::string text = field.ops->describe(field.field);  // secret fields describe themselves masked
+    if (!field.ops->secret(field.field)) {
+      if (is_secret_name(field.name)) {
+        text = kMaskedValue;
+      } else {
+        // Literals are described as JSON: mask what is secret inside (map keys, URL passwords).
+        nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+        text = value.is_discarded() ? mask_url_passwords(text) : mask_secrets(value).dump();
+      }
+    }
+    out.emplace_back(field.name, std::move(text));
+  }
   return out;
+}
+
+std::vector<std::string> ResourceDefinition::secret_fields() const {
+  std::vector<std::string> names;
+  for (const auto& field : fields_(*prototype_)) {
+    if (field.ops->secret(field.field)) names.emplace_back(field.name);
+  }
+  return names;
 }
 
 }  // namespace strata

@@ -1,52 +1,130 @@
 #include "strata/core/run_config.hpp"
 
-#include <yaml-cpp/yaml.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <nlohmann/json.hpp>
-#include <sstream>
+#include <set>
+#include <vector>
 
 #include "strata/core/error.hpp"
+#include "yaml_json_reader.hpp"
 
 namespace strata {
 namespace {
 
 using json = nlohmann::json;
 
-// YAML scalars become JSON booleans, integers, floats or strings, as a YAML 1.2 reader would type them.
-json scalar_to_json(const YAML::Node& node) {
-  const std::string& text = node.Scalar();
-  if (node.Tag() == "!") return text;  // quoted: always a string
-  if (text == "true" || text == "True" || text == "TRUE") return true;
-  if (text == "false" || text == "False" || text == "FALSE") return false;
-  if (text == "null" || text == "~" || text.empty()) return nullptr;
-  try {
-    size_t used = 0;
-    long long integer = std::stoll(text, &used);
-    if (used == text.size()) return integer;
-    double real = std::stod(text, &used);
-    if (used == text.size()) return real;
-  } catch (const std::exception&) {
+std::string size_limit_text() { return std::to_string(RunConfig::kMaxBytes / (1024 * 1024)) + " MiB"; }
+
+const char* file_kind(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+void check_regular(const struct stat& info, const std::string& source) {
+  if (S_ISDIR(info.st_mode)) throw ConfigError(source + " is a directory, not a file");
+  if (!S_ISREG(info.st_mode)) {
+    throw ConfigError(source + " is not a regular file (it is " + file_kind(info.st_mode) + ")");
+  }
+  if (static_cast<uint64_t>(info.st_size) > RunConfig::kMaxBytes) {
+    throw ConfigError(source + " is larger than " + size_limit_text() + " (" + std::to_string(info.st_size) +
+                      " bytes)");
+  }
+}
+
+// The file's text. Checks the path before opening it and the open file after (it may have been
+// replaced in between); O_NONBLOCK keeps a FIFO from blocking the open. Reads at most kMaxBytes + 1.
+std::string read_config_file(const std::filesystem::path& path, const std::string& source) {
+  auto cannot = [&](const char* what) {
+    return ConfigError(source + ": cannot " + what + " it: " + std::strerror(errno));
+  };
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) throw cannot("read");
+  check_regular(info, source);
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) throw cannot("open");
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  if (::fstat(fd, &info) != 0) throw cannot("read");
+  check_regular(info, source);
+  std::string text;
+  char buffer[65536];
+  while (true) {
+    ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) throw cannot("read");
+    if (got == 0) break;
+    text.append(buffer, static_cast<size_t>(got));
+    if (text.size() > RunConfig::kMaxBytes) throw ConfigError(source + " is larger than " + size_limit_text());
   }
   return text;
 }
 
-json yaml_to_json(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map: {
-      json object = json::object();
-      for (const auto& item : node) object[item.first.as<std::string>()] = yaml_to_json(item.second);
-      return object;
+// 1-based line of the `ordinal`-th (1-based) object key in the JSON `text`, which is valid JSON up
+// to that key: a key is a string followed by ':'.
+size_t line_of_json_key(const std::string& text, size_t ordinal) {
+  size_t line = 1, keys = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') ++line;
+    if (text[i] != '"') continue;
+    size_t start_line = line;
+    for (++i; i < text.size() && text[i] != '"'; ++i) {
+      if (text[i] == '\\') ++i;
     }
-    case YAML::NodeType::Sequence: {
-      json array = json::array();
-      for (const auto& item : node) array.push_back(yaml_to_json(item));
-      return array;
+    size_t next = text.find_first_not_of(" \t\r\n", i + 1);
+    if (next != std::string::npos && text[next] == ':' && ++keys == ordinal) return start_line;
+  }
+  return line;
+}
+
+// JSON parsed with nlohmann's iterative parser; the callback holds it to the same limits as YAML.
+json parse_json(const std::string& text, const std::string& source) {
+  size_t values = 0, keys = 0;
+  std::vector<std::set<std::string>> open_objects;
+  auto check = [&](int depth, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        if (depth + 1 > RunConfig::kMaxDepth) {
+          throw ConfigError(source + ": nested deeper than " + std::to_string(RunConfig::kMaxDepth) + " levels");
+        }
+        if (event == json::parse_event_t::object_start) open_objects.emplace_back();
+        [[fallthrough]];
+      case json::parse_event_t::value:
+        if (++values > RunConfig::kMaxValues) {
+          throw ConfigError(source + ": holds more than " + std::to_string(RunConfig::kMaxValues) + " values");
+        }
+        break;
+      case json::parse_event_t::key: {
+        ++keys;
+        const auto& key = parsed.get_ref<const std::string&>();
+        if (!open_objects.back().insert(key).second) {
+          throw ConfigError(source + ": line " + std::to_string(line_of_json_key(text, keys)) + ": duplicate key '" +
+                            key + "'");
+        }
+        break;
+      }
+      case json::parse_event_t::object_end:
+        open_objects.pop_back();
+        break;
+      default:
+        break;
     }
-    case YAML::NodeType::Scalar:
-      return scalar_to_json(node);
-    default:
-      return nullptr;
+    return true;
+  };
+  try {
+    return json::parse(text, check);
+  } catch (const json::parse_error& e) {
+    throw ConfigError(source + ": not valid JSON: " + e.what());
   }
 }
 
@@ -54,42 +132,25 @@ json yaml_to_json(const YAML::Node& node) {
 
 RunConfig::RunConfig() : doc_(std::make_shared<const json>(json::object())) {}
 
-RunConfig RunConfig::from_yaml(const std::string& text) {
-  try {
-    json doc = yaml_to_json(YAML::Load(text));
-    if (doc.is_null()) doc = json::object();
-    if (!doc.is_object()) throw ConfigError("run config must be a mapping at the top level");
-    RunConfig config(std::make_shared<const json>(std::move(doc)));
-    config.validate_sections();
-    return config;
-  } catch (const YAML::Exception& e) {
-    throw ConfigError("run config is not valid YAML (line " + std::to_string(e.mark.line + 1) + ", column " +
-                      std::to_string(e.mark.column + 1) + "): " + e.msg);
+RunConfig RunConfig::parse(const std::string& text, bool is_json, const std::string& source) {
+  if (text.size() > kMaxBytes) {
+    throw ConfigError(source + " is larger than " + size_limit_text() + " (" + std::to_string(text.size()) + " bytes)");
   }
+  json doc = is_json ? parse_json(text, source)
+                     : detail::read_yaml_as_json(text, source, {.max_depth = kMaxDepth, .max_values = kMaxValues});
+  if (doc.is_null() && !is_json) doc = json::object();
+  if (!doc.is_object()) throw ConfigError(source + " must be a mapping (a JSON object) at the top level");
+  check_sections(doc, source);
+  return RunConfig(std::make_shared<const json>(std::move(doc)));
 }
 
-RunConfig RunConfig::from_json(const std::string& text) {
-  try {
-    json doc = json::parse(text);
-    if (!doc.is_object()) throw ConfigError("run config must be a JSON object at the top level");
-    RunConfig config(std::make_shared<const json>(std::move(doc)));
-    config.validate_sections();
-    return config;
-  } catch (const json::parse_error& e) {
-    throw ConfigError(std::string("run config is not valid JSON: ") + e.what());
-  }
-}
+RunConfig RunConfig::from_yaml(const std::string& text) { return parse(text, false, "run config"); }
+
+RunConfig RunConfig::from_json(const std::string& text) { return parse(text, true, "run config"); }
 
 RunConfig RunConfig::from_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError("cannot read run config file '" + path.string() + "'");
-  std::stringstream text;
-  text << in.rdbuf();
-  try {
-    return path.extension() == ".json" ? from_json(text.str()) : from_yaml(text.str());
-  } catch (const ConfigError& e) {
-    throw ConfigError(path.string() + ": " + e.what());
-  }
+  std::string source = "config file '" + path.string() + "'";
+  return parse(read_config_file(path, source), path.extension() == ".json", source);
 }
 
 bool RunConfig::empty() const { return doc_->empty(); }
@@ -115,13 +176,15 @@ std::vector<std::string> RunConfig::configured_resource_keys() const {
   return keys;
 }
 
-void RunConfig::validate_sections() const {
-  for (const auto& [section, value] : doc_->items()) {
+void RunConfig::validate_sections() const { check_sections(*doc_, "run config"); }
+
+void RunConfig::check_sections(const json& doc, const std::string& source) {
+  for (const auto& [section, value] : doc.items()) {
     if (section != "resources") {
-      throw ConfigError("run config: section '" + section +
+      throw ConfigError(source + ": section '" + section +
                         "' is not supported; run config configures resources only (resources.<key>.config)");
     }
-    if (!value.is_object()) throw ConfigError("run config: 'resources' must be a mapping");
+    if (!value.is_object()) throw ConfigError(source + ": 'resources' must be a mapping");
   }
 }
 

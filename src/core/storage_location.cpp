@@ -3,29 +3,12 @@
 #include <cstdio>
 
 #include "strata/core/error.hpp"
+#include "strata/core/utf8.hpp"
 
 namespace strata {
 namespace {
 
 constexpr size_t kMaxComponentBytes = 255;  // NAME_MAX of Linux file systems
-
-// Length of the UTF-8 sequence starting at text[i], or 0 when it is not a valid one.
-size_t utf8_sequence(std::string_view text, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  unsigned char lead = byte(i);
-  if (lead < 0x80) return 1;
-  size_t length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc2 ? 2 : 0;
-  if (length == 0 || lead > 0xf4 || i + length > text.size()) return 0;
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) return 0;
-  }
-  unsigned char second = byte(i + 1);
-  if (lead == 0xe0 && second < 0xa0) return 0;  // overlong
-  if (lead == 0xed && second > 0x9f) return 0;  // surrogates
-  if (lead == 0xf0 && second < 0x90) return 0;  // overlong
-  if (lead == 0xf4 && second > 0x8f) return 0;  // beyond U+10FFFF
-  return length;
-}
 
 bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
 
@@ -52,7 +35,7 @@ std::string storage_component_problem(std::string_view text) {
     if (c == '/' || c == '\\') return "holds a path separator";
     if (c == 0) return "holds a NUL character";
     if (is_control(c)) return "holds a control character";
-    size_t length = utf8_sequence(text, i);
+    size_t length = utf8::sequence_length(text, i);
     if (length == 0) return "is not valid UTF-8";
     i += length;
   }
@@ -64,7 +47,7 @@ std::string printable(std::string_view text) {
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
     unsigned char c = static_cast<unsigned char>(text[i]);
-    size_t length = utf8_sequence(text, i);
+    size_t length = utf8::sequence_length(text, i);
     if (length == 0 || is_control(c)) {
       char escaped[8];
       std::snprintf(escaped, sizeof escaped, "\\x%02x", c);

@@ -40,6 +40,11 @@ size_t character_length(std::string_view text, size_t at, size_t& consumed) {
 
 }  // namespace
 
+size_t sequence_length(std::string_view text, size_t at) {
+  size_t consumed = 0;
+  return character_length(text, at, consumed);
+}
+
 bool is_valid(std::string_view text) {
   size_t consumed = 0;
   for (size_t at = 0; at < text.size();) {

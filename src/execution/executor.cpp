@@ -15,6 +15,7 @@
 #include "run_result_data.hpp"
 #include "strata/core/execution_context.hpp"
 #include "strata/core/io_manager.hpp"
+#include "strata/core/secret_masking.hpp"
 #include "strata/core/system_metadata.hpp"
 #include "strata/io/filesystem_io_manager.hpp"
 #include "strata/storage/event_writer.hpp"
@@ -205,7 +206,7 @@ class Run {
   }
 
   // The run as the instance records it; run config values from the environment are never in the
-  // document, and values of keys that look secret are masked.
+  // document, and secrets (secret fields, secret-looking keys, URL passwords) are masked.
   RunRecord run_record() const {
     RunRecord record;
     record.run_id = data_->run_id;
@@ -218,33 +219,13 @@ class Run {
     if (options_.partition_keys.size() > 1) {
       record.tags["strata/partition_range"] = options_.partition_keys.front() + ".." + options_.partition_keys.back();
     }
-    record.run_config = redacted(options_.run_config.document()).dump();
+    record.run_config = masked_run_config(options_.run_config, plan_.resources()).dump();
     record.owner_host = Instance::host_name();
     record.owner_pid = ::getpid();
     record.owner_start_ticks = Instance::process_start_ticks(record.owner_pid);
     record.create_time_us = data_->start_us;
     record.start_time_us = data_->start_us;
     return record;
-  }
-
-  static nlohmann::json redacted(const nlohmann::json& doc) {
-    if (doc.is_object()) {
-      nlohmann::json out = nlohmann::json::object();
-      for (const auto& [key, value] : doc.items()) {
-        std::string lower;
-        for (char c : key) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        bool secret = lower.find("password") != std::string::npos || lower.find("secret") != std::string::npos ||
-                      lower.find("token") != std::string::npos;
-        out[key] = secret && !value.is_object() ? nlohmann::json("***") : redacted(value);
-      }
-      return out;
-    }
-    if (doc.is_array()) {
-      nlohmann::json out = nlohmann::json::array();
-      for (const auto& value : doc) out.push_back(redacted(value));
-      return out;
-    }
-    return doc;
   }
 
   // Makes every event durable, then records how the run ended. A storage failure fails the run.

@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "cli_fixture.hpp"
+#include "cli_test_base.hpp"
 #include "strata/cli/run_cli.hpp"
 #include "strata/storage/instance.hpp"
 #include "temp_dir.hpp"
@@ -17,48 +17,7 @@ using s::testing::run_cli_in_process;
 
 namespace {
 
-class CliTest : public ::testing::Test {
- protected:
-  s::Definitions defs(bool with_failure = false, bool with_partitions = false) {
-    return s::testing::cli_test_definitions(
-        {.data_dir = dir_ / "data", .with_failure = with_failure, .with_partitions = with_partitions});
-  }
-  std::filesystem::path home() const { return dir_ / "home"; }
-  CliOutcome cli(const s::Definitions& d, std::vector<std::string> args, bool terminal = false) {
-    return run_cli_in_process(d, home(), std::move(args), terminal);
-  }
-  // Steps that succeeded in the newest run.
-  std::set<std::string> steps_of_latest_run() {
-    auto instance = s::Instance::open(home());
-    auto runs = instance->storage().runs({});
-    std::set<std::string> steps;
-    if (runs.empty()) return steps;
-    for (const auto& record : instance->storage().events_for_run(runs.front().run_id)) {
-      if (record.event.type == s::EventType::kStepSuccess) steps.insert(record.event.step_key);
-    }
-    return steps;
-  }
-  size_t run_count() {
-    if (!std::filesystem::exists(home())) return 0;
-    return s::Instance::open(home())->storage().runs({}).size();
-  }
-  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
-  // Bad input: exit 2, one error line naming `fragment` and one hint line on stderr, nothing run.
-  CliOutcome expect_usage_error(const s::Definitions& d, std::vector<std::string> args, const std::string& fragment) {
-    size_t runs_before = run_count();
-    CliOutcome outcome = cli(d, args);
-    std::string what = args.empty() ? "" : args[0];
-    EXPECT_EQ(outcome.exit_code, 2) << what << "\n" << outcome.out << outcome.err;
-    EXPECT_EQ(outcome.err.rfind("error: ", 0), 0u) << outcome.err;
-    EXPECT_NE(outcome.err.find(fragment), std::string::npos) << outcome.err;
-    EXPECT_NE(outcome.err.find("\nhint: "), std::string::npos) << outcome.err;
-    EXPECT_EQ(std::count(outcome.err.begin(), outcome.err.end(), '\n'), 2) << outcome.err;
-    EXPECT_EQ(run_count(), runs_before) << "nothing may run on bad input";
-    return outcome;
-  }
-
-  s::testing::TempDir dir_{"strata-cli"};
-};
+using s::testing::CliTest;
 
 TEST_F(CliTest, HelpOnEveryCommand) {
   auto d = defs();

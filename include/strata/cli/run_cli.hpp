@@ -16,8 +16,10 @@
 // progress line), --version.
 //
 // Exit codes: 0 success; 1 a run failed (or the instance could not be used); 2 bad input (unknown
-// command, asset, job or run; bad selection; unreadable config file; bad partition) — then nothing
-// was run, and one "error:" line plus one "hint:" line went to stderr.
+// command, asset, job or run; bad selection; unreadable or malformed config file; bad partition;
+// an argument that is not UTF-8) — then nothing was run, and one "error:" line plus one "hint:"
+// line went to stderr. Text from input or stored data is printed with control characters escaped
+// (\xHH), so it never acts on the terminal.
 #pragma once
 
 #include <iosfwd>

@@ -4,12 +4,17 @@
 //   struct MyIOManager : strata::IOManager {
 //     std::vector<std::string> path_prefix;
 //     strata::Setting<std::string> api_token = strata::EnvVar{"API_TOKEN"};
-//     STRATA_CONFIG_FIELDS(path_prefix, api_token)
+//     strata::Secret<std::string> signing_key = "dev-only-key";
+//     STRATA_CONFIG_FIELDS(path_prefix, api_token, signing_key)
 //     ...
 //   };
 //
 // Supported field types: std::string, bool, int, int64_t, double, std::vector<std::string>,
-// std::map<std::string, std::string>, std::optional of those, and Setting<std::string|int64_t|bool|double>.
+// std::map<std::string, std::string>, std::optional of those, and Setting/Secret<std::string|int64_t|bool|double>.
+//
+// Secret fields: a Secret<T>, and a Setting<T> given an EnvVar in code. Their values are never shown
+// (listings print EnvVar(NAME) or ***) and are masked in stored run config even when run config
+// sets them literally (see secret_masking.hpp, which also masks fields by name and URL passwords).
 #pragma once
 
 #include <cstdint>
@@ -45,18 +50,41 @@ class Setting {
   // Reads the environment variable; throws ConfigError naming `field_path` and the variable (never a
   // value) when it is unset or does not parse as T.
   void resolve(const std::string& field_path);
-  // Sets a literal value (from run config); it is no longer secret.
+  // Sets a literal value (from run config); it no longer comes from the environment, and it stays
+  // secret when it replaces an EnvVar.
   void set(T literal) {
     value_ = std::move(literal);
+    if (env_name_) secret_ = true;
     env_name_.reset();
   }
-  // The literal, or "EnvVar(NAME)".
+  // Reads the value from environment variable `name` when the run resolves it.
+  void set_env(std::string name) {
+    env_name_ = std::move(name);
+    resolved_ = false;
+  }
+  // Declared secret (Secret<T>) or from the environment: the value is never shown.
+  bool secret() const { return secret_ || from_env(); }
+  // "EnvVar(NAME)", "***" for a secret literal, else the literal.
   std::string describe() const;
+
+ protected:
+  bool secret_ = false;
 
  private:
   T value_{};
   std::optional<std::string> env_name_;
   bool resolved_ = false;
+};
+
+// A Setting whose value is secret however it is given (literal, EnvVar or run config): listings
+// show *** (or EnvVar(NAME)) and stored run config masks it.
+template <class T>
+class Secret : public Setting<T> {
+ public:
+  Secret() { this->secret_ = true; }
+  Secret(T literal) : Setting<T>(std::move(literal)) { this->secret_ = true; }
+  Secret(const char* literal) requires std::is_same_v<T, std::string> : Setting<T>(literal) { this->secret_ = true; }
+  Secret(EnvVar env) : Setting<T>(std::move(env)) { this->secret_ = true; }
 };
 
 extern template class Setting<std::string>;
@@ -73,6 +101,8 @@ struct FieldOps {
   void (*resolve)(void* field, const std::string& path);
   // A display form with secrets redacted.
   std::string (*describe)(const void* field);
+  // Whether the field is secret (Secret<T>, or a Setting from an EnvVar).
+  bool (*secret)(const void* field);
 };
 
 const FieldOps& field_ops(std::string*);
@@ -87,7 +117,7 @@ const FieldOps& field_ops(std::optional<int64_t>*);
 const FieldOps& field_ops(Setting<std::string>*);
 const FieldOps& field_ops(Setting<int64_t>*);
 const FieldOps& field_ops(Setting<bool>*);
-const FieldOps& field_ops(Setting<double>*);
+const FieldOps& field_ops(Setting<double>*);  // also Secret<T>, through its base
 
 // One field of a configurable object, found through STRATA_CONFIG_FIELDS.
 struct FieldRef {

@@ -42,8 +42,12 @@ class ResourceDefinition {
   // or unset environment variables.
   std::shared_ptr<Resource> instantiate(const std::string& key, const RunConfig& run_config) const;
 
-  // Field name → display value, in declaration order, secrets shown as EnvVar(NAME).
+  // Field name → display value, in declaration order. Secrets never show: EnvVar fields as
+  // EnvVar(NAME), other secret fields and fields with secret names as ***, URL passwords masked
+  // (see secret_masking.hpp).
   std::vector<std::pair<std::string, std::string>> describe() const;
+  // The fields the resource declares secret (Secret<T>, or a Setting given an EnvVar in code).
+  std::vector<std::string> secret_fields() const;
 
  private:
   std::shared_ptr<Resource> prototype_;

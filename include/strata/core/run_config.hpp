@@ -6,8 +6,14 @@
 //         base_dir: /data/storage
 //
 // Values given here override the resource's code defaults for that run only.
+//
+// Every run config, however it is given (a file, YAML or JSON text in code), is held to the limits
+// below and must be well-formed UTF-8 without duplicate keys; anything else is a ConfigError naming
+// the source (the file), the line where known, and the problem. A RunConfig is immutable and cheap
+// to copy (the document is shared); it may be read from several threads.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
@@ -18,11 +24,16 @@ namespace strata {
 
 class RunConfig {
  public:
+  static constexpr size_t kMaxBytes = 16 * 1024 * 1024;  // the text (or file) size
+  static constexpr int kMaxDepth = 64;                   // nested mappings/sequences; the top level is 1
+  static constexpr size_t kMaxValues = 1000000;          // values, with YAML aliases expanded
+
   RunConfig();  // empty
   // Parse errors are ConfigErrors naming the line (YAML) or position (JSON).
   static RunConfig from_yaml(const std::string& text);
   static RunConfig from_json(const std::string& text);
-  // By extension: .json is JSON, anything else YAML. Names the file when unreadable or invalid.
+  // By extension: .json is JSON, anything else YAML. Only regular files are read (a directory,
+  // FIFO or device is refused without blocking on it). Errors name the file.
   static RunConfig from_file(const std::filesystem::path& path);
 
   bool empty() const;
@@ -37,6 +48,9 @@ class RunConfig {
 
  private:
   explicit RunConfig(std::shared_ptr<const nlohmann::json> doc) : doc_(std::move(doc)) {}
+  // Parses `text` (YAML, or JSON when `json`); `source` starts every error message.
+  static RunConfig parse(const std::string& text, bool json, const std::string& source);
+  static void check_sections(const nlohmann::json& doc, const std::string& source);
   std::shared_ptr<const nlohmann::json> doc_;
 };
 

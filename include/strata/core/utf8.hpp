@@ -20,6 +20,11 @@ inline constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 // and terminals cannot carry.
 enum class Nul { kReplace, kKeep };
 
+// Length (1 to 4) of the well-formed character that starts at text[at], or 0 when the bytes there
+// are not one (a stray continuation byte, an invalid lead byte, an overlong form, a surrogate, a
+// code point above U+10FFFF, or a sequence cut short by the end of `text`).
+size_t sequence_length(std::string_view text, size_t at);
+
 // True when `text` is well-formed UTF-8 (NUL included: it is a valid character).
 bool is_valid(std::string_view text);
 
