@@ -551,21 +551,24 @@ void StepRunner::yield_output(size_t index, Value value, Metadata metadata) {
     throw Error("step '" + step_.key + "' yielded no value for output '" + out.name + "'");
   }
   PartitionScope scope = run_.step_scope(*step_.node);
+  IOManager* manager = nullptr;
+  std::string manager_key;
+  if (out.has_value()) {
+    manager_key = step_.output_managers[index];
+    manager = dynamic_cast<IOManager*>(&run_.resources().at(manager_key));
+    if (manager == nullptr)
+      throw ConfigError("output '" + out.name + "': resource '" + manager_key + "' is not an I/O manager");
+  }
   // With an instance, new asset data becomes what readers load only after its materialization is
   // durable: a run that dies in between never changes what downstream reads.
-  bool deferred = run_.records_events() && out.asset_key.has_value();
+  bool deferred = manager != nullptr && manager->stages_outputs() && run_.records_events() && out.asset_key;
   auto context = std::make_shared<OutputContext>(OutputContextFields{out.asset_key, out.name, step_.key, run_.run_id(),
                                                                      out.metadata, out.type, out.code_version, scope,
                                                                      logger_, &run_.resources(), deferred});
   context->add_output_metadata(pending_metadata_[index]);
   context->add_output_metadata(metadata);
   IOManager* staged_by = nullptr;  // a manager holding staged data: published or discarded below
-  std::string manager_key;
-  if (out.has_value()) {
-    manager_key = step_.output_managers[index];
-    auto* manager = dynamic_cast<IOManager*>(&run_.resources().at(manager_key));
-    if (manager == nullptr)
-      throw ConfigError("output '" + out.name + "': resource '" + manager_key + "' is not an I/O manager");
+  if (manager != nullptr) {
     manager->handle_output(*context, value);
     if (deferred) staged_by = manager;
   }

@@ -33,13 +33,14 @@ class IOManager : public InputManager {
   virtual bool can_handle(const TypeInfo& /*type*/) const { return true; }
   bool can_load(const TypeInfo& type) const override { return can_handle(type); }
 
-  // Two-phase outputs. When context.publish_deferred() is set, a manager that can stage writes the
-  // new data in handle_output() without changing what readers load; Strata then records the
-  // materialization durably and calls publish_output() to make the staged data what readers load,
-  // or discard_output() when the step fails before the record is durable. Either is called at most
-  // once per handled output, from the thread that called handle_output(). A manager that cannot
-  // stage ignores the flag and publishes in handle_output(); the defaults do nothing. Throw
-  // StorageError naming asset and location.
+  // Two-phase outputs. A manager whose stages_outputs() is true is given contexts with
+  // publish_deferred() set when the run is recorded by an instance: it writes the new data in
+  // handle_output() without changing what readers load; Strata then records the materialization
+  // durably and calls publish_output() to make the staged data what readers load, or
+  // discard_output() when the step fails before the record is durable. Either is called at most
+  // once per handled output, from the thread that called handle_output(). Other managers publish in
+  // handle_output(); the defaults do nothing. Throw StorageError naming asset and location.
+  virtual bool stages_outputs() const { return false; }
   virtual void publish_output(OutputContext& /*context*/) {}
   virtual void discard_output(OutputContext& /*context*/) noexcept {}
 

@@ -48,6 +48,7 @@ class DuckDBIOManager : public IOManager {
   void setup(InitContext& context) override;
   void teardown() override;
   void handle_output(OutputContext& context, const Value& value) override;
+  bool stages_outputs() const override { return true; }
   void publish_output(OutputContext& context) override;
   void discard_output(OutputContext& context) noexcept override;
   Value load_input(InputContext& context) override;
