@@ -1,12 +1,13 @@
 #include "strata/storage/instance.hpp"
 
 #include <unistd.h>
-#include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "strata/core/config_document.hpp"
 #include "strata/core/error.hpp"
 #include "strata/storage/staged_output_recovery.hpp"
 
@@ -31,16 +32,19 @@ storage:
 #   base_dir: /data/storage   # default: <this directory>/storage
 )";
 
-std::string scalar(const YAML::Node& node, const std::string& field, const fs::path& file) {
-  if (!node.IsScalar()) throw ConfigError(file.string() + ": field '" + field + "' must be a single value");
-  return node.as<std::string>();
+using json = nlohmann::json;
+
+// A scalar field as text (numbers and booleans as written).
+std::string scalar(const json& node, const std::string& field, const fs::path& file) {
+  if (node.is_string()) return node.get<std::string>();
+  if (node.is_number() || node.is_boolean()) return node.dump();
+  throw ConfigError(file.string() + ": field '" + field + "' must be a single value");
 }
 
-void check_keys(const YAML::Node& node, const std::string& where, std::initializer_list<const char*> known,
+void check_keys(const json& node, const std::string& where, std::initializer_list<const char*> known,
                 const fs::path& file) {
-  if (!node.IsMap()) throw ConfigError(file.string() + ": '" + where + "' must be a mapping");
-  for (const auto& item : node) {
-    std::string key = item.first.as<std::string>();
+  if (!node.is_object()) throw ConfigError(file.string() + ": '" + where + "' must be a mapping");
+  for (const auto& [key, value] : node.items()) {
     bool ok = false;
     std::string list;
     for (const char* k : known) {
@@ -52,6 +56,11 @@ void check_keys(const YAML::Node& node, const std::string& where, std::initializ
                         "' (known: " + list + ")");
     }
   }
+}
+
+const json* field(const json& node, const char* name) {
+  auto it = node.find(name);
+  return it == node.end() || it->is_null() ? nullptr : &*it;
 }
 
 fs::path absolute_in(const fs::path& home, const std::string& path) {
@@ -67,50 +76,50 @@ InstanceConfig InstanceConfig::load(const fs::path& home) {
   config.storage_base_dir = home / "storage";
   fs::path file = home / "strata.yaml";
   if (!fs::exists(file)) return config;
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file.string());
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(file.string() + ": not valid YAML (line " + std::to_string(e.mark.line + 1) + "): " + e.msg);
-  }
-  if (root.IsNull()) return config;
+  // Bounded and strict like every configuration document (core/config_document.hpp).
+  json root = read_config_document(file, file.string());
   check_keys(root, "", {"storage", "io_manager"}, file);
-  if (auto storage = root["storage"]) {
-    check_keys(storage, "storage", {"sqlite", "postgres"}, file);
-    if (storage["sqlite"] && storage["postgres"]) {
-      throw ConfigError(file.string() + ": 'storage' names both sqlite and postgres; choose one");
+  if (const json* storage = field(root, "storage")) {
+    check_keys(*storage, "storage", {"sqlite", "postgres"}, file);
+    const json* sqlite = field(*storage, "sqlite");
+    const json* pg = field(*storage, "postgres");
+    if (sqlite && pg) throw ConfigError(file.string() + ": 'storage' names both sqlite and postgres; choose one");
+    if (sqlite) {
+      check_keys(*sqlite, "storage.sqlite", {"path"}, file);
+      if (const json* path = field(*sqlite, "path")) {
+        config.sqlite_path = absolute_in(home, scalar(*path, "storage.sqlite.path", file));
+      }
     }
-    if (auto sqlite = storage["sqlite"]) {
-      check_keys(sqlite, "storage.sqlite", {"path"}, file);
-      if (sqlite["path"]) config.sqlite_path = absolute_in(home, scalar(sqlite["path"], "storage.sqlite.path", file));
-    }
-    if (auto pg = storage["postgres"]) {
+    if (pg) {
       config.backend = Backend::kPostgres;
-      check_keys(pg, "storage.postgres", {"host", "port", "user", "password", "dbname"}, file);
-      if (pg["host"]) config.postgres.host = scalar(pg["host"], "storage.postgres.host", file);
-      if (pg["port"]) {
-        std::string port = scalar(pg["port"], "storage.postgres.port", file);
+      check_keys(*pg, "storage.postgres", {"host", "port", "user", "password", "dbname"}, file);
+      if (const json* host = field(*pg, "host")) config.postgres.host = scalar(*host, "storage.postgres.host", file);
+      if (const json* port_field = field(*pg, "port")) {
+        std::string port = scalar(*port_field, "storage.postgres.port", file);
         try {
-          config.postgres.port = std::stoi(port);
+          size_t used = 0;
+          config.postgres.port = std::stoi(port, &used);
+          if (used != port.size()) throw std::invalid_argument(port);
         } catch (const std::exception&) {
           throw ConfigError(file.string() + ": field 'storage.postgres.port' must be a number, got '" + port + "'");
         }
       }
-      if (pg["user"]) config.postgres.user = scalar(pg["user"], "storage.postgres.user", file);
-      if (pg["dbname"]) config.postgres.dbname = scalar(pg["dbname"], "storage.postgres.dbname", file);
-      if (auto password = pg["password"]) {
-        if (password.IsMap() && password["env"]) {
-          config.postgres_password = EnvVar{password["env"].as<std::string>()};
+      if (const json* user = field(*pg, "user")) config.postgres.user = scalar(*user, "storage.postgres.user", file);
+      if (const json* db = field(*pg, "dbname")) config.postgres.dbname = scalar(*db, "storage.postgres.dbname", file);
+      if (const json* password = field(*pg, "password")) {
+        if (password->is_object() && password->contains("env")) {
+          config.postgres_password = EnvVar{scalar(password->at("env"), "storage.postgres.password.env", file)};
         } else {
-          config.postgres_password = scalar(password, "storage.postgres.password", file);
+          config.postgres_password = scalar(*password, "storage.postgres.password", file);
         }
       }
     }
   }
-  if (auto io = root["io_manager"]) {
-    check_keys(io, "io_manager", {"base_dir"}, file);
-    if (io["base_dir"])
-      config.storage_base_dir = absolute_in(home, scalar(io["base_dir"], "io_manager.base_dir", file));
+  if (const json* io = field(root, "io_manager")) {
+    check_keys(*io, "io_manager", {"base_dir"}, file);
+    if (const json* base = field(*io, "base_dir")) {
+      config.storage_base_dir = absolute_in(home, scalar(*base, "io_manager.base_dir", file));
+    }
   }
   return config;
 }

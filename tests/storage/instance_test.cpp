@@ -255,6 +255,27 @@ TEST(Instance, ConfigErrorsNameFileAndField) {
   EXPECT_EQ(s::Instance::open(home.path())->config().storage_base_dir, fs::absolute(home.path()) / "elsewhere");
 }
 
+TEST(Instance, HostileInstanceConfigIsRefusedLikeAnyConfig) {
+  TempDir home;
+  auto write = [&](const std::string& text) { std::ofstream(home / "strata.yaml") << text; };
+  auto error = [&] { return error_of([&] { s::Instance::open(home.path()); }); };
+  write("storage:\n  sqlite:\n    path: a.db\n  sqlite:\n    path: b.db\n");
+  EXPECT_NE(error().find("duplicate key 'sqlite'"), std::string::npos) << error();
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char level = 'b'; level <= 'j'; ++level) {
+    bomb += std::string(1, level) + ": &" + level + " [";
+    for (int i = 0; i < 10; ++i) bomb += std::string(i ? ", *" : "*") + static_cast<char>(level - 1);
+    bomb += "]\n";
+  }
+  write(bomb);  // 10^10 values once expanded
+  EXPECT_NE(error().find("more than"), std::string::npos) << error();
+  write("io_manager:\n  base_dir: \"\xff\"\n");
+  EXPECT_NE(error().find("UTF-8"), std::string::npos) << error();
+  fs::remove(home / "strata.yaml");
+  fs::create_directory(home / "strata.yaml");
+  EXPECT_NE(error().find("is a directory"), std::string::npos) << error();
+}
+
 TEST(Instance, CorruptSqliteFileIsNamedAndLeftUntouched) {
   TempDir home;
   std::string garbage(8192, '\0');

@@ -20,13 +20,16 @@
 #include <string>
 #include <vector>
 
+#include "strata/core/config_document.hpp"
+
 namespace strata {
 
 class RunConfig {
  public:
-  static constexpr size_t kMaxBytes = 16 * 1024 * 1024;  // the text (or file) size
-  static constexpr int kMaxDepth = 64;                   // nested mappings/sequences; the top level is 1
-  static constexpr size_t kMaxValues = 1000000;          // values, with YAML aliases expanded
+  // The limits of core/config_document.hpp, which reads every run config.
+  static constexpr size_t kMaxBytes = kConfigMaxBytes;
+  static constexpr int kMaxDepth = kConfigMaxDepth;
+  static constexpr size_t kMaxValues = kConfigMaxValues;
 
   RunConfig();  // empty
   // Parse errors are ConfigErrors naming the line (YAML) or position (JSON).
