@@ -76,7 +76,8 @@ void FilesystemIOManager::handle_output(OutputContext& context, const Value& val
   uint64_t bytes = 0;
   if (stages(context)) {
     bytes = io::write_stored_object_file(staged_file_for(path, context.run_id()), header, encode);
-    context.add_output_metadata({{kMetadataPublishedPath, MetadataValue::path(path.string())}});
+    // Absolute: the process that may complete the publish (core/staged_files.hpp) has its own cwd.
+    context.add_output_metadata({{kMetadataPublishedPath, MetadataValue::path(fs::absolute(path).string())}});
   } else {
     bytes = io::write_stored_object(path, header, encode);
   }

@@ -8,7 +8,7 @@ inline constexpr const char* kMetadataDuration = "strata/duration_ms";
 // Bytes the I/O manager wrote for the output, where it knows them.
 inline constexpr const char* kMetadataBytesWritten = "strata/bytes_written";
 
-// The local path a staged output is published to (core/staged_files.hpp). Recorded by managers that
+// The absolute local path a staged output is published to (core/staged_files.hpp). Recorded by managers that
 // stage local files, so that a run that died between recording the materialization and publishing
 // the file can be completed when it is reaped.
 inline constexpr const char* kMetadataPublishedPath = "strata/published_path";
