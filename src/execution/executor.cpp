@@ -93,6 +93,7 @@ class Run {
   struct StepState {
     std::atomic<int> pending{0};
     StepStatus status = StepStatus::kNotStarted;
+    bool skipped_by_design = false;  // skipped only because optional outputs were not produced
     std::vector<char> yielded;
     std::vector<std::shared_ptr<const OutputContext>> outputs;
   };
@@ -182,8 +183,10 @@ class Run {
     std::string teardown_error = teardown_resources();
     bool ok = setup_error.empty() && teardown_error.empty();
     std::string failed;
-    for (const auto& step : data_->steps) {
-      if (step.status != StepStatus::kSuccess) {
+    for (size_t i = 0; i < data_->steps.size(); ++i) {
+      const StepResult& step = data_->steps[i];
+      bool skipped_by_design = step.status == StepStatus::kSkipped && states_[i].skipped_by_design;
+      if (step.status != StepStatus::kSuccess && !skipped_by_design) {
         ok = false;
         if (step.status == StepStatus::kFailure) failed += (failed.empty() ? "" : ", ") + step.key;
       }
@@ -404,12 +407,16 @@ class Run {
     return inline_next;
   }
 
-  std::string skip_reason(const PlanStep& step) {
+  // Why `step` cannot run, or "". `by_design` tells whether the skip follows only from optional
+  // outputs that were not produced (a successful run) rather than from a failure upstream.
+  std::string skip_reason(const PlanStep& step, bool& by_design) {
+    by_design = true;
     for (int up : step.upstream) {
-      StepStatus status = state(up).status;
-      if (status != StepStatus::kSuccess) {
+      const StepState& upstream = state(up);
+      if (upstream.status != StepStatus::kSuccess) {
+        by_design = upstream.status == StepStatus::kSkipped && upstream.skipped_by_design;
         return "upstream step '" + plan_.steps()[static_cast<size_t>(up)].key + "' " +
-               (status == StepStatus::kFailure ? "failed" : "was skipped");
+               (upstream.status == StepStatus::kFailure ? "failed" : "was skipped");
       }
     }
     for (const auto& input : step.inputs) {
@@ -425,7 +432,7 @@ class Run {
     StepState& st = state(index);
     StepResult& result = data_->steps[static_cast<size_t>(index)];
     result.start_us = now_unix_us();
-    if (std::string reason = skip_reason(step); !reason.empty()) {
+    if (std::string reason = skip_reason(step, st.skipped_by_design); !reason.empty()) {
       st.status = StepStatus::kSkipped;
       result.status = StepStatus::kSkipped;
       result.end_us = result.start_us;

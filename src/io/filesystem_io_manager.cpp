@@ -39,13 +39,32 @@ std::string describe(const OutputContext& context) {
 
 }  // namespace
 
+namespace {
+
+// base_dir as a local path: a file:// URI names one.
+fs::path local_path(const std::string& base_dir) {
+  return fs::path(base_dir.rfind("file://", 0) == 0 ? base_dir.substr(7) : base_dir);
+}
+
+}  // namespace
+
+void FilesystemIOManager::validate_config() const {
+  size_t scheme = base_dir.find("://");
+  if (scheme != std::string::npos && base_dir.rfind("file://", 0) != 0) {
+    throw ConfigError("field 'base_dir': '" + base_dir.substr(0, scheme + 3) +
+                      "' is not a local directory; the filesystem I/O manager writes local files (use a path, or a "
+                      "table manager with base_uri for object stores)");
+  }
+}
+
 void FilesystemIOManager::setup(InitContext& context) {
-  resolved_base_ = base_dir.empty() ? context.storage_dir() : fs::path(base_dir);
+  validate_config();  // run config may have changed base_dir
+  resolved_base_ = base_dir.empty() ? context.storage_dir() : local_path(base_dir);
 }
 
 fs::path FilesystemIOManager::base() const {
   if (!resolved_base_.empty()) return resolved_base_;
-  if (!base_dir.empty()) return base_dir;
+  if (!base_dir.empty()) return local_path(base_dir);
   // Used outside a run (a test calling the manager directly) without a base_dir.
   const char* home = std::getenv("STRATA_HOME");
   return fs::path(home && *home ? home : ".strata") / "storage";

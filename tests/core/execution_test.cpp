@@ -148,7 +148,17 @@ TEST(Execution, MultiAssetMaySkipAnOptionalOutputAndItsDownstream) {
   EXPECT_EQ(result.step("split").status, s::StepStatus::kSuccess);
   EXPECT_EQ(result.step("use_evens").status, s::StepStatus::kSuccess);
   EXPECT_EQ(result.step("use_odds").status, s::StepStatus::kSkipped);
-  EXPECT_EQ(result.materializations().size(), 2u);  // evens, use_evens
+  EXPECT_EQ(result.materializations().size(), 2u);            // evens, use_evens
+  EXPECT_TRUE(result.success()) << result.failure_message();  // a skip by design is not a failure
+}
+
+TEST(Execution, ASkipCausedByAnUpstreamFailureFailsTheRun) {
+  auto broken = s::asset("broken", []() -> int { throw std::runtime_error("boom"); });
+  auto after = s::asset("after", {.ins = {"broken"}}, [](int x) { return x; });
+  auto later = s::asset("later", {.ins = {"after"}}, [](int x) { return x; });
+  auto result = s::materialize({broken, after, later}, in_memory());
+  EXPECT_EQ(result.step("later").status, s::StepStatus::kSkipped);
+  EXPECT_FALSE(result.success());
 }
 
 TEST(Execution, MultiAssetMissingRequiredOutputFailsTheStep) {

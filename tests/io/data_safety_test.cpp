@@ -77,6 +77,22 @@ TEST(StorageLocations, DynamicPartitionKeysAreValidatedWhenAdded) {
   EXPECT_EQ(instance->storage().dynamic_partitions("customers"), std::vector<std::string>{"acme"});
 }
 
+TEST(StorageLocations, ALocationTheManagerCannotAddressIsRefusedUpFront) {
+  // It wrote to ./s3:/bucket/prefix on local disk and recorded an s3:// path.
+  auto value = s::asset("value", [] { return 1; });
+  std::string message = error_of([&] {
+    s::Definitions(
+        {.assets = {value}, .resources = {{"io_manager", s::FilesystemIOManager({.base_dir = "s3://bucket/prefix"})}}});
+  });
+  EXPECT_TRUE(contains(message, "resource 'io_manager': field 'base_dir': 's3://' is not a local directory"))
+      << message;
+  TempDir dir;
+  s::FilesystemIOManager local({.base_dir = "file://" + dir.path().string()});
+  auto out = s::build_output_context({.asset_key = s::AssetKey("value"), .type = &s::type_of<int>()});
+  local.handle_output(out, s::Value::of(1));
+  EXPECT_TRUE(fs::exists(dir / "value"));
+}
+
 // --- runs that die -----------------------------------------------------------------------------
 
 // Runs `body` in a forked child and returns how it ended (the signal number when killed).

@@ -29,6 +29,9 @@ class FilesystemIOManager : public IOManager {
   std::string base_dir;
   STRATA_CONFIG_FIELDS(base_dir)
 
+  // Refuses a base_dir this manager cannot address: a URI such as "s3://bucket/prefix" (the manager
+  // writes local files only) would become a local directory named "s3:".
+  void validate_config() const override;
   void setup(InitContext& context) override;
   void handle_output(OutputContext& context, const Value& value) override;
   bool stages_outputs() const override { return true; }
