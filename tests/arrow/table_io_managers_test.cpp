@@ -10,6 +10,7 @@
 
 #include "expect_error.hpp"
 #include "minio_server.hpp"
+#include "service_unavailable.hpp"
 #include "subprocess.hpp"
 #include "temp_dir.hpp"
 
@@ -55,7 +56,7 @@ class TableStores : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (GetParam() == "s3") {
-      if (minio() == nullptr) GTEST_SKIP() << "MinIO is not installed (scripts/setup.sh builds it with Go)";
+      if (minio() == nullptr) STRATA_SERVICE_UNAVAILABLE("MinIO is not installed (scripts/setup.sh builds it with Go)");
       auto options = arrow::fs::S3Options::FromAccessKey(minio()->access_key(), minio()->secret_key());
       options.endpoint_override = minio()->endpoint();
       options.scheme = "http";
@@ -206,6 +207,32 @@ TEST_P(TableStores, MissingObjectNamesAssetAndLocation) {
       << message;
 }
 
+// In a recorded run a write is staged and becomes what readers load only when published (on S3:
+// a staged object moved into place), or is discarded.
+TEST_P(TableStores, AStagedWriteChangesNothingUntilPublished) {
+  s::ParquetIOManager manager(path_options());
+  auto write = [&](int64_t rows, bool deferred) {
+    auto out = s::build_output_context({.asset_key = s::AssetKey("events"),
+                                        .run_id = "run-" + std::to_string(rows),
+                                        .type = &s::type_of<s::ArrowTable>(),
+                                        .publish_deferred = deferred});
+    manager.handle_output(out, s::Value::of(stories(0, rows)));
+    return out;
+  };
+  auto load = [&] {
+    auto in = s::build_input_context({.asset_key = s::AssetKey("events"), .type = &s::type_of<s::ArrowTable>()});
+    return manager.load_input(in).get<s::ArrowTable>()->num_rows();
+  };
+  write(10, false);
+  auto discarded = write(20, true);
+  EXPECT_EQ(load(), 10);
+  manager.discard_output(discarded);
+  auto published = write(30, true);
+  EXPECT_EQ(load(), 10);
+  manager.publish_output(published);
+  EXPECT_EQ(load(), 30);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, TableStores, ::testing::Values("file", "s3"),
                          [](const ::testing::TestParamInfo<std::string>& param) { return param.param; });
 
@@ -225,7 +252,7 @@ TEST(TableIOManagers, RecordBatchStreamsAreWrittenBatchByBatch) {
 
 // S3 only (a local directory has no server to refuse a request).
 TEST(S3Store, ServerErrorsCarryBucketKeyAndMessage) {
-  if (minio() == nullptr) GTEST_SKIP() << "MinIO is not installed (scripts/setup.sh builds it with Go)";
+  if (minio() == nullptr) STRATA_SERVICE_UNAVAILABLE("MinIO is not installed (scripts/setup.sh builds it with Go)");
   s::ParquetIOManager manager({.base_uri = "s3://strata-missing-bucket/denied-test",
                                .s3_endpoint = minio()->endpoint(),
                                .s3_scheme = "http",

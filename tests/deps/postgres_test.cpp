@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 
 #include "postgres_server.hpp"
+#include "service_unavailable.hpp"
 
 namespace {
 
@@ -11,8 +12,9 @@ using strata::testing::PostgresServer;
 
 TEST(PostgresDependency, StartServerWriteRead) {
   if (PostgresServer::find_bin_dir().empty()) {
-    GTEST_SKIP() << "PostgreSQL server binaries (initdb, pg_ctl, postgres) are not installed; "
-                    "install Debian's `postgresql` package (scripts/setup.sh does) to run this test";
+    STRATA_SERVICE_UNAVAILABLE(
+        "PostgreSQL server binaries (initdb, pg_ctl, postgres) are not installed; "
+        "install Debian's `postgresql` package (scripts/setup.sh does) to run this test");
   }
   PostgresServer server;
   PGconn* conn = PQconnectdb(server.conninfo().c_str());
@@ -33,7 +35,7 @@ TEST(PostgresDependency, StartServerWriteRead) {
 
 TEST(PostgresDependency, WrongPasswordIsRefused) {
   if (PostgresServer::find_bin_dir().empty()) {
-    GTEST_SKIP() << "PostgreSQL server binaries are not installed; install Debian's `postgresql` package";
+    STRATA_SERVICE_UNAVAILABLE("PostgreSQL server binaries are not installed; install Debian's `postgresql` package");
   }
   PostgresServer server({.user = "strata", .password = "right-password"});
   std::string info =

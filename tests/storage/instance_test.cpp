@@ -13,6 +13,7 @@
 
 #include "backend_fixture.hpp"
 #include "expect_error.hpp"
+#include "service_unavailable.hpp"
 #include "subprocess.hpp"
 
 namespace s = strata;
@@ -35,7 +36,8 @@ class InstanceTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     if (GetParam() == "postgres") {
       if (s::testing::shared_postgres() == nullptr) {
-        GTEST_SKIP() << "PostgreSQL server binaries are not installed; install Debian's `postgresql` package";
+        STRATA_SERVICE_UNAVAILABLE(
+            "PostgreSQL server binaries are not installed; install Debian's `postgresql` package");
       }
       s::testing::configure_postgres_home(home.path());
     }
@@ -368,7 +370,8 @@ TEST(Instance, NewerSchemaIsRefusedAndLeftUntouched) {
 }
 
 TEST(Instance, NewerPostgresSchemaIsRefused) {
-  if (s::testing::shared_postgres() == nullptr) GTEST_SKIP() << "PostgreSQL server binaries are not installed";
+  if (s::testing::shared_postgres() == nullptr)
+    STRATA_SERVICE_UNAVAILABLE("PostgreSQL server binaries are not installed");
   auto db = s::testing::new_postgres_database();
   { auto storage = s::open_postgres_storage(db); }
   std::string conninfo = "host=127.0.0.1 port=" + std::to_string(db.port) + " user=" + db.user +
@@ -380,7 +383,8 @@ TEST(Instance, NewerPostgresSchemaIsRefused) {
 }
 
 TEST(Instance, WrongPostgresPasswordNamesServerNotPassword) {
-  if (s::testing::shared_postgres() == nullptr) GTEST_SKIP() << "PostgreSQL server binaries are not installed";
+  if (s::testing::shared_postgres() == nullptr)
+    STRATA_SERVICE_UNAVAILABLE("PostgreSQL server binaries are not installed");
   TempDir home;
   int port = s::testing::shared_postgres()->port();
   std::ofstream(home / "strata.yaml")

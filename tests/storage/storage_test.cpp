@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "backend_fixture.hpp"
+#include "service_unavailable.hpp"
 #include "strata/core/error.hpp"
 #include "strata/storage/sqlite_failure.hpp"
 #include "subprocess.hpp"
@@ -22,7 +23,7 @@ class StorageTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (GetParam() == "postgres" && s::testing::shared_postgres() == nullptr) {
-      GTEST_SKIP() << "PostgreSQL server binaries are not installed; install Debian's `postgresql` package";
+      STRATA_SERVICE_UNAVAILABLE("PostgreSQL server binaries are not installed; install Debian's `postgresql` package");
     }
     if (GetParam() == "postgres") {
       postgres = s::testing::new_postgres_database();
@@ -448,7 +449,8 @@ TEST(SqliteFailure, EachCauseHasItsOwnMessage) {
 // the rest of the batch is stored as written, the refused event in ASCII form with the reason, and
 // a materialization still counts in the catalog.
 TEST(PostgresStorage, AnEventTheDatabaseRefusesIsStoredEscapedWithTheRestOfItsBatch) {
-  if (s::testing::shared_postgres() == nullptr) GTEST_SKIP() << "PostgreSQL server binaries are not installed";
+  if (s::testing::shared_postgres() == nullptr)
+    STRATA_SERVICE_UNAVAILABLE("PostgreSQL server binaries are not installed");
   auto storage = s::open_postgres_storage(s::testing::new_postgres_database("LATIN1"));
   s::Event start;
   start.type = s::EventType::kRunStart;
