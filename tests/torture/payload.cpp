@@ -105,41 +105,45 @@ int64_t generation_of(const ArrowTable& payload, int64_t expected_rows) {
   return generation;
 }
 
-TortureSetup torture_definitions(const std::string& manager, const std::filesystem::path& home, int64_t generation,
-                                 int64_t elements) {
+TortureSetup torture_definitions(const std::string& manager, const std::filesystem::path& dir, int64_t generation,
+                                 int64_t elements, const PayloadOptions& options) {
   TortureSetup setup;
   setup.resources.emplace("memory", InMemoryIOManager());
+  AssetOptions check_options{.ins = {AssetIn{.name = "payload", .key = options.key}},
+                             .io_manager_key = "memory",
+                             .partitions = options.partitions};
   if (manager == "filesystem") {
-    setup.assets.push_back(asset("payload", [generation, elements](AssetContext& ctx) {
-      ctx.add_output_metadata({{"generation", generation}});
-      return vector_payload(generation, static_cast<size_t>(elements));
+    setup.assets.push_back(
+        asset(options.key, {.partitions = options.partitions}, [generation, elements](AssetContext& ctx) {
+          ctx.add_output_metadata({{"generation", generation}});
+          return vector_payload(generation, static_cast<size_t>(elements));
+        }));
+    setup.assets.push_back(asset("check", check_options, [elements](const std::vector<int64_t>& payload) {
+      return generation_of(payload, static_cast<size_t>(elements));
     }));
-    setup.assets.push_back(asset("check", {.ins = {"payload"}, .io_manager_key = "memory"},
-                                 [elements](const std::vector<int64_t>& payload) {
-                                   return generation_of(payload, static_cast<size_t>(elements));
-                                 }));
-    setup.resources.emplace("io_manager", FilesystemIOManager({.base_dir = (home / "storage").string()}));
-    setup.payload_file = home / "storage" / "payload";
+    setup.resources.emplace("io_manager", FilesystemIOManager({.base_dir = (dir / "storage").string()}));
+    setup.payload_file = dir / "storage" / "payload";
     return setup;
   }
-  setup.assets.push_back(asset("payload", [generation, elements](AssetContext& ctx) {
-    ctx.add_output_metadata({{"generation", generation}});
-    return table_payload(generation, elements);
-  }));
-  setup.assets.push_back(asset("check", {.ins = {"payload"}, .io_manager_key = "memory"},
+  setup.assets.push_back(
+      asset(options.key, {.partitions = options.partitions}, [generation, elements](AssetContext& ctx) {
+        ctx.add_output_metadata({{"generation", generation}});
+        return table_payload(generation, elements);
+      }));
+  setup.assets.push_back(asset("check", check_options,
                                [elements](const ArrowTable& payload) { return generation_of(payload, elements); }));
-  std::string tables = (home / "tables").string();
+  std::string tables = (dir / "tables").string();
   if (manager == "parquet") {
     setup.resources.emplace("io_manager", ParquetIOManager({.base_uri = tables}));
-    setup.payload_file = home / "tables" / "payload.parquet";
+    setup.payload_file = dir / "tables" / "payload.parquet";
   } else if (manager == "csv") {
     setup.resources.emplace("io_manager", CsvIOManager({.base_uri = tables}));
-    setup.payload_file = home / "tables" / "payload.csv";
+    setup.payload_file = dir / "tables" / "payload.csv";
   } else if (manager == "arrow-ipc") {
     setup.resources.emplace("io_manager", FeatherIOManager({.base_uri = tables}));
-    setup.payload_file = home / "tables" / "payload.arrow";
+    setup.payload_file = dir / "tables" / "payload.arrow";
   } else if (manager == "duckdb") {
-    setup.payload_file = home / "warehouse.duckdb";
+    setup.payload_file = dir / "warehouse.duckdb";
     setup.resources.emplace("io_manager", DuckDBIOManager({.database = setup.payload_file.string()}));
   } else {
     throw std::invalid_argument("unknown manager '" + manager + "'");

@@ -6,9 +6,9 @@
 //   parquet, csv,         an Arrow table with columns value (int64, (N << 32) | row) and label
 //   arrow-ipc, duckdb     (string, "g<N>-r<row>")
 //
-// torture_definitions(manager, home) defines the asset `payload` (that value, with the metadata
-// {"generation": N}) stored by the manager, and `check`, which loads it, verifies it and returns
-// the generation it holds (kept in memory). Verification failures throw TornPayload.
+// torture_definitions(manager, dir, ...) defines the asset `payload` (that value, with the metadata
+// {"generation": N}) stored by the manager under `dir`, and `check`, which loads it, verifies it and
+// returns the generation it holds (kept in memory). Verification failures throw TornPayload.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,7 @@
 
 #include "strata/arrow/table.hpp"
 #include "strata/core/asset.hpp"
+#include "strata/core/partitions.hpp"
 #include "strata/core/resource_definition.hpp"
 
 namespace strata::torture {
@@ -39,16 +40,22 @@ ArrowTable table_payload(int64_t generation, int64_t rows);
 int64_t generation_of(const std::vector<int64_t>& payload, size_t expected_size);
 int64_t generation_of(const ArrowTable& payload, int64_t expected_rows);
 
+struct PayloadOptions {
+  AssetKey key{"payload"};     // of the payload asset
+  PartitionsPtr partitions{};  // of both assets
+};
+
 struct TortureSetup {
   std::vector<AssetsDefinition> assets;
   std::map<std::string, ResourceDefinition> resources;
-  // The stored file of `payload` (for the DuckDB manager, the database file).
+  // The stored file of an unpartitioned `payload` (for the DuckDB manager, the database file).
   std::filesystem::path payload_file;
 };
 
-// `payload` materializes generation `generation` (elements as given); `check` verifies it.
-// Throws std::invalid_argument for an unknown manager name.
-TortureSetup torture_definitions(const std::string& manager, const std::filesystem::path& home, int64_t generation,
-                                 int64_t elements);
+// `payload` materializes generation `generation` (elements as given); `check` verifies it. Files go
+// under `dir` (filesystem: dir/storage, tables: dir/tables, DuckDB: dir/warehouse.duckdb).
+// Throws std::invalid_argument for an unknown manager name; what asset() throws for a bad key.
+TortureSetup torture_definitions(const std::string& manager, const std::filesystem::path& dir, int64_t generation,
+                                 int64_t elements, const PayloadOptions& options = {});
 
 }  // namespace strata::torture

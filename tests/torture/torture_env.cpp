@@ -1,10 +1,22 @@
 #include "torture_env.hpp"
 
+#include <arrow/util/thread_pool.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <stdexcept>
 
 namespace strata::torture {
+namespace {
+
+// Arrow registers fork handlers when its thread pool starts, in a static that exit() destroys in
+// reverse order of construction. The shared PostgreSQL server of the tests (a static too) forks
+// pg_ctl when it is destroyed at exit: if Arrow's handlers were set up after the server started,
+// they are gone by then and fork() deadlocks on their destroyed mutex. Starting Arrow's pool before
+// main keeps its handlers alive until after the server is stopped.
+const int kArrowThreadsFirst = arrow::GetCpuThreadPoolCapacity();
+
+}  // namespace
 
 int64_t setting(const char* name, int64_t fallback) {
   const char* text = std::getenv(name);
