@@ -2,7 +2,8 @@
 // command lines, each run through a real CLI program (strata_cli_test_program) as a separate
 // process under `timeout` and a memory limit. Every case must end with its exit code (2 for bad
 // input: exactly one `error:` line, at most `hint:` lines besides, no control characters; 0 for
-// valid input), never with a signal or the time limit. Each case is its own CTest test.
+// valid input), never with a signal or the time limit. Each case is its own CTest test; the
+// manifest's DISABLED_ cases form the disabled suite DISABLED_KnownFailures/CliCorpus.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -31,7 +32,8 @@ struct Case {
 
 void PrintTo(const Case& c, std::ostream* out) { *out << c.name; }
 
-std::vector<Case> load_cases() {
+// The cases of the manifest; `known_failures`: those whose name starts with DISABLED_ (without it).
+std::vector<Case> load_cases(bool known_failures) {
   std::ifstream in(kCorpus / "cases.txt");
   std::vector<Case> cases;
   std::string line;
@@ -41,7 +43,9 @@ std::vector<Case> load_cases() {
     Case c;
     words >> c.name >> c.exit_code;
     for (std::string word; words >> word;) c.args.push_back(word);
-    cases.push_back(c);
+    bool disabled = c.name.rfind("DISABLED_", 0) == 0;
+    if (disabled) c.name.erase(0, 9);
+    if (disabled == known_failures) cases.push_back(c);
   }
   return cases;
 }
@@ -172,7 +176,11 @@ TEST_P(CliCorpus, EndsWithItsExitCodeAndOneErrorLine) {
   EXPECT_EQ(errors, c.exit_code == 2 ? 1 : 0) << shown;
 }
 
-INSTANTIATE_TEST_SUITE_P(Corpus, CliCorpus, ::testing::ValuesIn(load_cases()),
-                         [](const ::testing::TestParamInfo<Case>& param) { return param.param.name; });
+std::string case_name(const ::testing::TestParamInfo<Case>& param) { return param.param.name; }
+
+INSTANTIATE_TEST_SUITE_P(Corpus, CliCorpus, ::testing::ValuesIn(load_cases(false)), case_name);
+// Cases named DISABLED_ in the manifest: known failures, each waiting for the fix named above it
+// there. A DISABLED_ suite is skipped by GoogleTest and marked disabled in CTest.
+INSTANTIATE_TEST_SUITE_P(DISABLED_KnownFailures, CliCorpus, ::testing::ValuesIn(load_cases(true)), case_name);
 
 }  // namespace
