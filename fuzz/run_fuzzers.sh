@@ -34,7 +34,7 @@ case $command in
         -DSTRATA_BUILD_TESTS=OFF -DSTRATA_BUILD_BENCH=OFF -DSTRATA_BUILD_EXAMPLES=OFF \
         -DCMAKE_CXX_FLAGS=-Wno-unknown-warning-option -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" >/dev/null
     fi
-    cmake --build "$dir" --target fuzz_run_config fuzz_run_config_json fuzz_selection fuzz_stored_object
+    cmake --build "$dir" -j "$(nproc)" --target fuzz_run_config fuzz_run_config_json fuzz_selection fuzz_stored_object
     ;;
   run)
     target=${3:?target}
