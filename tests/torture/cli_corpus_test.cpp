@@ -86,6 +86,7 @@ std::string generated(const std::string& kind) {
   return text;
 }
 
+// One case, in its own temporary directory (data dir, home, generated files), removed afterwards.
 class CliCorpus : public ::testing::TestWithParam<Case> {
  protected:
   // The argument with its placeholders replaced; {home:...} writes strata.yaml and yields nothing.

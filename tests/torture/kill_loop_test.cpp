@@ -65,6 +65,8 @@ enum class Check {
   kCatalogAgrees,  // and downstream reads exactly the generation the catalog names
 };
 
+// One manager's kill loop on its own temporary STRATA_HOME (removed with the object). run() drives
+// the worker processes and reports every violation as a GoogleTest failure.
 class KillLoop {
  public:
   KillLoop(std::string manager, Check strictness)
