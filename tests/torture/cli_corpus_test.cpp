@@ -140,7 +140,8 @@ bool has_control_character(const std::string& line) {
 
 TEST_P(CliCorpus, EndsWithItsExitCodeAndOneErrorLine) {
   const Case& c = GetParam();
-  std::vector<std::string> command = {"timeout", "-s", "KILL", kTimeLimitSeconds};
+  // In the case's directory, so that relative paths a config names (base_dir: elsewhere) land there.
+  std::vector<std::string> command = {"env", "-C", dir_.path().string(), "timeout", "-s", "KILL", kTimeLimitSeconds};
 #if !defined(__SANITIZE_ADDRESS__)
   // AddressSanitizer reserves terabytes of address space: no address-space limit under it.
   command.insert(command.end(), {"prlimit", std::string("--as=") + kMemoryLimitBytes, "--"});
