@@ -4,6 +4,8 @@
 #   make test       build and run the whole test suite (CTest)
 #   make bench      build (Release) and run every benchmark; prints BENCH lines
 #   make sanitize   build with ASan+UBSan and run the whole test suite
+#   make torture    the long torture run (kill -9 loops, 8 processes, corrupted files, hostile keys,
+#                   config/CLI corpus, libFuzzer); prints TORTURE lines (docs/testing.md)
 #   make format     apply clang-format;  make format-check  verify it
 #   make setup      only install dependencies
 
@@ -15,7 +17,7 @@ CTEST_FLAGS   ?= --output-on-failure -j $(JOBS)
 
 SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 
-.PHONY: all setup configure build demo test bench sanitize format format-check clean
+.PHONY: all setup configure build demo test bench sanitize torture format format-check clean
 
 all: build
 
@@ -45,6 +47,9 @@ sanitize: setup
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(SANITIZE_DIR) $(CTEST_FLAGS)
+
+torture: build
+	@tests/torture/run_long.sh $(BUILD_DIR) -j $(JOBS)
 
 format:
 	clang-format -i $(SOURCES)
