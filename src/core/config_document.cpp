@@ -124,6 +124,8 @@ json parse_json(const std::string& text, const std::string& source) {
     return json::parse(text, check);
   } catch (const json::parse_error& e) {
     throw ConfigError(source + ": not valid JSON: " + e.what());
+  } catch (const json::exception& e) {  // e.g. a number too large for a double ("73e505")
+    throw ConfigError(source + ": not a usable JSON document: " + e.what());
   }
 }
 

@@ -66,6 +66,10 @@ fs::path staged_file_for(const fs::path& final_path, const std::string& run_id, 
          ("." + final_path.filename().string() + ".staged." + std::to_string(pid) + "." + run_id);
 }
 
+fs::path checksum_file_for(const fs::path& final_path) {
+  return final_path.parent_path() / ("." + final_path.filename().string() + ".xxh3");
+}
+
 void sync_file(const fs::path& path) { sync_path(path, O_RDONLY, "file"); }
 
 void sync_directory(const fs::path& dir) { sync_path(dir, O_RDONLY | O_DIRECTORY, "directory"); }

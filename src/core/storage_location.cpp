@@ -8,7 +8,9 @@
 namespace strata {
 namespace {
 
-constexpr size_t kMaxComponentBytes = 255;  // NAME_MAX of Linux file systems
+// File names are at most 255 bytes (NAME_MAX); Strata's own names add up to ~70 bytes to a component
+// (".<name>.parquet.staged.<pid>.<run id>"), and custom table formats their extensions.
+constexpr size_t kMaxComponentBytes = 160;
 
 bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
 

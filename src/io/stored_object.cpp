@@ -93,6 +93,7 @@ class HashingWriteBuf : public std::streambuf {
 
   std::streamsize xsputn(const char* data, std::streamsize count) override {
     auto size = static_cast<size_t>(count);
+    if (size == 0) return 0;  // an empty string or vector: `data` may be null
     if (size < buffer_.size() / 2) {
       if (static_cast<size_t>(epptr() - pptr()) < size) flush_buffer();
       std::memcpy(pptr(), data, size);
@@ -174,6 +175,7 @@ class MemoryReadBuf : public std::streambuf {
  protected:
   std::streamsize xsgetn(char* out, std::streamsize count) override {
     std::streamsize take = std::min<std::streamsize>(count, egptr() - gptr());
+    if (take <= 0) return 0;  // `out` may be null for an empty value
     std::memcpy(out, gptr(), static_cast<size_t>(take));
     for (std::streamsize left = take; left > 0;) {  // gbump takes an int
       int step = static_cast<int>(std::min<std::streamsize>(left, 1 << 30));

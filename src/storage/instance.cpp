@@ -135,7 +135,14 @@ fs::path Instance::default_home() {
 std::shared_ptr<Instance> Instance::open(const fs::path& home) {
   std::error_code ec;
   fs::create_directories(home, ec);
-  if (ec) throw StorageError("cannot create STRATA_HOME '" + home.string() + "': " + ec.message());
+  if (ec) {
+    // A path that cannot be a directory is the user's input at fault, not the storage.
+    if (fs::exists(home) && !fs::is_directory(home)) {
+      throw ConfigError("STRATA_HOME '" + home.string() +
+                        "' is not a directory; give --home (or STRATA_HOME) a directory");
+    }
+    throw StorageError("cannot create STRATA_HOME '" + home.string() + "': " + ec.message());
+  }
   fs::path absolute = fs::absolute(home);
   if (!fs::exists(absolute / "strata.yaml")) std::ofstream(absolute / "strata.yaml") << kDefaultConfig;
   InstanceConfig config = InstanceConfig::load(absolute);

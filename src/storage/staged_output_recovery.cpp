@@ -26,6 +26,10 @@ size_t publish_recorded_outputs(Storage& storage, const RunRecord& run) {
     std::filesystem::path staged = staged_file_for(path, run.run_id, run.owner_pid);
     std::error_code ec;
     if (!std::filesystem::exists(staged, ec)) continue;
+    // A checksum file staged with the data is published first, as the manager would have.
+    std::filesystem::path checksum = checksum_file_for(path);
+    std::filesystem::path staged_checksum = staged_file_for(checksum, run.run_id, run.owner_pid);
+    if (std::filesystem::exists(staged_checksum, ec)) publish_staged_file(staged_checksum, checksum);
     try {
       publish_staged_file(staged, path);
       ++published;

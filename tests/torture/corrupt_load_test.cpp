@@ -122,14 +122,8 @@ void corrupt_and_load(const std::string& manager) {
 
 TEST(CorruptLoad, Filesystem) { corrupt_and_load("filesystem"); }
 TEST(CorruptLoad, DuckDB) { corrupt_and_load("duckdb"); }
-// enabled when issue 11's Parquet page checksums land (today flipped bits in data pages load as
-// wrong values)
-TEST(CorruptLoad, DISABLED_Parquet) { corrupt_and_load("parquet"); }
-// enabled when issue 11's corrupted-file fix covers CSV (today a flipped digit, a zeroed block or a
-// truncation at a line end loads as wrong values or fewer rows)
-TEST(CorruptLoad, DISABLED_Csv) { corrupt_and_load("csv"); }
-// enabled when issue 11's corrupted-file fix covers Arrow IPC (today a damaged file can crash the
-// loading process with SIGSEGV)
-TEST(CorruptLoad, DISABLED_ArrowIpc) { corrupt_and_load("arrow-ipc"); }
+TEST(CorruptLoad, Parquet) { corrupt_and_load("parquet"); }
+TEST(CorruptLoad, Csv) { corrupt_and_load("csv"); }
+TEST(CorruptLoad, ArrowIpc) { corrupt_and_load("arrow-ipc"); }
 
 }  // namespace

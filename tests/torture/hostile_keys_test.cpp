@@ -178,24 +178,16 @@ TEST(HostileKeys, PathTraversal) {
   try_keys("path_traversal", {"..", ".", "../escape", "..\\escape", "...", "a/../.."});
 }
 TEST(HostileKeys, Separators) { try_keys("separators", {"a/b", "a\\b", "/absolute", "\\\\server\\share", "c:\\x"}); }
-// enabled when issue 11's hostile-key fix for the table managers lands (today a partition key with
-// NUL reaches Parquet/CSV/IPC writes, which fail with a StorageError on the path cut at the NUL)
-TEST(HostileKeys, DISABLED_Nul) { try_keys("nul", {"nul\0key"s, "\0"s, "trailing\0"s}); }
+TEST(HostileKeys, Nul) { try_keys("nul", {"nul\0key"s, "\0"s, "trailing\0"s}); }
 TEST(HostileKeys, ControlCharacters) {
   try_keys("control_characters",
            {"line\nbreak", "tab\tkey", "esc\x1b[31mred", "bell\x07key", "carriage\rkey", "delete\x7fkey"});
 }
-// enabled when issue 11's hostile-key fix for events lands (today an asset key with invalid UTF-8
-// fails the run with "recording the run failed: [json.exception.type_error.316] invalid UTF-8
-// byte", and such a partition key throws nlohmann::json's type_error out of materialize)
-TEST(HostileKeys, DISABLED_InvalidUtf8) {
+TEST(HostileKeys, InvalidUtf8) {
   try_keys("invalid_utf8", {"bad\xff\xfekey", "half\xc3", "overlong\xc0\xafkey", "surrogate\xed\xa0\x80key"});
 }
 TEST(HostileKeys, LongNames) { try_keys("long_names", {std::string(100, 'k'), std::string(200, 'k')}); }
-// enabled when issue 11's hostile-key fix for long names lands (today keys of 255 bytes and more
-// pass the definitions and fail the run with a StorageError: the filesystem manager's temporary
-// name ".<name>.tmp..." and longer names exceed the file system's 255-byte limit)
-TEST(HostileKeys, DISABLED_NamesAtTheFileNameLimit) {
+TEST(HostileKeys, NamesAtTheFileNameLimit) {
   try_keys("file_name_limit", {std::string(255, 'k'), std::string(256, 'k'), std::string(4096, 'k')});
 }
 TEST(HostileKeys, Unicode) {

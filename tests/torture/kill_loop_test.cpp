@@ -8,10 +8,9 @@
 //     and never another (wrong);
 //   - the data loads, whole (torn or mixed: wrong; a load failure: lost), and is the last committed
 //     generation, the one being written or the one loaded before (anything else: wrong);
-//   - strict cases only: the data is the generation the catalog names. Today a write killed after
-//     its file (or table) was replaced but before its materialization was recorded leaves data that
-//     the catalog does not name, and downstream reads it: issue 11's "data from a failed run becomes
-//     what downstream reads". The strict cases are DISABLED_ until that fix lands.
+//   - strict cases: the data is the generation the catalog names (two-phase outputs, see
+//     docs/data-safety.md: new data is published only after its materialization is recorded, and a
+//     recorded but unpublished file is published when the dead run is reaped).
 // The delay is the fault, not synchronisation: the verdict holds wherever the kill lands.
 #include <gtest/gtest.h>
 
@@ -193,21 +192,14 @@ TEST(KillLoop, ArrowIpc) { KillLoop("arrow-ipc", Check::kAtomic).run(); }
 TEST(KillLoop, DuckDB) { KillLoop("duckdb", Check::kAtomic).run(); }
 
 // The strict cases: they check everything the ones above do, which can go once these are enabled.
-// enabled when issue 11's "data from a failed run becomes what downstream reads" fix lands
-TEST(KillLoop, DISABLED_FilesystemDownstreamReadsTheCatalogsGeneration) {
-  KillLoop("filesystem", Check::kCatalogAgrees).run();
-}
-// enabled when issue 11's "data from a failed run becomes what downstream reads" fix lands
-TEST(KillLoop, DISABLED_ParquetDownstreamReadsTheCatalogsGeneration) {
-  KillLoop("parquet", Check::kCatalogAgrees).run();
-}
-// enabled when issue 11's "data from a failed run becomes what downstream reads" fix lands
-TEST(KillLoop, DISABLED_CsvDownstreamReadsTheCatalogsGeneration) { KillLoop("csv", Check::kCatalogAgrees).run(); }
-// enabled when issue 11's "data from a failed run becomes what downstream reads" fix lands
-TEST(KillLoop, DISABLED_ArrowIpcDownstreamReadsTheCatalogsGeneration) {
-  KillLoop("arrow-ipc", Check::kCatalogAgrees).run();
-}
-// enabled when issue 11's "data from a failed run becomes what downstream reads" fix lands
+TEST(KillLoop, FilesystemDownstreamReadsTheCatalogsGeneration) { KillLoop("filesystem", Check::kCatalogAgrees).run(); }
+TEST(KillLoop, ParquetDownstreamReadsTheCatalogsGeneration) { KillLoop("parquet", Check::kCatalogAgrees).run(); }
+TEST(KillLoop, CsvDownstreamReadsTheCatalogsGeneration) { KillLoop("csv", Check::kCatalogAgrees).run(); }
+TEST(KillLoop, ArrowIpcDownstreamReadsTheCatalogsGeneration) { KillLoop("arrow-ipc", Check::kCatalogAgrees).run(); }
+// Known limit (docs/data-safety.md): the DuckDB transaction commits after the materialization is
+// recorded; a kill during that commit leaves the catalog naming a generation the table does not
+// hold (the previous generation stays, so no failed run's data is ever read, but the catalog is
+// ahead). DuckDB staging tables with roll-forward on reaping would close it.
 TEST(KillLoop, DISABLED_DuckDBDownstreamReadsTheCatalogsGeneration) { KillLoop("duckdb", Check::kCatalogAgrees).run(); }
 
 }  // namespace

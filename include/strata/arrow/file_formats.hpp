@@ -32,6 +32,7 @@ class ParquetIOManager : public ArrowPathIOManager {
   void dump_to_path(OutputContext& context, const arrow::Table& table, arrow::fs::FileSystem& fs,
                     const std::string& path) override;
   ArrowTable load_from_path(InputContext& context, arrow::fs::FileSystem& fs, const std::string& path) override;
+  bool has_own_checksums() const override { return true; }  // page checksums, verified on every read
   // Writes batch by batch: a stream is never held in memory whole.
   StreamSummary dump_stream_to_path(OutputContext& context, arrow::RecordBatchReader& stream, arrow::fs::FileSystem& fs,
                                     const std::string& path) override;

@@ -76,6 +76,10 @@ class ArrowPathIOManager : public IOManager {
                             const std::string& path) = 0;
   // Read the table at `path`.
   virtual ArrowTable load_from_path(InputContext& context, arrow::fs::FileSystem& fs, const std::string& path) = 0;
+  // Whether the format detects damage itself (Parquet's page checksums). Otherwise local files get a
+  // whole-file checksum beside them (.<name>.xxh3), verified before each load.
+  virtual bool has_own_checksums() const { return false; }
+
   // Write a stream of record batches to `path` and return what was written: the row count and the
   // first batch (for metadata). The default collects the stream into a table and calls dump_to_path;
   // formats that can append batch by batch override it so a stream never sits in memory whole.

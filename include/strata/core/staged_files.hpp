@@ -27,6 +27,10 @@ std::filesystem::path temporary_file_for(const std::filesystem::path& final_path
 std::filesystem::path staged_file_for(const std::filesystem::path& final_path, const std::string& run_id,
                                       int64_t pid = -1);
 
+// The hidden file beside `final_path` that holds its checksum, for formats without checksums of
+// their own: .<name>.xxh3 (published before the data file it describes).
+std::filesystem::path checksum_file_for(const std::filesystem::path& final_path);
+
 // fsync of a file's contents / of a directory's entries.
 void sync_file(const std::filesystem::path& path);
 void sync_directory(const std::filesystem::path& dir);

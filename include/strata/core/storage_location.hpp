@@ -6,7 +6,8 @@
 //   asset partition       <key component>/.../<last component>/<partition key>
 //   op output             .runs/<run id>/<step key>/<output name>
 //
-// A component is non-empty text of at most 255 bytes of valid UTF-8 with no '/', '\', NUL or other
+// A component is non-empty text of at most 160 bytes of valid UTF-8 (room for Strata's suffixes
+// within the 255-byte file-name limit) with no '/', '\', NUL or other
 // control character, and does not start with '.': names starting with '.' are Strata's own (temporary
 // and staged files, the op-output area), so no asset or partition can take their place. Definitions
 // additionally refuse assets whose locations nest (asset `p` and asset `p/x`: a partition or the

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "file_checksum.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/partition_loading.hpp"
 #include "strata/core/shutdown.hpp"
@@ -149,14 +150,24 @@ void ArrowPathIOManager::handle_output(OutputContext& context, const Value& valu
   // object appears whole or not at all).
   bool staged = context.publish_deferred();
   std::string target = staged ? staged_path_for(context) : local_ ? temporary_file_for(path).string() : path;
+  // Formats without checksums of their own get a checksum file, written and published with the data.
+  bool checksummed = local_ && !has_own_checksums();
+  std::string checksum = checksum_file_for(path).string();
+  std::string checksum_target =
+      staged ? staged_file_for(checksum, context.run_id()).string() : temporary_file_for(checksum).string();
   try {
     if (local_) sweep_abandoned_files(parent);
     try {
       dump(target);
       if (local_) sync_file(target);  // as durable as the instance's record of it
-      if (local_ && !staged) publish_staged_file(target, path);
+      if (checksummed) arrow_detail::write_checksum_file(checksum_target, arrow_detail::checksum_of(target));
+      if (local_ && !staged) {
+        if (checksummed) publish_staged_file(checksum_target, checksum);
+        publish_staged_file(target, path);
+      }
     } catch (...) {
       if (target != path) (void)fs_->DeleteFile(target);
+      if (checksummed) (void)fs_->DeleteFile(checksum_target);
       throw;
     }
   } catch (const StorageError& e) {
@@ -181,6 +192,9 @@ void ArrowPathIOManager::publish_output(OutputContext& context) {
   std::string staged = staged_path_for(context);
   try {
     if (local_) {
+      std::string checksum = checksum_file_for(path).string();
+      std::string staged_checksum = staged_file_for(checksum, context.run_id()).string();
+      if (!has_own_checksums()) publish_staged_file(staged_checksum, checksum);
       publish_staged_file(staged, path);
     } else {
       check_arrow(fs_->Move(staged, path), "moving " + uri_for(staged) + " onto it");
@@ -194,7 +208,13 @@ void ArrowPathIOManager::publish_output(OutputContext& context) {
 void ArrowPathIOManager::discard_output(OutputContext& context) noexcept {
   if (!context.publish_deferred() || !fs_) return;
   try {
-    (void)fs_->DeleteFile(staged_path_for(context));
+    std::string staged = staged_path_for(context);
+    (void)fs_->DeleteFile(staged);
+    if (local_ && !has_own_checksums()) {
+      const auto& keys = context.partition_scope().keys;
+      std::string path = path_for(context.asset_key(), keys.empty() ? nullptr : &keys.front());
+      (void)fs_->DeleteFile(staged_file_for(checksum_file_for(path).string(), context.run_id()).string());
+    }
   } catch (const std::exception&) {
   }
 }
@@ -205,6 +225,8 @@ ArrowTable ArrowPathIOManager::load_one(InputContext& context, const std::string
     throw MissingDataError(what + ": no object at " + uri_for(path) + " (has it been materialized?)");
   }
   check_arrow(info.status(), what + ": cannot reach " + uri_for(path));
+  // A damaged file is refused before its format's reader parses it.
+  if (local_ && !has_own_checksums()) arrow_detail::verify_checksum(path, what);
   try {
     return load_from_path(context, *fs_, path);
   } catch (const std::exception& e) {
