@@ -303,6 +303,13 @@ class Run {
       }
       for (const std::string& key : plan_.required_resource_keys()) {
         InitContext init{key, data_->run_id, data_->strata_home, &resources_, logger_for("")};
+        if (options_.instance) {
+          init.latest_materialization_run = [instance = options_.instance](
+                                                const AssetKey& asset, const std::optional<std::string>& partition) {
+            auto latest = instance->storage().latest_materialization(asset, partition);
+            return latest ? latest->event.run_id : std::string();
+          };
+        }
         std::shared_ptr<Resource> resource;
         auto it = plan_.resources().find(key);
         if (it != plan_.resources().end()) {

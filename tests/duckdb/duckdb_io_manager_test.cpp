@@ -72,30 +72,39 @@ TEST(DuckDBIOManager, TableReplacedAndReadByAnotherProcess) {
 }
 
 TEST(DuckDBIOManager, PartitionRowsAreRewrittenInPlace) {
-  TempDir dir;
-  std::string db = (dir / "events.duckdb").string();
-  auto days = s::daily_partitions("2024-01-01", {.end = "2024-01-10"});
-  int64_t rows_per_day = 3;
-  auto events =
-      s::asset("events", {.metadata = {{"partition_expr", "day"}}, .partitions = days}, [&](s::AssetContext& ctx) {
-        int day = std::stoi(ctx.partition_key().substr(8, 2));
-        return rows_for(day, day * 100, rows_per_day);
-      });
-  auto day_rows = s::asset("day_rows", {.ins = {"events"}, .io_manager_key = "memory", .partitions = days},
-                           [](const s::ArrowTable& t) { return t->num_rows(); });
-  s::Definitions defs(
-      {.assets = {events, day_rows},
-       .resources = {{"io_manager", s::DuckDBIOManager({.database = db})}, {"memory", s::InMemoryIOManager()}}});
-  for (const char* day : {"2024-01-02", "2024-01-03"}) {
-    ASSERT_TRUE(s::materialize(defs, s::AssetSelection::keys({"events"}), {.partition_keys = {day}}).success());
+  // Without an instance the rows are written in one transaction; with one they are staged first and
+  // applied after the record (two-phase): the table ends the same.
+  for (bool recorded : {false, true}) {
+    SCOPED_TRACE(recorded ? "recorded by an instance" : "no instance");
+    TempDir dir;
+    std::string db = (dir / "events.duckdb").string();
+    auto days = s::daily_partitions("2024-01-01", {.end = "2024-01-10"});
+    int64_t rows_per_day = 3;
+    auto events =
+        s::asset("events", {.metadata = {{"partition_expr", "day"}}, .partitions = days}, [&](s::AssetContext& ctx) {
+          int day = std::stoi(ctx.partition_key().substr(8, 2));
+          return rows_for(day, day * 100, rows_per_day);
+        });
+    auto day_rows = s::asset("day_rows", {.ins = {"events"}, .io_manager_key = "memory", .partitions = days},
+                             [](const s::ArrowTable& t) { return t->num_rows(); });
+    s::Definitions defs(
+        {.assets = {events, day_rows},
+         .resources = {{"io_manager", s::DuckDBIOManager({.database = db})}, {"memory", s::InMemoryIOManager()}}});
+    auto instance = recorded ? s::Instance::open(dir / "home") : nullptr;
+    auto on = [&](const char* day) { return s::RunOptions{.instance = instance, .partition_keys = {day}}; };
+    for (const char* day : {"2024-01-02", "2024-01-03"}) {
+      ASSERT_TRUE(s::materialize(defs, s::AssetSelection::keys({"events"}), on(day)).success());
+    }
+    rows_per_day = 5;  // rewrite one partition with more rows
+    ASSERT_TRUE(s::materialize(defs, s::AssetSelection::keys({"events"}), on("2024-01-02")).success());
+    EXPECT_EQ(query_in_other_process(db, "SELECT day || ':' || count(*) FROM public.events GROUP BY day ORDER BY day"),
+              "2024-01-02:5\n2024-01-03:3\n");
+    EXPECT_EQ(query_in_other_process(db, "SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, '__')"),
+              "0\n");
+    auto loaded = s::materialize(defs, s::AssetSelection::keys({"day_rows"}), on("2024-01-03"));
+    ASSERT_TRUE(loaded.success()) << loaded.failure_message();
+    EXPECT_EQ(loaded.asset_value<int64_t>("day_rows"), 3);
   }
-  rows_per_day = 5;  // rewrite one partition with more rows
-  ASSERT_TRUE(s::materialize(defs, s::AssetSelection::keys({"events"}), {.partition_keys = {"2024-01-02"}}).success());
-  EXPECT_EQ(query_in_other_process(db, "SELECT day || ':' || count(*) FROM public.events GROUP BY day ORDER BY day"),
-            "2024-01-02:5\n2024-01-03:3\n");
-  auto loaded = s::materialize(defs, s::AssetSelection::keys({"day_rows"}), {.partition_keys = {"2024-01-03"}});
-  ASSERT_TRUE(loaded.success()) << loaded.failure_message();
-  EXPECT_EQ(loaded.asset_value<int64_t>("day_rows"), 3);
 }
 
 TEST(DuckDBIOManager, FailedPartitionWriteKeepsTheTable) {
@@ -231,32 +240,90 @@ TEST(DuckDBIOManager, AFileHeldTooLongIsAClearError) {
       << result.output;
 }
 
-TEST(DuckDBIOManager, ARunKilledBeforeItsRecordLeavesTheTableAndNothingElse) {
+// A DuckDB manager that dies (SIGKILL) at the moment it would publish: after the run recorded the
+// materialization, before the staged rows were applied to the asset's table.
+class DiesBeforePublishing : public s::DuckDBIOManager {
+ public:
+  using DuckDBIOManager::DuckDBIOManager;
+  void publish_output(s::OutputContext&) override { ::raise(SIGKILL); }
+};
+
+// Two-phase writes with a real kill: the file is named like the schema (catalog "analytics" holds
+// schema "analytics"), so every check also proves fully qualified names.
+class DuckDBKilledRuns : public ::testing::Test {
+ protected:
   TempDir dir;
   std::string db = (dir / "analytics.duckdb").string();
-  auto run = [&](int64_t rows, s::EventListener on_event) {
+
+  template <class Manager = s::DuckDBIOManager>
+  s::RunResult run(int64_t rows, s::EventListener on_event = {}) {
     auto events = s::asset(s::AssetKey("analytics/events"), [rows] { return rows_for(1, 0, rows); });
-    s::Definitions defs({.assets = {events}, .resources = {{"io_manager", s::DuckDBIOManager({.database = db})}}});
+    s::Definitions defs({.assets = {events}, .resources = {{"io_manager", Manager({.database = db})}}});
     return s::materialize(defs, s::AssetSelection::all(),
                           {.instance = s::Instance::open(dir / "home"), .on_event = std::move(on_event)});
-  };
-  auto first = run(3, {});
+  }
+  // Runs `body` in a forked child that must die by SIGKILL.
+  template <class F>
+  void killed(F&& body) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      body();
+      std::fprintf(stderr, "child run ended without being killed\n");
+      ::_exit(3);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "exit status " << WEXITSTATUS(status);
+  }
+  std::string rows() { return query_in_other_process(db, "SELECT count(*) FROM analytics.analytics.events"); }
+  std::string strata_objects() {
+    return query_in_other_process(db,
+                                  "SELECT (SELECT count(*) FROM duckdb_views() WHERE NOT internal) + (SELECT count(*) "
+                                  "FROM duckdb_tables() WHERE starts_with(table_name, '__strata'))");
+  }
+  std::string latest_run() {
+    auto latest = s::Instance::open(dir / "home")->storage().latest_materialization(s::AssetKey("analytics/events"));
+    return latest ? latest->event.run_id : "";
+  }
+};
+
+TEST_F(DuckDBKilledRuns, ARunKilledBeforeItsRecordNeverChangesTheTable) {
+  auto first = run(3);
   ASSERT_TRUE(first.success()) << first.failure_message();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    // Killed after the manager wrote the new rows, before the materialization was recorded.
-    auto result = run(7, [](const s::Event& event) {
+  killed([&] {
+    run(7, [](const s::Event& event) {
       if (event.type == s::EventType::kHandledOutput) ::raise(SIGKILL);
     });
-    std::fprintf(stderr, "child run ended without being killed: %s\n", result.failure_message().c_str());
-    ::_exit(3);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status)) << "exit status " << WEXITSTATUS(status);
-  // The file is named like the schema: the catalog "analytics" holds the schema "analytics".
-  EXPECT_EQ(query_in_other_process(db, "SELECT count(*) FROM analytics.analytics.events"), "3\n");
-  EXPECT_EQ(query_in_other_process(db, "SELECT count(*) FROM duckdb_views() WHERE NOT internal"), "0\n");
+  });
+  EXPECT_EQ(rows(), "3\n");
+  EXPECT_EQ(latest_run(), first.run_id());
+  auto next = run(5);  // opening the database drops what the dead run staged
+  ASSERT_TRUE(next.success()) << next.failure_message();
+  EXPECT_EQ(rows(), "5\n");
+  EXPECT_EQ(strata_objects(), "0\n");
+}
+
+TEST_F(DuckDBKilledRuns, ARecordedWriteOfAKilledRunIsAppliedByTheNextManager) {
+  ASSERT_TRUE(run(3).success());
+  killed([&] { run<DiesBeforePublishing>(7); });
+  EXPECT_EQ(rows(), "3\n");  // staged, not applied yet
+  std::string recorded = latest_run();
+  // The next run that opens the database completes the recorded write before anything reads it.
+  auto reader = s::asset(
+      "reader",
+      {.ins = {s::AssetIn{.name = "events", .key = s::AssetKey("analytics/events")}}, .io_manager_key = "memory"},
+      [](const s::ArrowTable& events) { return events->num_rows(); });
+  auto events = s::asset(s::AssetKey("analytics/events"), [] { return rows_for(1, 0, 1); });
+  s::Definitions defs(
+      {.assets = {events, reader},
+       .resources = {{"io_manager", s::DuckDBIOManager({.database = db})}, {"memory", s::InMemoryIOManager()}}});
+  auto result =
+      s::materialize(defs, s::AssetSelection::keys({"reader"}), {.instance = s::Instance::open(dir / "home")});
+  ASSERT_TRUE(result.success()) << result.failure_message();
+  EXPECT_EQ(result.asset_value<int64_t>("reader"), 7);
+  EXPECT_EQ(latest_run(), recorded);
+  EXPECT_EQ(rows(), "7\n");
+  EXPECT_EQ(strata_objects(), "0\n");
 }
 
 TEST(DuckDBIOManager, ConcurrentStepsOfOneDatabaseAllSucceed) {

@@ -4,11 +4,14 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <typeinfo>
 
+#include "strata/core/asset_key.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/logger.hpp"
 #include "strata/core/type_info.hpp"
@@ -24,6 +27,11 @@ struct InitContext {
   std::filesystem::path strata_home{};   // the instance directory ($STRATA_HOME)
   const Resources* resources = nullptr;  // resources set up before this one
   Logger log{};
+  // When the run is recorded by an instance: the id of the run whose materialization of `key` (of
+  // `partition`, when given) is the latest recorded one, or "" when there is none. Managers that
+  // stage outputs use it to complete or abandon what a dead process left staged. Empty otherwise.
+  std::function<std::string(const AssetKey& key, const std::optional<std::string>& partition)>
+      latest_materialization_run{};
 
   // Where the default filesystem storage lives: $STRATA_HOME/storage.
   std::filesystem::path storage_dir() const { return strata_home / "storage"; }

@@ -8,8 +8,12 @@
 // transaction — the column is named by the asset's definition metadata "partition_expr" (rows of
 // time partitions are matched by window, others by key). A failed write leaves the previous table,
 // and nothing of Strata's own (the incoming data is scanned through a view created and dropped
-// inside the transaction). In a run recorded by an instance the transaction commits only after the
-// materialization is durable (publish_output), so a run that dies never changes what is loaded.
+// inside the transaction). In a run recorded by an instance the rows are first committed to a
+// staging table "__strata_staged_<run id>__<table>" beside the asset's table and applied to it
+// (rename, or partition rows deleted and inserted, in one transaction) only after the
+// materialization is recorded (publish_output); a staging table that a dead process left is applied
+// or dropped by the next manager that opens the database, as the instance's record says. So a run
+// that dies never changes what is loaded, and what is loaded is what the catalog names.
 // Threads: every write and load uses its own connection; the writes of one process to one database
 // take turns (DuckDBDatabase::write_mutex), holding the turn from handle_output to publish/discard.
 // Loads select the input's "columns" (input metadata) and filter to the input's partitions.
@@ -64,7 +68,11 @@ class DuckDBIOManager : public IOManager {
 
  private:
   struct State;
+  struct StagedWrite;
   State& state(const Logger* log = nullptr);
+  void apply_staged(const StagedWrite& write);
+  void drop_staged(const StagedWrite& write) noexcept;
+  void recover_staged(InitContext& context);
   std::shared_ptr<State> state_;  // per run (copies of the prototype start without one)
 };
 

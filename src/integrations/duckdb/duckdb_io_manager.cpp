@@ -1,5 +1,8 @@
 #include "strata/duckdb/duckdb_io_manager.hpp"
 
+#include <arrow/api.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -71,11 +74,60 @@ bool DuckDBIOManager::can_handle(const TypeInfo& type) const {
 
 bool DuckDBIOManager::can_load(const TypeInfo& type) const { return type == type_of<ArrowTable>(); }
 
-// The open database and the write transactions waiting for publish_output (or discard_output).
+// A write staged in its own table, committed before the materialization is recorded and applied
+// to the asset's table after it (publish_output) — or, when the process died in between, by the next
+// manager to open the database, if the instance recorded it. Kept as JSON in the staging table's
+// comment, so that the write can be redone from the database alone.
+struct DuckDBIOManager::StagedWrite {
+  std::string asset;                                  // the asset key, as "a/b"
+  std::string run_id;                                 // the run that staged it
+  int64_t pid = 0;                                    // the process that staged it
+  std::string schema;                                 // of the asset's table
+  std::string table;                                  // the asset's table
+  std::string staged;                                 // the staging table, in the same schema
+  std::vector<std::string> partitions;                // empty: the whole table is replaced
+  std::string column;                                 // the partition column
+  std::optional<std::pair<int64_t, int64_t>> window;  // seconds since the epoch
+
+  PartitionScope scope() const {
+    PartitionScope out{partitions, std::nullopt};
+    if (window) {
+      out.window = TimeWindow{std::chrono::sys_seconds(std::chrono::seconds(window->first)),
+                              std::chrono::sys_seconds(std::chrono::seconds(window->second))};
+    }
+    return out;
+  }
+  std::string to_json() const {
+    nlohmann::json doc = {{"strata_staged_write", 1}, {"asset", asset}, {"run_id", run_id},         {"pid", pid},
+                          {"schema", schema},         {"table", table}, {"partitions", partitions}, {"column", column}};
+    if (window) doc["window"] = {window->first, window->second};
+    return doc.dump();
+  }
+  static std::optional<StagedWrite> from_json(const std::string& text, const std::string& staged) {
+    try {
+      auto doc = nlohmann::json::parse(text);
+      StagedWrite write;
+      write.asset = doc.at("asset").get<std::string>();
+      write.run_id = doc.at("run_id").get<std::string>();
+      write.pid = doc.at("pid").get<int64_t>();
+      write.schema = doc.at("schema").get<std::string>();
+      write.table = doc.at("table").get<std::string>();
+      write.partitions = doc.at("partitions").get<std::vector<std::string>>();
+      write.column = doc.at("column").get<std::string>();
+      if (doc.contains("window")) write.window = {doc["window"][0].get<int64_t>(), doc["window"][1].get<int64_t>()};
+      write.staged = staged;
+      return write;
+    } catch (const nlohmann::json::exception&) {
+      return std::nullopt;
+    }
+  }
+};
+
+// The open database and the staged writes waiting for publish_output (or discard_output).
 struct DuckDBIOManager::State {
   struct PendingWrite {
-    std::unique_lock<std::mutex> turn;  // the database's write turn, held until commit or rollback
-    std::unique_ptr<DuckDBConnection> con;
+    std::unique_lock<std::mutex> turn;  // the database's write turn, held until published or discarded
+    std::optional<StagedWrite> write;
   };
   std::shared_ptr<DuckDBDatabase> database;
   std::string catalog;  // the database's catalog name: every statement names catalog.schema.table
@@ -91,6 +143,9 @@ struct DuckDBIOManager::State {
     pending.erase(it);
     return write;
   }
+  std::string qualified(const std::string& schema, const std::string& table) const {
+    return quote_identifier(catalog) + "." + quote_identifier(schema) + "." + quote_identifier(table);
+  }
 };
 
 namespace {
@@ -102,14 +157,97 @@ void rollback(DuckDBConnection& con) noexcept {
   }
 }
 
+// Runs `statements` in one transaction on `con`; rolls back and rethrows on failure.
+template <class F>
+void in_transaction(DuckDBConnection& con, F&& statements) {
+  con.execute("BEGIN TRANSACTION");
+  try {
+    statements();
+    con.execute("COMMIT");
+  } catch (...) {
+    rollback(con);
+    throw;
+  }
+}
+
+constexpr const char* kStagedPrefix = "__strata_staged_";
+
 }  // namespace
 
-void DuckDBIOManager::setup(InitContext& context) { state(&context.log); }
+// Makes a staged write what readers load, in one transaction, and drops the staging table.
+void DuckDBIOManager::apply_staged(const StagedWrite& write) {
+  State& st = *state_;
+  DuckDBConnection con(st.database);
+  std::string target = st.qualified(write.schema, write.table);
+  std::string staged = st.qualified(write.schema, write.staged);
+  in_transaction(con, [&] {
+    if (write.partitions.empty()) {
+      con.execute("DROP TABLE IF EXISTS " + target);
+      con.execute("ALTER TABLE " + staged + " RENAME TO " + quote_identifier(write.table));
+      con.execute("COMMENT ON TABLE " + target + " IS NULL");
+    } else {
+      con.execute("CREATE TABLE IF NOT EXISTS " + target + " AS SELECT * FROM " + staged + " LIMIT 0");
+      con.execute("DELETE FROM " + target + " WHERE " + partition_predicate(write.column, write.scope()));
+      con.execute("INSERT INTO " + target + " SELECT * FROM " + staged);
+      con.execute("DROP TABLE " + staged);
+    }
+  });
+}
+
+void DuckDBIOManager::drop_staged(const StagedWrite& write) noexcept {
+  try {
+    DuckDBConnection(state_->database).execute("DROP TABLE IF EXISTS " + state_->qualified(write.schema, write.staged));
+  } catch (const std::exception&) {
+  }
+}
+
+// Staged writes of processes that are gone (DuckDB lets one process at a time open the file): applied
+// when the instance recorded them as the latest materialization, dropped otherwise.
+void DuckDBIOManager::recover_staged(InitContext& context) {
+  if (!context.latest_materialization_run) return;
+  State& st = *state_;
+  ArrowTable found =
+      DuckDBConnection(st.database)
+          .query_arrow(
+              "SELECT table_name, coalesce(comment, '') AS comment FROM duckdb_tables() "
+              "WHERE database_name = " +
+              quote_literal(st.catalog) + " AND starts_with(table_name, " + quote_literal(kStagedPrefix) + ")");
+  for (int64_t row = 0; row < found->num_rows(); ++row) {
+    auto text = [&](int column) {
+      auto chunk = std::static_pointer_cast<arrow::StringArray>(
+          check_arrow(arrow::Concatenate(found->column(column)->chunks()), "reading staged tables"));
+      return chunk->GetString(row);
+    };
+    auto write = StagedWrite::from_json(text(1), text(0));
+    if (!write || write->pid == ::getpid()) continue;
+    bool recorded = true;
+    std::vector<std::optional<std::string>> partitions(write->partitions.begin(), write->partitions.end());
+    if (partitions.empty()) partitions.push_back(std::nullopt);
+    for (const auto& partition : partitions) {
+      recorded = recorded && context.latest_materialization_run(AssetKey(write->asset), partition) == write->run_id;
+    }
+    std::unique_lock turn(st.database->write_mutex());
+    if (recorded) {
+      apply_staged(*write);
+      context.log.info("DuckDB: completed the write of asset '" + write->asset + "' that run " + write->run_id +
+                       " recorded before its process died");
+    } else {
+      drop_staged(*write);
+    }
+  }
+}
+
+void DuckDBIOManager::setup(InitContext& context) {
+  state(&context.log);
+  recover_staged(context);
+}
 
 void DuckDBIOManager::teardown() {
   if (state_) {
     std::lock_guard lock(state_->mutex);
-    for (auto& [context, write] : state_->pending) rollback(*write.con);
+    for (auto& [context, pending] : state_->pending) {
+      if (pending.write) drop_staged(*pending.write);
+    }
     state_->pending.clear();
   }
   state_.reset();
@@ -156,22 +294,36 @@ void DuckDBIOManager::handle_output(OutputContext& context, const Value& value) 
   }
   if (!table) throw StorageError(owner + ": the asset returned a null table");
   State& st = state();
-  State::PendingWrite write{std::unique_lock(st.database->write_mutex()),
-                            std::make_unique<DuckDBConnection>(st.database)};
-  DuckDBConnection& con = *write.con;
+  std::unique_lock turn(st.database->write_mutex());
+  DuckDBConnection con(st.database);
   std::string target = quote_identifier(st.catalog) + "." + table_for(context.asset_key());
   const auto& path = context.asset_key().path();
   std::string table_schema = path.size() > 1 ? path[path.size() - 2] : schema;
+  const PartitionScope& scope = context.partition_scope();
+  std::string column = scope.empty() ? "" : partition_column(context.metadata(), owner);
   static std::atomic<uint64_t> counter{0};
   std::string view = "__strata_incoming_" + std::to_string(counter.fetch_add(1));
-  con.execute("BEGIN TRANSACTION");
-  try {
+  // Staged: the new rows are committed to a staging table now (the heavy part) and applied to the
+  // asset's table by publish_output, after the materialization is recorded.
+  std::optional<StagedWrite> staged;
+  if (context.publish_deferred()) {
+    staged = StagedWrite{context.asset_key().to_string(),
+                         context.run_id(),
+                         ::getpid(),
+                         table_schema,
+                         path.back(),
+                         kStagedPrefix + context.run_id() + "__" + path.back(),
+                         scope.keys,
+                         column,
+                         std::nullopt};
+    if (scope.window) {
+      staged->window = {scope.window->start.time_since_epoch().count(), scope.window->end.time_since_epoch().count()};
+    }
+  }
+  in_transaction(con, [&] {
     con.register_arrow_view(view, table);  // inside the transaction: it can never outlive it
     con.execute("CREATE SCHEMA IF NOT EXISTS " + quote_identifier(st.catalog) + "." + quote_identifier(table_schema));
-    if (context.partition_scope().empty()) {
-      con.execute("CREATE OR REPLACE TABLE " + target + " AS SELECT * FROM " + quote_identifier(view));
-    } else {
-      std::string column = partition_column(context.metadata(), owner);
+    if (!scope.empty()) {
       con.execute("CREATE TABLE IF NOT EXISTS " + target + " AS SELECT * FROM " + quote_identifier(view) + " LIMIT 0");
       ArrowTable existing = con.query_arrow("SELECT * FROM " + target + " LIMIT 0");
       std::string difference = schema_difference(*existing->schema(), *table->schema());
@@ -179,18 +331,22 @@ void DuckDBIOManager::handle_output(OutputContext& context, const Value& value) 
         throw StorageError(owner + ": the partition's columns differ from table " + table_for(context.asset_key()) +
                            " (" + difference + ")");
       }
-      con.execute("DELETE FROM " + target + " WHERE " + partition_predicate(column, context.partition_scope()));
+    }
+    if (staged) {
+      std::string staging = st.qualified(table_schema, staged->staged);
+      con.execute("CREATE OR REPLACE TABLE " + staging + " AS SELECT * FROM " + quote_identifier(view));
+      con.execute("COMMENT ON TABLE " + staging + " IS " + quote_literal(staged->to_json()));
+    } else if (scope.empty()) {
+      con.execute("CREATE OR REPLACE TABLE " + target + " AS SELECT * FROM " + quote_identifier(view));
+    } else {
+      con.execute("DELETE FROM " + target + " WHERE " + partition_predicate(column, scope));
       con.execute("INSERT INTO " + target + " SELECT * FROM " + quote_identifier(view));
     }
     con.drop_arrow_view(view);
-    if (!context.publish_deferred()) con.execute("COMMIT");
-  } catch (...) {
-    rollback(con);
-    throw;
-  }
-  if (context.publish_deferred()) {
+  });
+  if (staged) {
     std::lock_guard lock(st.mutex);
-    st.pending[&context] = std::move(write);
+    st.pending[&context] = State::PendingWrite{std::move(turn), std::move(staged)};
   }
   Metadata metadata = table_metadata(*table);
   metadata.set("table", table_schema + "." + path.back());
@@ -200,21 +356,21 @@ void DuckDBIOManager::handle_output(OutputContext& context, const Value& value) 
 
 void DuckDBIOManager::publish_output(OutputContext& context) {
   if (!context.publish_deferred() || !state_) return;
-  State::PendingWrite write = state_->take(context);
-  if (!write.con) return;
+  State::PendingWrite pending = state_->take(context);
+  if (!pending.write) return;
   try {
-    write.con->execute("COMMIT");
+    apply_staged(*pending.write);
   } catch (const StorageError& e) {
-    rollback(*write.con);
-    throw StorageError("asset '" + context.asset_key().to_string() + "': committing table " +
+    drop_staged(*pending.write);
+    throw StorageError("asset '" + context.asset_key().to_string() + "': publishing table " +
                        table_for(context.asset_key()) + " failed: " + e.what());
   }
 }
 
 void DuckDBIOManager::discard_output(OutputContext& context) noexcept {
   if (!state_) return;
-  State::PendingWrite write = state_->take(context);
-  if (write.con) rollback(*write.con);
+  State::PendingWrite pending = state_->take(context);
+  if (pending.write) drop_staged(*pending.write);
 }
 
 Value DuckDBIOManager::load_input(InputContext& context) {
