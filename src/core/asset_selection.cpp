@@ -137,8 +137,20 @@ AssetSelection AssetSelection::operator-(const AssetSelection& other) const {
   return AssetSelection(make({Node::Kind::kDifference, {}, {}, -1, node_, other.node_}));
 }
 
+namespace {
+
+// The union of terms[first, last), as a balanced tree: evaluating it (and destroying it) recurses
+// log2(terms) deep however many terms a selection lists.
+AssetSelection union_of(const std::vector<AssetSelection>& terms, size_t first, size_t last) {
+  if (last - first == 1) return terms[first];
+  size_t middle = first + (last - first) / 2;
+  return union_of(terms, first, middle) | union_of(terms, middle, last);
+}
+
+}  // namespace
+
 AssetSelection AssetSelection::parse(std::string_view text) {
-  std::optional<AssetSelection> result;
+  std::vector<AssetSelection> terms;
   size_t start = 0;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
@@ -181,10 +193,10 @@ AssetSelection AssetSelection::parse(std::string_view text) {
         if (down_depth != 0) selected = selected | base.downstream(down_depth);
       }
     }
-    result = result ? (*result | selected) : selected;
+    terms.push_back(std::move(selected));
     start = comma + 1;
   }
-  return *result;
+  return union_of(terms, 0, terms.size());
 }
 
 std::vector<AssetKey> AssetSelection::resolve(const AssetGraph& graph) const {

@@ -68,4 +68,16 @@ TEST(Selection, BadInputIsNamed) {
   EXPECT_THROW(selected(defs, "group:nope"), s::DefinitionError);
 }
 
+TEST(Selection, AVeryLongListOfTermsNeverRecursesPerTerm) {
+  // Found by the torture corpus under ASan: 10,000 terms overflowed the stack (one level per term).
+  auto a = s::asset("a", [] { return 1; });
+  s::Definitions defs({.assets = {a}});
+  std::string text;
+  for (int i = 0; i < 200000; ++i) text += "a,";
+  text += "a";
+  auto keys = s::AssetSelection::parse(text).resolve(defs.asset_graph());
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys.front(), s::AssetKey("a"));
+}
+
 }  // namespace
