@@ -93,6 +93,7 @@ class ArrowPathIOManager : public IOManager {
 
  private:
   void connect();
+  std::string output_path_for(const OutputContext& context) const;  // path_for the output's key and partition
   std::string staged_path_for(const OutputContext& context) const;
   ArrowTable load_one(InputContext& context, const std::string& path, const std::string& what);
 

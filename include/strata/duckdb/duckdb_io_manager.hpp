@@ -59,8 +59,10 @@ class DuckDBIOManager : public IOManager {
   bool can_handle(const TypeInfo& type) const override;  // ArrowTable or ArrowReader
   bool can_load(const TypeInfo& type) const override;    // ArrowTable
 
-  // "schema"."table" for an asset key.
+  // "schema"."table" for an asset key, and the schema alone (the key's second-to-last component, or
+  // the configured schema for a one-component key).
   std::string table_for(const AssetKey& key) const;
+  std::string schema_for(const AssetKey& key) const;
   // The table as DuckDB resolves it (identifiers are case-insensitive): "schema.table" lower-cased.
   // Definitions refuse two assets of one manager with the same table ("s1/b/c" and "s2/b/c" are both
   // b.c; "public/t" and "t" are both public.t with the default schema).

@@ -89,10 +89,13 @@ std::string ArrowPathIOManager::path_for(const AssetKey& key, const std::string*
   return root_ + "/" + asset_location(key, partition).relative_path() + extension;
 }
 
-std::string ArrowPathIOManager::staged_path_for(const OutputContext& context) const {
+std::string ArrowPathIOManager::output_path_for(const OutputContext& context) const {
   const auto& keys = context.partition_scope().keys;
-  return staged_file_for(path_for(context.asset_key(), keys.empty() ? nullptr : &keys.front()), context.run_id())
-      .string();
+  return path_for(context.asset_key(), keys.empty() ? nullptr : &keys.front());
+}
+
+std::string ArrowPathIOManager::staged_path_for(const OutputContext& context) const {
+  return staged_file_for(output_path_for(context), context.run_id()).string();
 }
 
 std::string ArrowPathIOManager::uri_for(const std::string& path) const { return local_ ? path : "s3://" + path; }
@@ -133,7 +136,7 @@ void ArrowPathIOManager::handle_output(OutputContext& context, const Value& valu
                        " partition files; materialize one partition per run (BackfillPolicy::multi_run(1)) or use "
                        "a manager that writes ranges");
   }
-  std::string path = path_for(context.asset_key(), keys.empty() ? nullptr : &keys.front());
+  std::string path = output_path_for(context);
   std::string uri = uri_for(path);
   auto parent = path.substr(0, path.rfind('/'));
   check_arrow(fs_->CreateDir(parent, true), owner + ": creating " + uri_for(parent));
@@ -187,8 +190,7 @@ void ArrowPathIOManager::handle_output(OutputContext& context, const Value& valu
 void ArrowPathIOManager::publish_output(OutputContext& context) {
   if (!context.publish_deferred()) return;
   connect();
-  const auto& keys = context.partition_scope().keys;
-  std::string path = path_for(context.asset_key(), keys.empty() ? nullptr : &keys.front());
+  std::string path = output_path_for(context);
   std::string staged = staged_path_for(context);
   try {
     if (local_) {
@@ -211,9 +213,7 @@ void ArrowPathIOManager::discard_output(OutputContext& context) noexcept {
     std::string staged = staged_path_for(context);
     (void)fs_->DeleteFile(staged);
     if (local_ && !has_own_checksums()) {
-      const auto& keys = context.partition_scope().keys;
-      std::string path = path_for(context.asset_key(), keys.empty() ? nullptr : &keys.front());
-      (void)fs_->DeleteFile(staged_file_for(checksum_file_for(path).string(), context.run_id()).string());
+      (void)fs_->DeleteFile(staged_file_for(checksum_file_for(output_path_for(context)), context.run_id()).string());
     }
   } catch (const std::exception&) {
   }

@@ -269,15 +269,18 @@ DuckDBIOManager::State& DuckDBIOManager::state(const Logger* log) {
   return *state_;
 }
 
-std::string DuckDBIOManager::table_for(const AssetKey& key) const {
+std::string DuckDBIOManager::schema_for(const AssetKey& key) const {
   const auto& path = key.path();
-  std::string table_schema = path.size() > 1 ? path[path.size() - 2] : schema;
-  return quote_identifier(table_schema) + "." + quote_identifier(path.back());
+  return path.size() > 1 ? path[path.size() - 2] : schema;
+}
+
+std::string DuckDBIOManager::table_for(const AssetKey& key) const {
+  return quote_identifier(schema_for(key)) + "." + quote_identifier(key.path().back());
 }
 
 std::string DuckDBIOManager::storage_name(const AssetKey& key) const {
   const auto& path = key.path();
-  std::string name = (path.size() > 1 ? path[path.size() - 2] : schema) + "." + path.back();
+  std::string name = schema_for(key) + "." + path.back();
   for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return name;
 }
@@ -298,7 +301,7 @@ void DuckDBIOManager::handle_output(OutputContext& context, const Value& value) 
   DuckDBConnection con(st.database);
   std::string target = quote_identifier(st.catalog) + "." + table_for(context.asset_key());
   const auto& path = context.asset_key().path();
-  std::string table_schema = path.size() > 1 ? path[path.size() - 2] : schema;
+  std::string table_schema = schema_for(context.asset_key());
   const PartitionScope& scope = context.partition_scope();
   std::string column = scope.empty() ? "" : partition_column(context.metadata(), owner);
   static std::atomic<uint64_t> counter{0};
@@ -378,7 +381,7 @@ Value DuckDBIOManager::load_input(InputContext& context) {
   State& st = state();
   DuckDBConnection con(st.database);
   const auto& path = context.asset_key().path();
-  std::string table_schema = path.size() > 1 ? path[path.size() - 2] : schema;
+  std::string table_schema = schema_for(context.asset_key());
   int64_t found = con.query_int(
       "SELECT count(*) FROM information_schema.tables WHERE table_catalog = " + quote_literal(st.catalog) +
       " AND table_schema = " + quote_literal(table_schema) + " AND table_name = " + quote_literal(path.back()));
