@@ -15,6 +15,7 @@
 #include <strata/core/staged_files.hpp>
 #include <strata/strata.hpp>
 
+#include "forked_child.hpp"
 #include "temp_dir.hpp"
 
 namespace s = strata;
@@ -149,9 +150,7 @@ TEST_P(TableWrites, TheFileAndItsDirectoryAreSyncedBeforeTheCatalogCanNameThem) 
 }
 
 TEST_P(TableWrites, AbandonedTemporaryFilesAreSweptOnTheNextWrite) {
-  pid_t pid = ::fork();
-  if (pid == 0) ::_exit(0);
-  ::waitpid(pid, nullptr, 0);  // `pid` is now a process that is gone
+  int64_t pid = s::testing::finished_process_pid();
   fs::path torn = dir / (".events" + extension + ".tmp." + std::to_string(pid) + ".3");
   std::ofstream(torn) << "half a table";
   store(*manager, "events", numbers(10));

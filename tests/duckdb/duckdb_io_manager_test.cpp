@@ -10,6 +10,7 @@
 #include <strata/strata.hpp>
 
 #include "expect_error.hpp"
+#include "forked_child.hpp"
 #include "subprocess.hpp"
 #include "temp_dir.hpp"
 
@@ -262,19 +263,6 @@ class DuckDBKilledRuns : public ::testing::Test {
     return s::materialize(defs, s::AssetSelection::all(),
                           {.instance = s::Instance::open(dir / "home"), .on_event = std::move(on_event)});
   }
-  // Runs `body` in a forked child that must die by SIGKILL.
-  template <class F>
-  void killed(F&& body) {
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      body();
-      std::fprintf(stderr, "child run ended without being killed\n");
-      ::_exit(3);
-    }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "exit status " << WEXITSTATUS(status);
-  }
   std::string rows() { return query_in_other_process(db, "SELECT count(*) FROM analytics.analytics.events"); }
   std::string strata_objects() {
     return query_in_other_process(db,
@@ -290,11 +278,12 @@ class DuckDBKilledRuns : public ::testing::Test {
 TEST_F(DuckDBKilledRuns, ARunKilledBeforeItsRecordNeverChangesTheTable) {
   auto first = run(3);
   ASSERT_TRUE(first.success()) << first.failure_message();
-  killed([&] {
-    run(7, [](const s::Event& event) {
-      if (event.type == s::EventType::kHandledOutput) ::raise(SIGKILL);
-    });
-  });
+  ASSERT_EQ(s::testing::in_forked_child([&] {
+              run(7, [](const s::Event& event) {
+                if (event.type == s::EventType::kHandledOutput) ::raise(SIGKILL);
+              });
+            }),
+            SIGKILL);
   EXPECT_EQ(rows(), "3\n");
   EXPECT_EQ(latest_run(), first.run_id());
   auto next = run(5);  // opening the database drops what the dead run staged
@@ -305,7 +294,7 @@ TEST_F(DuckDBKilledRuns, ARunKilledBeforeItsRecordNeverChangesTheTable) {
 
 TEST_F(DuckDBKilledRuns, ARecordedWriteOfAKilledRunIsAppliedByTheNextManager) {
   ASSERT_TRUE(run(3).success());
-  killed([&] { run<DiesBeforePublishing>(7); });
+  ASSERT_EQ(s::testing::in_forked_child([&] { run<DiesBeforePublishing>(7); }), SIGKILL);
   EXPECT_EQ(rows(), "3\n");  // staged, not applied yet
   std::string recorded = latest_run();
   // The next run that opens the database completes the recorded write before anything reads it.

@@ -15,6 +15,7 @@
 #include <strata/strata.hpp>
 
 #include "expect_error.hpp"
+#include "forked_child.hpp"
 #include "temp_dir.hpp"
 
 namespace s = strata;
@@ -95,19 +96,6 @@ TEST(StorageLocations, ALocationTheManagerCannotAddressIsRefusedUpFront) {
 
 // --- runs that die -----------------------------------------------------------------------------
 
-// Runs `body` in a forked child and returns how it ended (the signal number when killed).
-template <class F>
-int in_child(F&& body) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    body();
-    ::_exit(0);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
-}
-
 // A filesystem manager that dies (SIGKILL) at the moment it would publish: after the run recorded
 // the materialization, before readers may see the new file.
 class DiesBeforePublishing : public s::FilesystemIOManager {
@@ -146,7 +134,7 @@ class TwoPhaseOutputs : public ::testing::Test {
 TEST_F(TwoPhaseOutputs, ARunKilledBeforeItsRecordNeverChangesWhatIsLoaded) {
   std::string first = materialize("generation 1");
   // Killed after the manager wrote the new file, before the materialization was recorded.
-  int signal = in_child([&] {
+  int signal = s::testing::in_forked_child([&] {
     materialize("generation 2", [](const s::Event& event) {
       if (event.type == s::EventType::kHandledOutput) ::raise(SIGKILL);
     });
@@ -156,7 +144,7 @@ TEST_F(TwoPhaseOutputs, ARunKilledBeforeItsRecordNeverChangesWhatIsLoaded) {
   EXPECT_EQ(stored(), "generation 1");  // what the catalog names, not the dead run's data
   // The next process to write the asset sweeps the dead run's staged file (a process sweeps a
   // directory before its first write into it).
-  EXPECT_EQ(in_child([&] { materialize("generation 3"); }), 0);
+  EXPECT_EQ(s::testing::in_forked_child([&] { materialize("generation 3"); }), 0);
   EXPECT_EQ(stored(), "generation 3");
   for (const auto& entry : fs::directory_iterator(data)) {
     EXPECT_NE(entry.path().filename().string().front(), '.') << "left behind: " << entry.path();
@@ -166,7 +154,7 @@ TEST_F(TwoPhaseOutputs, ARunKilledBeforeItsRecordNeverChangesWhatIsLoaded) {
 TEST_F(TwoPhaseOutputs, ARecordedOutputOfAKilledRunIsPublishedWhenTheRunIsReaped) {
   materialize("generation 1");
   std::string second;
-  int signal = in_child([&] { materialize<DiesBeforePublishing>("generation 2"); });
+  int signal = s::testing::in_forked_child([&] { materialize<DiesBeforePublishing>("generation 2"); });
   ASSERT_EQ(signal, SIGKILL);
   EXPECT_EQ(stored(), "generation 1");  // not published yet (nothing reaped the run)
   std::string latest = latest_run();    // opening the instance reaps the dead run ...
@@ -178,16 +166,9 @@ TEST_F(TwoPhaseOutputs, ARecordedOutputOfAKilledRunIsPublishedWhenTheRunIsReaped
 
 // --- abandoned temporary files ------------------------------------------------------------------
 
-int64_t dead_pid() {
-  pid_t pid = ::fork();
-  if (pid == 0) ::_exit(0);
-  ::waitpid(pid, nullptr, 0);
-  return pid;
-}
-
 TEST(TemporaryFiles, AbandonedWritesAreSweptOnTheNextWrite) {
   TempDir dir;
-  int64_t gone = dead_pid();
+  int64_t gone = s::testing::finished_process_pid();
   fs::path torn = dir / (".value.tmp." + std::to_string(gone) + ".0");
   fs::path staged = s::staged_file_for(dir / "value", "run-1", gone);
   fs::path live = dir / ".value.tmp.1.0";  // pid 1 is running: its file is kept

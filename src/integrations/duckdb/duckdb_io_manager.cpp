@@ -172,6 +172,17 @@ void in_transaction(DuckDBConnection& con, F&& statements) {
 
 constexpr const char* kStagedPrefix = "__strata_staged_";
 
+// The values of a text column of a query result, in row order.
+std::vector<std::string> strings_of(const arrow::Table& table, int column) {
+  std::vector<std::string> out;
+  out.reserve(static_cast<size_t>(table.num_rows()));
+  for (const auto& chunk : table.column(column)->chunks()) {
+    const auto& strings = static_cast<const arrow::StringArray&>(*chunk);
+    for (int64_t i = 0; i < strings.length(); ++i) out.push_back(strings.GetString(i));
+  }
+  return out;
+}
+
 }  // namespace
 
 // Makes a staged write what readers load, in one transaction, and drops the staging table.
@@ -212,13 +223,10 @@ void DuckDBIOManager::recover_staged(InitContext& context) {
               "SELECT table_name, coalesce(comment, '') AS comment FROM duckdb_tables() "
               "WHERE database_name = " +
               quote_literal(st.catalog) + " AND starts_with(table_name, " + quote_literal(kStagedPrefix) + ")");
-  for (int64_t row = 0; row < found->num_rows(); ++row) {
-    auto text = [&](int column) {
-      auto chunk = std::static_pointer_cast<arrow::StringArray>(
-          check_arrow(arrow::Concatenate(found->column(column)->chunks()), "reading staged tables"));
-      return chunk->GetString(row);
-    };
-    auto write = StagedWrite::from_json(text(1), text(0));
+  std::vector<std::string> names = strings_of(*found, 0);
+  std::vector<std::string> comments = strings_of(*found, 1);
+  for (size_t row = 0; row < names.size(); ++row) {
+    auto write = StagedWrite::from_json(comments[row], names[row]);
     if (!write || write->pid == ::getpid()) continue;
     bool recorded = true;
     std::vector<std::optional<std::string>> partitions(write->partitions.begin(), write->partitions.end());
@@ -263,7 +271,7 @@ DuckDBIOManager::State& DuckDBIOManager::state(const Logger* log) {
     // Fully qualified names work whatever the file is called (a file "analytics.duckdb" is the
     // catalog "analytics", which plain "analytics"."t" would make ambiguous with a schema).
     ArrowTable name = DuckDBConnection(state->database).query_arrow("SELECT current_database() AS name");
-    state->catalog = std::static_pointer_cast<arrow::StringArray>(name->column(0)->chunk(0))->GetString(0);
+    state->catalog = strings_of(*name, 0).at(0);
     state_ = std::move(state);
   }
   return *state_;
