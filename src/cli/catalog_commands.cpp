@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <istream>
 
 #include "metadata_render.hpp"
@@ -111,7 +114,8 @@ void print_definition(CliSession& session, const AssetGraph::Entry& entry) {
   }
 }
 
-void print_partition_status(CliSession& session, const AssetKey& key) {
+// Prints the partition counts and the failed partitions; returns the status.
+AssetPartitionStatus print_partition_status(CliSession& session, const AssetKey& key) {
   AssetPartitionStatus status = asset_partition_status(session.defs, key, session.instance().storage());
   session.out << fmt::format("\nPartitions: {} total, {} materialized, {} failed, {} missing\n", status.keys.size(),
                              status.materialized, status.failed, status.missing);
@@ -120,6 +124,57 @@ void print_partition_status(CliSession& session, const AssetKey& key) {
     if (status.states[i] == PartitionState::kFailed) failed.push_back(status.keys[i]);
   }
   if (!failed.empty()) session.out << "  failed: " << shorten(join(failed, ", "), 200) << "\n";
+  return status;
+}
+
+// `text` as one word of a POSIX shell command line: as it is when that is safe, else single-quoted.
+std::string shell_word(const std::string& text) {
+  bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return c != '\0' && (std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_-.,:/=+@%", c) != nullptr);
+  });
+  if (plain) return text;
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// The partition a user most likely wants to materialize next: the first failed one, else the first
+// missing one, else the first one.
+std::string partition_to_suggest(const AssetPartitionStatus& status) {
+  for (PartitionState wanted : {PartitionState::kFailed, PartitionState::kMissing}) {
+    for (size_t i = 0; i < status.keys.size(); ++i) {
+      if (status.states[i] == wanted) return status.keys[i];
+    }
+  }
+  return status.keys.empty() ? std::string() : status.keys.front();
+}
+
+// An asset without a successful materialization: its partitions' state (failures included) and a
+// command that materializes it (naming a partition when the asset is partitioned).
+void print_not_materialized(CliSession& session, const AssetKey& key, bool partitioned) {
+  std::ostream& out = session.out;
+  Storage& storage = session.instance().storage();
+  std::string command = session.program + " materialize --select " + key.to_string();
+  if (!partitioned) {
+    out << "\nNever materialized (in " << storage.describe() << ").\n";
+    out << "  materialize it with: " << command << "\n";
+    return;
+  }
+  AssetPartitionStatus status = asset_partition_status(session.defs, key, storage);
+  if (status.failed > 0) {
+    out << "\nNo successful materialization (in " << storage.describe() << "); the latest attempt of " << status.failed
+        << " partition" << (status.failed == 1 ? "" : "s") << " failed.\n";
+  } else {
+    out << "\nNever materialized (in " << storage.describe() << ").\n";
+  }
+  print_partition_status(session, key);
+  std::string partition = partition_to_suggest(status);
+  if (partition.empty()) {
+    out << "  the asset has no partitions yet\n";
+    return;
+  }
+  out << "  materialize a partition with: " << command << " --partition " << shell_word(partition) << "\n";
+  if (status.failed > 0) out << "  see why it failed with: " << session.program << " runs --status failure\n";
 }
 
 }  // namespace
@@ -144,8 +199,7 @@ int asset_show_command(CliSession& session, const std::string& key_text, int his
   std::ostream& out = session.out;
   auto latest = storage.latest_materialization(key);
   if (!latest) {
-    out << "\nNever materialized (in " << storage.describe() << ").\n";
-    out << "  materialize it with: " << session.program << " materialize --select " << key.to_string() << "\n";
+    print_not_materialized(session, key, entry.node->partitions != nullptr);
     return kExitSuccess;
   }
   const Event& event = latest->event;

@@ -60,6 +60,9 @@ Definitions cli_test_definitions(const FixtureOptions& options) {
                            }));
     assets.push_back(asset("regions", {.group = "parts", .partitions = static_partitions({"eu", "us", "apac"})},
                            [](AssetContext& ctx) { return ctx.partition_key(); }));
+    assets.push_back(asset(
+        "readings", {.group = "parts", .partitions = static_partitions({"north", "south"})},
+        [](AssetContext& ctx) -> int64_t { throw std::runtime_error("sensor " + ctx.partition_key() + " offline"); }));
   }
   if (options.with_gate) {
     assets.push_back(asset("gate", {.group = "gated"}, [](AssetContext& ctx) {

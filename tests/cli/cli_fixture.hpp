@@ -5,6 +5,7 @@
 //   words                           group "text"
 //   broken (with_failure)           fails; reads numbers
 //   events, rollup, regions         partitioned: daily multi_run(2), daily single_run, static
+//   readings                        partitioned (static north, south); always fails
 //   gate (with_gate)                waits until the file $STRATA_TEST_GATE exists
 // Jobs: math_job (assets, group:math), ops_job (ops); schedule math_schedule (hourly).
 #pragma once

@@ -210,6 +210,26 @@ TEST_F(CliTest, PartitionRangeFollowsTheBackfillPolicy) {
   EXPECT_NE(show.out.find("4 materialized"), std::string::npos) << show.out;
 }
 
+// Regression: a partitioned asset whose only attempts failed was shown as "Never materialized", with
+// its failures hidden and a suggested command that exits 2 (no partition given).
+TEST_F(CliTest, AssetShowOfAPartitionedAssetWhoseAttemptsFailed) {
+  auto d = defs(false, true);
+  ASSERT_EQ(cli(d, {"materialize", "--select", "readings", "--partition", "south"}).exit_code, 1);
+  auto show = cli(d, {"asset", "show", "readings"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("Partitions: 2 total, 0 materialized, 1 failed, 1 missing"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("failed: south"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("No successful materialization"), std::string::npos) << show.out;
+  // The suggested command names a partition, and it is a command the CLI accepts.
+  std::string suggestion = "materialize --select readings --partition south";
+  ASSERT_NE(show.out.find(suggestion), std::string::npos) << show.out;
+  auto again = cli(d, {"materialize", "--select", "readings", "--partition", "south"});
+  EXPECT_EQ(again.exit_code, 1) << again.err;  // runs (and fails again), not a usage error
+  auto never = cli(d, {"asset", "show", "regions"});
+  EXPECT_NE(never.out.find("Never materialized"), std::string::npos) << never.out;
+  EXPECT_NE(never.out.find("materialize --select regions --partition eu"), std::string::npos) << never.out;
+}
+
 TEST_F(CliTest, BackfillPartitionListsAndAll) {
   auto d = defs(false, true);
   auto listed = cli(d, {"backfill", "--select", "events", "--partitions", "2024-01-05,2024-01-07,2024-01-09"});
