@@ -7,6 +7,7 @@
 #include "strata/core/definitions.hpp"
 #include "strata/core/io_manager.hpp"
 #include "strata/core/op.hpp"
+#include "strata/core/partition_loading.hpp"
 #include "strata/core/system_metadata.hpp"
 #include "strata/execution/backfill.hpp"
 #include "strata/execution/materialize.hpp"

@@ -69,10 +69,14 @@ std::vector<AssetKey> AssetsDefinition::keys() const {
 namespace detail {
 
 AssetsDefinition make_asset(AssetKey key, AssetOptions options, std::vector<const TypeInfo*> input_types,
-                            const TypeInfo& output_type, ComputeFn compute) {
+                            const TypeInfo& output_type, ComputeFn compute, bool per_partition) {
   key = key.with_prefix(options.key_prefix);
   key.validate_components();
   std::string owner = "asset '" + key.to_string() + "'";
+  if (per_partition && !options.partitions) {
+    throw DefinitionError(owner + " returns strata::PerPartition<" + output_type.name +
+                          "> but is not partitioned; give it partitions, or return " + output_type.name);
+  }
   auto node = new_asset_node(key.to_python_identifier(), NodeKind::kAsset, owner, options, input_types);
   OutputDef out;
   out.name = "result";
@@ -83,6 +87,7 @@ AssetsDefinition make_asset(AssetKey key, AssetOptions options, std::vector<cons
   out.description = std::move(options.description);
   out.group = options.group.empty() ? "default" : std::move(options.group);
   out.code_version = std::move(options.code_version);
+  out.per_partition = per_partition;
   node->outputs.push_back(std::move(out));
   node->compute = std::move(compute);
   return AssetsDefinition(std::move(node));

@@ -6,6 +6,7 @@
 
 #include "strata/core/io_manager.hpp"
 #include "strata/core/nearest_name.hpp"
+#include "strata/core/per_partition.hpp"
 
 namespace strata {
 namespace {
@@ -73,6 +74,17 @@ void Definitions::validate_storage_locations() const {
   }
 }
 
+namespace {
+
+// Whether backfills of `node` may run several of its partitions in one run.
+bool runs_several_partitions(const NodeDef& node) {
+  if (!node.partitions || !node.backfill_policy) return false;
+  const BackfillPolicy& policy = *node.backfill_policy;
+  return policy.kind == BackfillPolicy::Kind::kSingleRun || policy.max_partitions_per_run > 1;
+}
+
+}  // namespace
+
 void Definitions::validate_asset_inputs() const {
   for (const auto& assets : spec_.assets) {
     const NodeDef& node = assets.node();
@@ -131,6 +143,12 @@ void Definitions::validate_resources(const std::map<std::string, ResourceDefinit
       std::string who = describe_output(*node, out);
       std::string key = io_manager_key_for(out);
       auto it = resources.find(key);
+      if (runs_several_partitions(*node)) {
+        std::string problem =
+            partition_range_problem(out, key, it == resources.end() ? nullptr : &it->second.prototype());
+        if (!problem.empty())
+          throw DefinitionError(scope + problem + " (its backfill policy runs several partitions at once)");
+      }
       if (it != resources.end() && out.asset_key) {
         if (const auto* io = dynamic_cast<const IOManager*>(&it->second.prototype())) {
           std::string name = io->storage_name(*out.asset_key);

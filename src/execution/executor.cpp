@@ -15,6 +15,7 @@
 #include "run_result_data.hpp"
 #include "strata/core/execution_context.hpp"
 #include "strata/core/io_manager.hpp"
+#include "strata/core/per_partition.hpp"
 #include "strata/core/secret_masking.hpp"
 #include "strata/core/system_metadata.hpp"
 #include "strata/io/filesystem_io_manager.hpp"
@@ -75,6 +76,7 @@ class StepRunner : public StepRuntime {
   void check_required_outputs() const;
   const Value& input(size_t index) override { return inputs_.at(index); }
   void yield_output(size_t index, Value value, Metadata metadata) override;
+  void yield_per_partition(size_t index, std::vector<std::pair<std::string, Value>> values, Metadata metadata) override;
   void add_output_metadata(size_t index, const Metadata& metadata) override;
   const Logger& logger() const { return logger_; }
 
@@ -84,6 +86,15 @@ class StepRunner : public StepRuntime {
   int64_t start_us_;
   const PlanStep& step_;
   Logger logger_;
+  // One object to store: a value and the partitions it covers.
+  struct Piece {
+    PartitionScope scope;
+    Value value;
+  };
+  // Stores output `index` as `pieces` (one, or one per partition), records the materializations,
+  // then publishes what the manager staged (or discards it all when anything fails first).
+  void store_output(size_t index, std::vector<Piece> pieces, const Metadata& metadata);
+
   std::vector<Value> inputs_;
   std::vector<Metadata> pending_metadata_;
 };
@@ -156,6 +167,23 @@ class Run {
     }
     for (const auto& key : keys)
       partitioned->partitions->validate_key(key, owner_name(*partitioned), partition_store());
+    if (keys.size() > 1) validate_partition_ranges();
+  }
+
+  // A run of several partitions: every asset output it stores must be storable as a range by its
+  // manager, or come as PerPartition values (checked on the resources' definitions; run config
+  // changes fields, never a manager's kind).
+  void validate_partition_ranges() const {
+    for (const auto& step : plan_.steps()) {
+      if (!step.node->partitions) continue;
+      for (size_t i = 0; i < step.node->outputs.size(); ++i) {
+        const std::string& key = step.output_managers[i];
+        auto it = plan_.resources().find(key);
+        std::string problem = partition_range_problem(
+            step.node->outputs[i], key, it == plan_.resources().end() ? nullptr : &it->second.prototype());
+        if (!problem.empty()) throw PartitionError(problem);
+      }
+    }
   }
 
   static std::string owner_name(const NodeDef& node) {
@@ -558,13 +586,54 @@ void StepRunner::load_inputs() {
 }
 
 void StepRunner::yield_output(size_t index, Value value, Metadata metadata) {
+  std::vector<Piece> pieces;
+  pieces.push_back({run_.step_scope(*step_.node), std::move(value)});
+  store_output(index, std::move(pieces), metadata);
+}
+
+void StepRunner::yield_per_partition(size_t index, std::vector<std::pair<std::string, Value>> values,
+                                     Metadata metadata) {
+  const NodeDef& node = *step_.node;
+  PartitionScope scope = run_.step_scope(node);
+  std::map<std::string, Value> by_key;
+  for (auto& [key, value] : values) by_key.emplace(key, std::move(value));
+  std::vector<std::string> missing;
+  for (const auto& key : scope.keys) {
+    if (!by_key.count(key)) missing.push_back(key);
+  }
+  std::vector<std::string> unexpected;
+  std::set<std::string> in_scope(scope.keys.begin(), scope.keys.end());
+  for (const auto& [key, value] : by_key) {
+    if (!in_scope.count(key)) unexpected.push_back(key);
+  }
+  if (node.partitions == nullptr || !missing.empty() || !unexpected.empty()) {
+    auto list = [](const std::vector<std::string>& keys) {
+      std::string text;
+      for (size_t i = 0; i < keys.size() && i < 10; ++i) text += (i ? ", " : "") + keys[i];
+      return keys.size() > 10 ? text + ", ... (" + std::to_string(keys.size()) + " in all)" : text;
+    };
+    std::string why = node.partitions == nullptr ? "the asset is not partitioned"
+                      : !missing.empty()         ? "no value for partition(s) " + list(missing)
+                                                 : "value(s) for partition(s) not in this run: " + list(unexpected);
+    throw Error("step '" + step_.key + "' returned PerPartition values that do not match the run's " +
+                std::to_string(scope.keys.size()) + " partition(s): " + why);
+  }
+  std::vector<Piece> pieces;
+  for (const auto& key : scope.keys) {
+    pieces.push_back({make_partition_scope(*node.partitions, {key}), std::move(by_key.at(key))});
+  }
+  store_output(index, std::move(pieces), metadata);
+}
+
+void StepRunner::store_output(size_t index, std::vector<Piece> pieces, const Metadata& metadata) {
   auto& st = run_.state(index_);
   const OutputDef& out = step_.node->outputs.at(index);
   if (st.yielded[index]) throw Error("step '" + step_.key + "' yielded output '" + out.name + "' twice");
-  if (out.has_value() && !value.has_value()) {
-    throw Error("step '" + step_.key + "' yielded no value for output '" + out.name + "'");
+  for (const auto& piece : pieces) {
+    if (out.has_value() && !piece.value.has_value()) {
+      throw Error("step '" + step_.key + "' yielded no value for output '" + out.name + "'");
+    }
   }
-  PartitionScope scope = run_.step_scope(*step_.node);
   IOManager* manager = nullptr;
   std::string manager_key;
   if (out.has_value()) {
@@ -576,31 +645,38 @@ void StepRunner::yield_output(size_t index, Value value, Metadata metadata) {
   // With an instance, new asset data becomes what readers load only after its materialization is
   // durable: a run that dies in between never changes what downstream reads.
   bool deferred = manager != nullptr && manager->stages_outputs() && run_.records_events() && out.asset_key;
-  auto context = std::make_shared<OutputContext>(OutputContextFields{out.asset_key, out.name, step_.key, run_.run_id(),
-                                                                     out.metadata, out.type, out.code_version, scope,
-                                                                     logger_, &run_.resources(), deferred});
-  context->add_output_metadata(pending_metadata_[index]);
-  context->add_output_metadata(metadata);
-  IOManager* staged_by = nullptr;  // a manager holding staged data: published or discarded below
-  if (manager != nullptr) {
-    manager->handle_output(*context, value);
-    if (deferred) staged_by = manager;
-  }
+  std::vector<std::shared_ptr<OutputContext>> contexts;  // one per piece, in order
+  size_t staged = 0;                                     // pieces whose data the manager holds staged
   try {
-    if (out.has_value()) {
-      Event handled = run_.make_event(EventType::kHandledOutput, step_.key,
-                                      "Handled output '" + out.name + "' using I/O manager '" + manager_key + "'");
-      handled.name = out.name;
-      handled.asset_key = out.asset_key;
-      handled.metadata = context->output_metadata();
-      run_.emit(std::move(handled));
+    for (auto& piece : pieces) {
+      auto context = std::make_shared<OutputContext>(
+          OutputContextFields{out.asset_key, out.name, step_.key, run_.run_id(), out.metadata, out.type,
+                              out.code_version, piece.scope, logger_, &run_.resources(), deferred});
+      context->add_output_metadata(pending_metadata_[index]);
+      context->add_output_metadata(metadata);
+      contexts.push_back(context);
+      if (manager != nullptr) {
+        manager->handle_output(*context, piece.value);
+        if (deferred) ++staged;
+      }
     }
-    if (out.asset_key) {
+    int64_t duration_us = now_unix_us() - start_us_;
+    for (const auto& context : contexts) {
+      if (out.has_value()) {
+        Event handled = run_.make_event(EventType::kHandledOutput, step_.key,
+                                        "Handled output '" + out.name + "' using I/O manager '" + manager_key + "'");
+        handled.name = out.name;
+        handled.asset_key = out.asset_key;
+        handled.metadata = context->output_metadata();
+        run_.emit(std::move(handled));
+      }
+      if (!out.asset_key) continue;
       // One materialization per partition the output covers (one for an unpartitioned asset).
+      const auto& keys = context->partition_scope().keys;
       std::vector<std::optional<std::string>> partitions = {std::nullopt};
-      if (!scope.keys.empty()) partitions.assign(scope.keys.begin(), scope.keys.end());
+      if (!keys.empty()) partitions.assign(keys.begin(), keys.end());
       Metadata recorded = context->output_metadata();
-      recorded.set(kMetadataDuration, static_cast<double>(now_unix_us() - start_us_) / 1000.0);
+      recorded.set(kMetadataDuration, static_cast<double>(duration_us) / 1000.0);
       for (const auto& partition : partitions) {
         Event materialization = run_.make_event(EventType::kMaterialization, step_.key,
                                                 "Materialized asset '" + out.asset_key->to_string() + "'" +
@@ -612,15 +688,22 @@ void StepRunner::yield_output(size_t index, Value value, Metadata metadata) {
         run_.emit(std::move(materialization));
       }
     }
-    if (staged_by != nullptr) run_.commit_events();
+    if (staged > 0) run_.commit_events();
   } catch (...) {
-    if (staged_by != nullptr) staged_by->discard_output(*context);
+    for (size_t i = 0; i < staged; ++i) manager->discard_output(*contexts[i]);
     throw;
   }
-  if (staged_by != nullptr) staged_by->publish_output(*context);
-  st.outputs[index] = std::move(context);
+  for (size_t i = 0; i < staged; ++i) manager->publish_output(*contexts[i]);
+  if (contexts.size() == 1) {
+    st.outputs[index] = contexts.front();
+  } else {
+    // Several partitions: what downstream sees of this output covers the run's whole scope.
+    st.outputs[index] = std::make_shared<OutputContext>(
+        OutputContextFields{out.asset_key, out.name, step_.key, run_.run_id(), out.metadata, out.type, out.code_version,
+                            run_.step_scope(*step_.node), logger_, &run_.resources(), deferred});
+  }
   st.yielded[index] = 1;
-  run_.keep_output(step_, out, value);
+  if (pieces.size() == 1) run_.keep_output(step_, out, pieces.front().value);
 }
 
 void StepRunner::add_output_metadata(size_t index, const Metadata& metadata) {

@@ -22,8 +22,10 @@ fs::path located(const fs::path& base, const StorageLocation& location) {
 
 fs::path asset_path(const fs::path& base, const AssetKey& key, const PartitionScope& partitions) {
   if (partitions.keys.size() > 1) {
-    throw StorageError("asset '" + key.to_string() + "': the filesystem I/O manager stores one partition per file; " +
-                       std::to_string(partitions.keys.size()) + " partitions were given to one object");
+    throw StorageError(
+        "asset '" + key.to_string() + "': the filesystem I/O manager stores one partition per file; " +
+        std::to_string(partitions.keys.size()) +
+        " partitions were given to one object; return strata::PerPartition<T> (one value per partition)");
   }
   return located(base, asset_location(key, partitions.keys.empty() ? nullptr : &partitions.keys.front()));
 }

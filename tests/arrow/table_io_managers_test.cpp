@@ -158,6 +158,46 @@ TEST_P(TableStores, PartitionsAreFilesAndLoadAsMapOrConcatenated) {
   EXPECT_EQ(result.asset_value<int64_t>("all_rows"), 30);
 }
 
+TEST_P(TableStores, SingleRunBackfillWritesOneParquetFilePerPartition) {
+  TempDir home;
+  auto instance = s::Instance::open(home.path());  // recorded runs: each partition staged, then published
+  auto days = s::daily_partitions("2024-01-01", {.end = "2024-01-08"});
+  auto events = s::asset("events", {.partitions = days, .backfill_policy = s::BackfillPolicy::single_run()},
+                         [](s::AssetContext& ctx) {
+                           s::PerPartition<s::ArrowTable> tables;
+                           for (const auto& day : ctx.asset_partition_keys()) {
+                             tables[day] = stories(std::stoi(day.substr(8, 2)) * 100, 10);
+                           }
+                           return tables;
+                         });
+  auto first_ids = s::asset("first_ids", {.ins = {"events"}, .io_manager_key = "memory"},
+                            [](const std::map<std::string, s::ArrowTable>& by_day) {
+                              std::vector<int64_t> ids;
+                              for (const auto& [_, table] : by_day) {
+                                auto column = std::static_pointer_cast<arrow::Int64Array>(table->column(0)->chunk(0));
+                                ids.push_back(column->Value(0));
+                              }
+                              return ids;
+                            });
+  s::Definitions defs(
+      {.assets = {events, first_ids},
+       .resources = {{"io_manager", s::ParquetIOManager(path_options())}, {"memory", s::InMemoryIOManager()}}});
+  auto plan = s::plan_backfill_range(defs, s::AssetSelection::keys({"events"}), "2024-01-01", "2024-01-07");
+  ASSERT_EQ(plan.runs.size(), 1u);
+  auto backfill = s::launch_backfill(defs, plan, {.instance = instance});
+  ASSERT_TRUE(backfill.success()) << backfill.runs.front().failure_message();
+  s::ParquetIOManager manager(path_options());
+  for (int day = 1; day <= 7; ++day) {
+    std::string key = "2024-01-0" + std::to_string(day);
+    EXPECT_TRUE(manager.exists(s::AssetKey("events"), &key)) << key;
+  }
+  EXPECT_EQ(backfill.runs.front().materializations().size(), 7u);
+  auto read = s::materialize(defs, s::AssetSelection::keys({"first_ids"}), {.instance = instance});
+  ASSERT_TRUE(read.success()) << read.failure_message();
+  EXPECT_EQ(read.asset_value<std::vector<int64_t>>("first_ids"),
+            (std::vector<int64_t>{100, 200, 300, 400, 500, 600, 700}));
+}
+
 TEST_P(TableStores, SchemaChangeBetweenPartitionsNamesTheColumns) {
   auto regions = s::static_partitions({"us", "eu"});
   auto sales = s::asset("sales", {.partitions = regions},

@@ -142,6 +142,105 @@ TEST_F(PartitionedRuns, SingleRunBackfillSeesTheWholeTimeWindow) {
   EXPECT_EQ(s::asset_partition_status(defs, "events", instance->storage()).materialized, 5u);
 }
 
+TEST_F(PartitionedRuns, SingleRunBackfillStoresEachPartitionInItsOwnFile) {
+  // A range run through the filesystem manager (one file per partition): the asset returns one
+  // value per partition, and each is stored, recorded and loadable as a run of that partition would.
+  int calls = 0;
+  auto counts = s::asset("counts", {.partitions = daily, .backfill_policy = s::BackfillPolicy::single_run()},
+                         [&calls](s::AssetContext& ctx) {
+                           ++calls;
+                           s::PerPartition<int64_t> out;
+                           for (const auto& day : ctx.asset_partition_keys()) out[day] = std::stoi(day.substr(8, 2));
+                           return out;
+                         });
+  auto doubled = s::asset("doubled", {.ins = {"counts"}, .partitions = daily}, [](int64_t count) { return count * 2; });
+  auto week = s::asset("week", {.ins = {"counts"}}, [](const std::map<std::string, int64_t>& by_day) {
+    int64_t sum = 0;
+    for (const auto& [_, v] : by_day) sum += v;
+    return sum;
+  });
+  s::Definitions defs({.assets = {counts, doubled, week}});
+  auto plan = s::plan_backfill_range(defs, s::AssetSelection::keys({"counts"}), "2024-01-03", "2024-01-07");
+  ASSERT_EQ(plan.runs.size(), 1u);
+  auto result = s::launch_backfill(defs, plan, {.instance = instance});
+  ASSERT_TRUE(result.success()) << result.runs.front().failure_message();
+  EXPECT_EQ(calls, 1);
+  auto materializations = result.runs.front().materializations();
+  ASSERT_EQ(materializations.size(), 5u);
+  for (const auto& m : materializations) {  // each partition's own path in its own event
+    fs::path path = home / "storage" / "counts" / *m.partition;
+    EXPECT_TRUE(fs::exists(path)) << path;
+    EXPECT_EQ(m.metadata.at("path").to_display_string(), path.string());
+  }
+  EXPECT_EQ(s::asset_partition_status(defs, "counts", instance->storage()).materialized, 5u);
+  auto one = s::materialize(defs, s::AssetSelection::keys({"doubled"}),
+                            {.instance = instance, .partition_keys = {"2024-01-05"}});
+  ASSERT_TRUE(one.success()) << one.failure_message();
+  EXPECT_EQ(one.asset_value<int64_t>("doubled"), 10);
+  s::Definitions week_defs({.assets = {counts, doubled, week}});
+  auto all = s::materialize(week_defs, s::AssetSelection::keys({"week"}), {.instance = instance});
+  ASSERT_FALSE(all.success());  // the default mapping reads every day of January: most are missing
+  EXPECT_NE(all.failure_message().find("26 of 31 upstream partitions are not materialized"), std::string::npos)
+      << all.failure_message();
+}
+
+TEST_F(PartitionedRuns, PerPartitionValuesMustMatchTheRunsPartitions) {
+  auto previous = s::asset("counts", {.partitions = daily},
+                           [](s::AssetContext& ctx) { return int64_t{std::stoi(ctx.partition_key().substr(8, 2))}; });
+  ASSERT_TRUE(s::materialize(s::Definitions({.assets = {previous}}), s::AssetSelection::all(),
+                             {.instance = instance, .partition_keys = {"2024-01-03"}})
+                  .success());
+  auto short_by_one = s::asset("counts", {.partitions = daily, .backfill_policy = s::BackfillPolicy::single_run()},
+                               [](s::AssetContext& ctx) {
+                                 s::PerPartition<int64_t> out;
+                                 for (const auto& day : ctx.asset_partition_keys()) out[day] = 100;
+                                 out.values().erase("2024-01-04");
+                                 return out;
+                               });
+  s::Definitions defs({.assets = {short_by_one}});
+  auto result = s::materialize(defs, s::AssetSelection::all(),
+                               {.instance = instance, .partition_keys = {"2024-01-03", "2024-01-04", "2024-01-05"}});
+  ASSERT_FALSE(result.success());
+  EXPECT_NE(result.failure_message().find("no value for partition(s) 2024-01-04"), std::string::npos)
+      << result.failure_message();
+  // Nothing was stored: the earlier value of 2024-01-03 is what readers load, 2024-01-05 has none.
+  EXPECT_FALSE(fs::exists(home / "storage" / "counts" / "2024-01-05"));
+  auto reader = s::asset("reader", {.ins = {"counts"}, .partitions = daily}, [](int64_t v) { return v; });
+  auto read = s::materialize(s::Definitions({.assets = {previous, reader}}), s::AssetSelection::keys({"reader"}),
+                             {.instance = instance, .partition_keys = {"2024-01-03"}});
+  ASSERT_TRUE(read.success()) << read.failure_message();
+  EXPECT_EQ(read.asset_value<int64_t>("reader"), 3);
+}
+
+TEST_F(PartitionedRuns, OneValueForARangeIsRefusedBeforeAnythingRuns) {
+  // A single_run policy with a manager that stores one file per partition: refused by Definitions.
+  auto whole = s::asset("whole", {.partitions = daily, .backfill_policy = s::BackfillPolicy::single_run()},
+                        [] { return int64_t{1}; });
+  std::string error = error_of([&] { s::Definitions({.assets = {whole}}); });
+  EXPECT_NE(error.find("asset 'whole' is stored by I/O manager 'io_manager', which stores one object per partition"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("PerPartition<long>"), std::string::npos) << error;
+  // A range given to a run directly: refused before the step runs.
+  int calls = 0;
+  auto plain = s::asset("plain", {.partitions = daily}, [&calls] { return ++calls; });
+  s::Definitions defs({.assets = {plain}});
+  auto range_run = [&] {
+    s::materialize(defs, s::AssetSelection::all(),
+                   {.instance = instance, .partition_keys = {"2024-01-01", "2024-01-02"}});
+  };
+  EXPECT_THROW(range_run(), s::PartitionError);
+  std::string run_error = error_of(range_run);
+  EXPECT_NE(run_error.find("asset 'plain' is stored by I/O manager 'io_manager'"), std::string::npos) << run_error;
+  EXPECT_EQ(calls, 0);
+  EXPECT_TRUE(instance->storage().runs({}).empty());
+  // PerPartition on an unpartitioned asset: refused when the asset is defined.
+  std::string unpartitioned = error_of([] { s::asset("flat", [] { return s::PerPartition<int>{}; }); });
+  EXPECT_NE(unpartitioned.find("asset 'flat' returns strata::PerPartition<int> but is not partitioned"),
+            std::string::npos)
+      << unpartitioned;
+}
+
 TEST_F(PartitionedRuns, MultiRunBackfillRecordsProgressAndFailures) {
   auto flaky = s::asset("flaky", {.partitions = s::static_partitions({"a", "b", "c", "d", "e"})},
                         [](s::AssetContext& ctx) -> int {

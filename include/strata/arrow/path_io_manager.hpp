@@ -62,6 +62,7 @@ class ArrowPathIOManager : public IOManager {
   Value load_input(InputContext& context) override;
   bool can_handle(const TypeInfo& type) const override;  // ArrowTable or ArrowReader
   bool can_load(const TypeInfo& type) const override;    // ArrowTable or std::map<std::string, ArrowTable>
+  bool stores_partition_ranges() const override { return false; }  // one file per partition
 
   // The filesystem path (within the filesystem) of an asset or one of its partitions.
   std::string path_for(const AssetKey& key, const std::string* partition) const;

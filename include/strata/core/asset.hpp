@@ -21,6 +21,7 @@
 #include "strata/core/execution_context.hpp"
 #include "strata/core/node.hpp"
 #include "strata/core/output.hpp"
+#include "strata/core/per_partition.hpp"
 #include "strata/core/typed.hpp"
 
 namespace strata {
@@ -152,6 +153,19 @@ template <class T>
 struct stored_type<Output<T>> {
   using type = T;
 };
+template <class T>
+struct stored_type<PerPartition<T>> {
+  using type = T;
+};
+
+// One Value per partition, in partition key order.
+template <class T>
+std::vector<std::pair<std::string, Value>> partition_values(PerPartition<T>&& result) {
+  std::vector<std::pair<std::string, Value>> values;
+  values.reserve(result.values().size());
+  for (auto& [partition, value] : result.values()) values.emplace_back(partition, Value::of(std::move(value)));
+  return values;
+}
 
 template <class Arg>
 constexpr void check_input_parameter() {
@@ -190,6 +204,8 @@ ComputeFn single_output_compute(F fn) {
     } else if constexpr (is_output<R>::value) {
       R result = invoke_with_inputs<Sig>(fn, ctx, seq);
       ctx.runtime().yield_output(0, Value::of(std::move(result.value)), std::move(result.metadata));
+    } else if constexpr (is_per_partition<R>::value) {
+      ctx.runtime().yield_per_partition(0, partition_values(invoke_with_inputs<Sig>(fn, ctx, seq)), {});
     } else {
       ctx.runtime().yield_output(0, Value::of(invoke_with_inputs<Sig>(fn, ctx, seq)), {});
     }
@@ -225,7 +241,7 @@ struct tuple_types<std::tuple<T...>> {
 
 // Non-template halves, in asset.cpp.
 AssetsDefinition make_asset(AssetKey key, AssetOptions options, std::vector<const TypeInfo*> input_types,
-                            const TypeInfo& output_type, ComputeFn compute);
+                            const TypeInfo& output_type, ComputeFn compute, bool per_partition = false);
 AssetsDefinition make_multi_asset(MultiAssetOptions options, std::vector<const TypeInfo*> input_types,
                                   std::optional<std::vector<const TypeInfo*>> returned_types, ComputeFn compute);
 
@@ -237,7 +253,8 @@ AssetsDefinition asset(AssetKey key, AssetOptions options, F fn) {
   using Stored = typename detail::stored_type<typename Sig::result>::type;
   auto inputs = detail::input_types<Sig>(std::make_index_sequence<Sig::input_count>());
   return detail::make_asset(std::move(key), std::move(options), std::move(inputs), type_of<Stored>(),
-                            detail::single_output_compute(std::move(fn)));
+                            detail::single_output_compute(std::move(fn)),
+                            is_per_partition<typename Sig::result>::value);
 }
 
 template <class F>

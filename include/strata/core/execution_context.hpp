@@ -4,6 +4,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "strata/core/asset_key.hpp"
 #include "strata/core/logger.hpp"
@@ -23,6 +25,10 @@ class StepRuntime {
   virtual const Value& input(size_t index) = 0;
   // Stores output `index` now (through its I/O manager) and records its materialization.
   virtual void yield_output(size_t index, Value value, Metadata metadata) = 0;
+  // Stores output `index` as one value per partition (PerPartition<T>), each through the I/O
+  // manager as in a run of that one partition, and records one materialization per partition.
+  virtual void yield_per_partition(size_t index, std::vector<std::pair<std::string, Value>> values,
+                                   Metadata metadata) = 0;
   // Metadata to add to output `index`'s materialization when it is stored.
   virtual void add_output_metadata(size_t index, const Metadata& metadata) = 0;
 };

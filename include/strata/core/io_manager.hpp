@@ -50,6 +50,13 @@ class IOManager : public InputManager {
   // another. Path-based managers need not override it: every key and partition has its own place in
   // core/storage_location.hpp, which Definitions check for all assets.
   virtual std::string storage_name(const AssetKey& /*key*/) const { return ""; }
+
+  // Whether one handle_output may store several partitions at once (an OutputContext whose
+  // partition scope has more than one key, as in a single-run backfill), as a table manager that
+  // rewrites the range's rows does. Managers that store one object per partition return false: a
+  // run of several partitions then needs the asset to return PerPartition<T> (each partition stored
+  // on its own), which Definitions and runs check before anything runs.
+  virtual bool stores_partition_ranges() const { return true; }
 };
 
 class IOManagerFactory : public Resource {

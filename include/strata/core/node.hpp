@@ -35,6 +35,7 @@ struct OutputDef {
   std::optional<AssetKey> asset_key{};  // set for asset outputs
   std::string io_manager_key{};         // empty: "io_manager", then the built-in default
   bool is_required = true;              // a multi-asset / op may skip a non-required output
+  bool per_partition = false;           // the function returns PerPartition<T>: one value per partition
   Metadata metadata{};
   std::string description{};
   std::string group{};

@@ -39,6 +39,7 @@ class FilesystemIOManager : public IOManager {
   void discard_output(OutputContext& context) noexcept override;
   Value load_input(InputContext& context) override;
   bool can_handle(const TypeInfo& type) const override { return type.codec != nullptr; }
+  bool stores_partition_ranges() const override { return false; }  // one file per partition
 
   // Where an output is (or would be) stored.
   std::filesystem::path path_for(const OutputContext& context) const;

@@ -133,8 +133,9 @@ void ArrowPathIOManager::handle_output(OutputContext& context, const Value& valu
   const auto& keys = context.partition_scope().keys;
   if (keys.size() > 1) {
     throw StorageError(owner + ": one table cannot be stored as " + std::to_string(keys.size()) +
-                       " partition files; materialize one partition per run (BackfillPolicy::multi_run(1)) or use "
-                       "a manager that writes ranges");
+                       " partition files; return strata::PerPartition<ArrowTable> (one table per partition), "
+                       "materialize one partition per run (BackfillPolicy::multi_run(1)), or use a manager that "
+                       "writes ranges");
   }
   std::string path = output_path_for(context);
   std::string uri = uri_for(path);
