@@ -7,6 +7,7 @@ namespace {
 
 constexpr std::pair<RunStatus, const char*> kNames[] = {{RunStatus::kQueued, "QUEUED"},
                                                         {RunStatus::kStarted, "STARTED"},
+                                                        {RunStatus::kCanceling, "CANCELING"},
                                                         {RunStatus::kSuccess, "SUCCESS"},
                                                         {RunStatus::kFailure, "FAILURE"},
                                                         {RunStatus::kCanceled, "CANCELED"}};

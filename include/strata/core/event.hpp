@@ -17,10 +17,16 @@ enum class EventType {
   kRunStart,
   kRunSuccess,
   kRunFailure,
+  kRunEnqueued,   // submitted to the instance's run queue
+  kRunDequeued,   // taken from the queue to be started
+  kRunCanceling,  // asked to stop
+  kRunCanceled,   // stopped before finishing
   kStepStart,
   kStepSuccess,
   kStepFailure,
   kStepSkipped,
+  kStepUpForRetry,  // a step attempt failed and will be retried (metadata: attempt, delay)
+  kStepRestarted,   // a step's next attempt started (metadata: attempt)
   kLoadedInput,
   kHandledOutput,
   kMaterialization,

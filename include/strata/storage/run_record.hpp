@@ -13,7 +13,9 @@
 
 namespace strata {
 
-enum class RunStatus { kQueued, kStarted, kSuccess, kFailure, kCanceled };
+// QUEUED: submitted, waiting for the queue to start it; STARTED: running; CANCELING: asked to stop,
+// still stopping; then one of SUCCESS, FAILURE, CANCELED (finished).
+enum class RunStatus { kQueued, kStarted, kCanceling, kSuccess, kFailure, kCanceled };
 const char* run_status_name(RunStatus status);  // "QUEUED", "STARTED", ...
 std::optional<RunStatus> run_status_from_name(const std::string& name);
 bool is_finished(RunStatus status);
