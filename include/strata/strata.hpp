@@ -10,6 +10,8 @@
 #include "strata/core/partition_loading.hpp"
 #include "strata/core/system_metadata.hpp"
 #include "strata/execution/backfill.hpp"
+#include "strata/execution/executor.hpp"
 #include "strata/execution/materialize.hpp"
+#include "strata/execution/reexecution.hpp"
 #include "strata/io/filesystem_io_manager.hpp"
 #include "strata/io/in_memory_io_manager.hpp"

@@ -33,12 +33,15 @@ using cli::kExitUsage;
 const std::vector<std::string> kCommands = {"materialize", "job", "backfill", "list", "asset", "runs", "logs", "wipe"};
 
 // Commands that take a sub-command, and the sub-commands they know.
-const std::map<std::string, std::vector<std::string>> kSubcommands = {{"job", {"execute"}}, {"asset", {"show"}}};
+const std::map<std::string, std::vector<std::string>> kSubcommands = {
+    {"job", {"execute"}}, {"asset", {"show"}}, {"runs", {"cancel", "reexecute"}}};
 
-// The first two arguments that are not options (nor --home's value): the command the user meant.
+// The command the user meant: the first argument that is not an option (nor --home's value), and
+// the argument right after it when that is not an option either (a sub-command; `runs --status
+// failure` has none).
 std::vector<std::string> command_words(const std::vector<std::string>& args) {
   std::vector<std::string> words;
-  for (size_t i = 1; i < args.size() && words.size() < 2; ++i) {
+  for (size_t i = 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--home") {
       ++i;
@@ -46,6 +49,8 @@ std::vector<std::string> command_words(const std::vector<std::string>& args) {
     }
     if (arg.empty() || arg[0] == '-') continue;
     words.push_back(arg);
+    if (i + 1 < args.size() && !args[i + 1].empty() && args[i + 1][0] != '-') words.push_back(args[i + 1]);
+    break;
   }
   return words;
 }
@@ -182,6 +187,23 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   runs_command->add_option("--job", runs.job, "Only runs of this job");
   runs_command->add_option("--asset", runs.asset, "Only runs that materialized this asset");
   runs_command->add_option("--limit", runs.limit, "At most this many runs")->capture_default_str();
+  runs_command->require_subcommand(0, 1);
+
+  std::string control_run_id;
+  bool wait = false;
+  auto* runs_cancel = runs_command->add_subcommand("cancel", "Stop a running run (it ends CANCELED)");
+  runs_cancel->add_option("run_id", control_run_id, "The run id, or a unique prefix of it")->required();
+  runs_cancel->add_flag("-w,--wait", wait, "Wait until the run has stopped");
+
+  cli::ReexecuteCommandOptions reexecute;
+  auto* runs_reexecute =
+      runs_command->add_subcommand("reexecute", "Run a finished run again, or its failed part, as a new run");
+  runs_reexecute->add_option("run_id", control_run_id, "The run id, or a unique prefix of it")->required();
+  runs_reexecute->add_flag("--from-failure", reexecute.from_failure,
+                           "Only the steps that did not succeed (their upstream is read from the run)");
+  runs_reexecute->add_option("--steps", reexecute.steps, "Only these steps or assets (comma-separated)")
+      ->delimiter(',');
+  add_run_options(runs_reexecute, reexecute.run);
 
   std::string run_id;
   bool follow = false;
@@ -215,6 +237,8 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   if (backfill->parsed()) return cli::backfill_command(session, run);
   if (list->parsed()) return cli::list_command(session, list_what);
   if (asset_show->parsed()) return cli::asset_show_command(session, asset_key, history_limit);
+  if (runs_cancel->parsed()) return cli::cancel_command(session, control_run_id, wait);
+  if (runs_reexecute->parsed()) return cli::reexecute_command(session, control_run_id, reexecute);
   if (runs_command->parsed()) return cli::runs_command(session, runs);
   if (logs->parsed()) return cli::logs_command(session, run_id, follow);
   if (wipe->parsed()) return cli::wipe_command(session, wipe_keys, yes, streams.in, streams.in_is_terminal);

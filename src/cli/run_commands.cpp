@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include "interrupt_watcher.hpp"
 #include "progress_display.hpp"
 #include "strata/core/nearest_name.hpp"
 #include "strata/execution/backfill.hpp"
 #include "strata/execution/executor.hpp"
 #include "strata/execution/plan.hpp"
+#include "strata/execution/reexecution.hpp"
 #include "terminal_text.hpp"
 #include "text_table.hpp"
 
@@ -101,8 +103,14 @@ std::string stored_location(const Metadata& metadata) {
   return "(no location recorded)";
 }
 
+const char* run_outcome(const RunResult& run) {
+  return run.success() ? "SUCCESS" : run.canceled() ? "CANCELED" : "FAILURE";
+}
+
 void report_failure(CliSession& session, const RunResult& run) {
-  if (!run.success()) {
+  if (run.canceled()) {
+    session.err << "error: run " << run.run_id() << " was canceled: " << terminal_line(run.failure_message()) << "\n";
+  } else if (!run.success()) {
     session.err << "error: run " << run.run_id() << " failed: " << terminal_line(run.failure_message()) << "\n";
   }
 }
@@ -110,7 +118,7 @@ void report_failure(CliSession& session, const RunResult& run) {
 void print_summary(CliSession& session, const RunResult& result) {
   std::ostream& out = session.out;
   int64_t total_us = static_cast<int64_t>(result.duration_ms() * 1000.0);
-  out << fmt::format("\nRun {} {} in {} ({} steps)\n", result.run_id(), result.success() ? "SUCCESS" : "FAILURE",
+  out << fmt::format("\nRun {} {} in {} ({} steps)\n", result.run_id(), run_outcome(result),
                      format_duration_us(total_us), result.steps().size());
   TextTable steps({"STEP", "STATUS", "TIME"});
   for (const auto& step : result.steps()) {
@@ -134,10 +142,13 @@ void print_summary(CliSession& session, const RunResult& result) {
 struct RunSetup {
   RunOptions options;
   std::unique_ptr<ProgressDisplay> display;
+  std::unique_ptr<InterruptWatcher> interrupts;  // Ctrl-C cancels the run
 };
 
 RunSetup prepare_run(CliSession& session, const RunCommandOptions& options, const JobDefinition* job) {
   RunSetup setup;
+  setup.options.cancellation = std::make_shared<RunCancellation>();
+  setup.interrupts = std::make_unique<InterruptWatcher>(setup.options.cancellation);
   LogLevel level = parse_log_level(options.log_level);
   setup.options.run_config = load_run_config(options.config_file, session.defs.resources_for(job));
   setup.options.tags = parse_tags(options.tags);
@@ -199,8 +210,8 @@ int run_backfill(CliSession& session, const ParsedSelection& parsed, const Backf
     const RunResult& run = result.runs[i];
     const auto& keys = plan.runs[i];
     std::string partitions = keys.size() == 1 ? keys.front() : keys.front() + " .. " + keys.back();
-    runs.add({run.run_id(), run.success() ? "SUCCESS" : "FAILURE",
-              format_duration_us(static_cast<int64_t>(run.duration_ms() * 1000.0)), partitions});
+    runs.add({run.run_id(), run_outcome(run), format_duration_us(static_cast<int64_t>(run.duration_ms() * 1000.0)),
+              partitions});
     report_failure(session, run);
   }
   runs.print(session.out, "  ");
@@ -273,6 +284,48 @@ int backfill_command(CliSession& session, const RunCommandOptions& options) {
     if (resolved.partitions.empty()) throw UsageError("the selection has no partitions yet");
   }
   return run_backfill(session, parsed, plan_partitions(session, parsed, resolved), setup);
+}
+
+int reexecute_command(CliSession& session, const std::string& run_id, const ReexecuteCommandOptions& options) {
+  if (options.from_failure && !options.steps.empty()) {
+    throw UsageError("--from-failure cannot be combined with --steps", "give one of them, or neither to run it all");
+  }
+  Storage& storage = session.instance().storage();
+  std::string parent_id = run_id;
+  if (!storage.get_run(run_id)) {
+    // A unique prefix, as `runs` shows them.
+    std::vector<std::string> matches;
+    for (const auto& run : storage.runs({.limit = 10000})) {
+      if (!run_id.empty() && run.run_id.rfind(run_id, 0) == 0) matches.push_back(run.run_id);
+    }
+    if (matches.size() != 1) {
+      throw UsageError(matches.empty() ? "no run '" + run_id + "' in " + storage.describe()
+                                       : "run id prefix '" + run_id + "' is ambiguous",
+                       "'" + session.program + " runs' lists the recorded runs");
+    }
+    parent_id = matches.front();
+  }
+  RunCommandOptions run_options = options.run;
+  RunSetup setup = prepare_run(session, run_options, nullptr);
+  ReexecutionRequest request{.from_failure = options.from_failure, .steps = options.steps, .run_config = {}};
+  if (!options.run.config_file.empty()) request.run_config = setup.options.run_config;
+  ReexecutionPlan plan = [&] {
+    try {
+      return plan_reexecution(session.defs, storage, parent_id, request);
+    } catch (const Error& e) {
+      throw UsageError(e.what(), "'" + session.program + " runs reexecute --help' shows the usage");
+    }
+  }();
+  for (const auto& [key, value] : plan.options.tags) setup.options.tags.emplace(key, value);
+  setup.options.partition_keys = plan.options.partition_keys;
+  setup.options.run_config = plan.options.run_config;
+  std::vector<std::string> keys;
+  for (const auto& step : plan.plan.steps()) keys.push_back(step.key);
+  std::string listed;
+  for (const auto& key : keys) listed += (listed.empty() ? "" : ", ") + key;
+  session.out << "Re-executing run " << parent_id << ": " << keys.size() << " step(s): " << shorten(listed, 200)
+              << "\n";
+  return run_plan(session, plan.plan, setup);
 }
 
 }  // namespace strata::cli

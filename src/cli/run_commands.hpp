@@ -1,7 +1,8 @@
 // The commands that launch runs: materialize, job execute, backfill. Each validates everything it
 // was given (selection, job name, partitions, run config) before anything runs — bad input is a
 // UsageError — then runs with a ProgressDisplay and prints a summary: status, each step's time, and
-// where every materialization was stored. Exit code 0 only when every run succeeded.
+// where every materialization was stored. Exit code 0 only when every run succeeded. Ctrl-C (or
+// SIGTERM) cancels the run (its steps stop, it ends CANCELED); a second one ends the process.
 #pragma once
 
 #include <string>
@@ -28,5 +29,13 @@ struct RunCommandOptions {
 int materialize_command(CliSession& session, const RunCommandOptions& options);
 int job_execute_command(CliSession& session, const RunCommandOptions& options);
 int backfill_command(CliSession& session, const RunCommandOptions& options);
+
+struct ReexecuteCommandOptions {
+  bool from_failure = false;       // only what did not succeed
+  std::vector<std::string> steps;  // or these steps / assets
+  RunCommandOptions run;           // --config, --tag, --max-concurrency, --log-level
+};
+// A new run of what run `run_id` (or a unique prefix) ran, or of part of it (execution/reexecution.hpp).
+int reexecute_command(CliSession& session, const std::string& run_id, const ReexecuteCommandOptions& options);
 
 }  // namespace strata::cli

@@ -105,4 +105,32 @@ int logs_command(CliSession& session, const std::string& run_text, bool follow) 
   return final_state && final_state->status == RunStatus::kSuccess ? kExitSuccess : kExitFailure;
 }
 
+int cancel_command(CliSession& session, const std::string& run_text, bool wait) {
+  RunRecord run = find_run(session, run_text);
+  Instance& instance = session.instance();
+  RunStatus status;
+  try {
+    status = instance.cancel_run(run.run_id, "requested with '" + session.program + " runs cancel'");
+  } catch (const Error& e) {
+    throw UsageError(e.what(), "'" + session.program + " runs --status started' lists the runs that can be canceled");
+  }
+  if (status == RunStatus::kCanceled) {
+    session.out << "Run " << run.run_id << " canceled (it was queued and never started)\n";
+    return kExitSuccess;
+  }
+  session.out << "Run " << run.run_id << ": cancel requested (CANCELING); its steps stop, then it ends CANCELED\n";
+  if (!wait) return kExitSuccess;
+  // Poll the record until the run ends (checking now and then whether its process died).
+  for (int polls = 1;; ++polls) {
+    auto current = instance.storage().get_run(run.run_id);
+    if (!current || is_finished(current->status)) {
+      std::string ended = current ? run_status_name(current->status) : "gone";
+      session.out << "Run " << run.run_id << " ended " << ended << "\n";
+      return current && current->status == RunStatus::kCanceled ? kExitSuccess : kExitFailure;
+    }
+    if (polls % 50 == 0) instance.reap_dead_runs();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 }  // namespace strata::cli

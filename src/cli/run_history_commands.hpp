@@ -18,5 +18,8 @@ struct RunsCommandOptions {
 int runs_command(CliSession& session, const RunsCommandOptions& options);
 // `run_id` may be a unique prefix of a run id (as `runs` shows them).
 int logs_command(CliSession& session, const std::string& run_id, bool follow);
+// Asks a run to stop (Instance::cancel_run); with `wait`, waits until it has stopped and prints how
+// it ended. Unknown and finished runs are usage errors.
+int cancel_command(CliSession& session, const std::string& run_id, bool wait);
 
 }  // namespace strata::cli

@@ -1,5 +1,7 @@
 #include "strata/core/execution_context.hpp"
 
+#include <thread>
+
 #include "strata/core/error.hpp"
 
 namespace strata {
@@ -13,6 +15,16 @@ ExecutionContext::ExecutionContext(const NodeDef& node, std::string run_id, std:
       log_(std::move(log)),
       resources_(resources),
       runtime_(runtime) {}
+
+bool StepRuntime::wait_unless_canceled(std::chrono::milliseconds timeout) const {
+  // A runtime without cancellation: nothing can wake the wait early.
+  std::this_thread::sleep_for(timeout);
+  return is_canceled();
+}
+
+void ExecutionContext::check_canceled() const {
+  if (is_canceled()) throw CanceledError("step '" + step_key_ + "' stopped: the run was canceled");
+}
 
 const AssetKey& ExecutionContext::asset_key() const {
   if (node_.outputs.size() != 1 || !node_.outputs[0].asset_key) {

@@ -6,14 +6,18 @@ std::vector<OpInvocation> record_graph(const std::string& job_name, const std::f
 }
 
 JobDefinition::JobDefinition(std::string name, AssetSelection selection, JobOptions options)
-    : name_(std::move(name)), kind_(Kind::kAssets), selection_(std::move(selection)), options_(std::move(options)) {}
+    : name_(std::move(name)), kind_(Kind::kAssets), selection_(std::move(selection)), options_(std::move(options)) {
+  if (options_.op_retry_policy) options_.op_retry_policy->validate("job '" + name_ + "'");
+}
 
 JobDefinition::JobDefinition(std::string name, std::vector<OpInvocation> invocations, JobOptions options)
     : name_(std::move(name)),
       kind_(Kind::kOps),
       selection_(AssetSelection::keys({})),
       invocations_(std::move(invocations)),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  if (options_.op_retry_policy) options_.op_retry_policy->validate("job '" + name_ + "'");
+}
 
 JobDefinition job(std::string name, const std::function<void()>& body, JobOptions options) {
   if (name.empty()) throw DefinitionError("a job needs a name");

@@ -51,6 +51,8 @@ OpDefinition make_op(std::string name, OpOptions options, std::vector<const Type
     node->inputs.push_back({in.name, input_types[i], std::nullopt, in.metadata, in.input_manager_key, nullptr});
   }
   node->required_resource_keys = std::move(options.required_resource_keys);
+  if (options.retry_policy) options.retry_policy->validate("op '" + node->name + "'");
+  node->retry_policy = options.retry_policy;
   if (single_output_type != nullptr) {
     OutputDef out;
     out.type = single_output_type;

@@ -78,6 +78,8 @@ class StepRunner : public StepRuntime {
   void yield_output(size_t index, Value value, Metadata metadata) override;
   void yield_per_partition(size_t index, std::vector<std::pair<std::string, Value>> values, Metadata metadata) override;
   void add_output_metadata(size_t index, const Metadata& metadata) override;
+  bool is_canceled() const override;
+  bool wait_unless_canceled(std::chrono::milliseconds timeout) const override;
   const Logger& logger() const { return logger_; }
 
  private:
@@ -113,7 +115,8 @@ class Run {
       : plan_(plan),
         options_(std::move(options)),
         data_(std::make_shared<RunResult::Data>()),
-        states_(plan.steps().size()) {
+        states_(plan.steps().size()),
+        cancellation_(options_.cancellation ? options_.cancellation : std::make_shared<RunCancellation>()) {
     data_->run_id = options_.run_id.empty() ? new_run_id() : options_.run_id;
     data_->job_name = plan.job_name();
     if (options_.strata_home.empty() && options_.instance) options_.strata_home = options_.instance->home();
@@ -206,9 +209,11 @@ class Run {
     }
     emit(make_event(EventType::kRunStart, "",
                     "Started run of " + plan_.job_name() + " (" + std::to_string(plan_.steps().size()) + " steps)"));
+    start_cancel_watcher();
     std::string setup_error = setup_resources();
     if (setup_error.empty()) run_steps();
     std::string teardown_error = teardown_resources();
+    stop_cancel_watcher();
     bool ok = setup_error.empty() && teardown_error.empty();
     std::string failed;
     for (size_t i = 0; i < data_->steps.size(); ++i) {
@@ -219,9 +224,16 @@ class Run {
         if (step.status == StepStatus::kFailure) failed += (failed.empty() ? "" : ", ") + step.key;
       }
     }
+    data_->canceled = canceled() && !ok;
     data_->success = ok;
     data_->end_us = now_unix_us();
-    if (ok) {
+    if (data_->canceled) {
+      Event event = make_event(EventType::kRunCanceled, "",
+                               "Run of " + plan_.job_name() + " canceled: " + cancellation_->reason() +
+                                   (failed.empty() ? "" : " (stopped or failed steps: " + failed + ")"));
+      event.level = LogLevel::kWarning;
+      emit(std::move(event));
+    } else if (ok) {
       emit(make_event(EventType::kRunSuccess, "", "Finished run of " + plan_.job_name()));
     } else {
       std::string why = !setup_error.empty()      ? setup_error
@@ -249,6 +261,7 @@ class Run {
     if (options_.partition_keys.size() == 1) record.tags["strata/partition"] = options_.partition_keys.front();
     if (options_.partition_keys.size() > 1) {
       record.tags["strata/partition_range"] = options_.partition_keys.front() + ".." + options_.partition_keys.back();
+      record.tags["strata/partition_keys"] = nlohmann::json(options_.partition_keys).dump();
     }
     record.run_config = masked_run_config(options_.run_config, plan_.resources()).dump();
     record.owner_host = Instance::host_name();
@@ -264,8 +277,10 @@ class Run {
     if (!writer_) return;
     try {
       writer_->flush();
-      options_.instance->storage().update_run_status(
-          data_->run_id, data_->success ? RunStatus::kSuccess : RunStatus::kFailure, data_->end_us);
+      RunStatus status = data_->success    ? RunStatus::kSuccess
+                         : data_->canceled ? RunStatus::kCanceled
+                                           : RunStatus::kFailure;
+      options_.instance->storage().update_run_status(data_->run_id, status, data_->end_us);
     } catch (const std::exception& e) {
       data_->success = false;
       std::lock_guard lock(events_mutex_);
@@ -276,6 +291,67 @@ class Run {
       data_->events.push_back(std::move(event));
     }
     writer_.reset();
+  }
+
+  bool canceled() const { return cancellation_->canceled(); }
+  const RunCancellation& cancellation() const { return *cancellation_; }
+
+  // A thread that, every 20 ms while the run goes on, cancels the run once the instance records it
+  // as CANCELING (`runs cancel` from any process), and logs "Canceling the run: <reason>" once the
+  // run is canceled by any means (so a reader of the event log knows its steps are being stopped).
+  void start_cancel_watcher() {
+    watcher_ = std::thread([this] {
+      std::unique_lock lock(watcher_mutex_);
+      while (!watcher_stop_) {
+        watcher_cv_.wait_for(lock, std::chrono::milliseconds(20), [&] { return watcher_stop_; });
+        if (watcher_stop_) break;
+        lock.unlock();
+        if (!canceled() && options_.instance) {
+          try {
+            auto record = options_.instance->storage().get_run(data_->run_id);
+            if (record && record->status == RunStatus::kCanceling) {
+              cancellation_->cancel("canceled through the instance (runs cancel)");
+            }
+          } catch (const std::exception&) {
+            // Unreadable storage now: the next poll tries again; the run reports storage failures.
+          }
+        }
+        if (canceled()) {
+          Event event = make_event(EventType::kLog, "", "Canceling the run: " + cancellation_->reason());
+          event.level = LogLevel::kWarning;
+          emit(std::move(event));
+          return;
+        }
+        lock.lock();
+      }
+    });
+  }
+  void stop_cancel_watcher() {
+    if (!watcher_.joinable()) return;
+    {
+      std::lock_guard lock(watcher_mutex_);
+      watcher_stop_ = true;
+    }
+    watcher_cv_.notify_all();
+    watcher_.join();
+  }
+
+  // The delay before another attempt of `step` after attempt `attempt` failed with `error`, or none
+  // when it is not retried (no policy or request, retries used up, or the run was canceled).
+  std::optional<std::chrono::milliseconds> retry_delay(const PlanStep& step, const std::exception& error, int attempt) {
+    if (canceled() || dynamic_cast<const CanceledError*>(&error) != nullptr) return std::nullopt;
+    const auto* requested = dynamic_cast<const RetryRequested*>(&error);
+    int allowed =
+        std::max(step.retry_policy ? step.retry_policy->max_retries : 0, requested ? requested->max_retries() : 0);
+    if (attempt > allowed) return std::nullopt;
+    if (requested && !step.retry_policy) return requested->wait();
+    double unit = 0;
+    {
+      std::lock_guard lock(jitter_mutex_);
+      unit = std::uniform_real_distribution<double>(0.0, 1.0)(jitter_random_);
+    }
+    auto delay = step.retry_policy ? step.retry_policy->delay_before(attempt, unit) : std::chrono::milliseconds(0);
+    return requested ? std::max(delay, requested->wait()) : delay;
   }
 
   Event make_event(EventType type, const std::string& step_key, std::string message) const {
@@ -467,7 +543,9 @@ class Run {
     StepState& st = state(index);
     StepResult& result = data_->steps[static_cast<size_t>(index)];
     result.start_us = now_unix_us();
-    if (std::string reason = skip_reason(step, st.skipped_by_design); !reason.empty()) {
+    std::string reason = canceled() ? "the run was canceled" : skip_reason(step, st.skipped_by_design);
+    if (!reason.empty()) {
+      if (canceled()) st.skipped_by_design = false;
       st.status = StepStatus::kSkipped;
       result.status = StepStatus::kSkipped;
       result.end_us = result.start_us;
@@ -475,43 +553,93 @@ class Run {
       return;
     }
     emit(make_event(EventType::kStepStart, step.key, "Started execution of step '" + step.key + "'"));
-    try {
-      StepRunner runner(*this, index, result.start_us);
-      runner.load_inputs();
-      ExecutionContext context(*step.node, data_->run_id, step.key, runner.logger(), resources_, step_scope(*step.node),
-                               runner);
-      step.node->compute(context);
-      runner.check_required_outputs();
-      st.status = StepStatus::kSuccess;
-      result.status = StepStatus::kSuccess;
-      result.end_us = now_unix_us();
-      emit(
-          make_event(EventType::kStepSuccess, step.key,
-                     "Finished execution of step '" + step.key + "' in " + format_ms(result.end_us - result.start_us)));
-    } catch (const std::exception& e) {
-      st.status = StepStatus::kFailure;
-      result.status = StepStatus::kFailure;
-      result.end_us = now_unix_us();
-      result.error_type = error_type_of(e);
-      result.error_message = e.what();
-      Event event = make_event(EventType::kStepFailure, step.key, e.what());
-      event.level = LogLevel::kError;
-      event.error_type = result.error_type;
-      emit(std::move(event));
-      std::vector<std::optional<std::string>> partitions = {std::nullopt};
-      if (step.node->partitions) partitions.assign(options_.partition_keys.begin(), options_.partition_keys.end());
-      for (size_t i = 0; i < step.node->outputs.size(); ++i) {
-        const OutputDef& out = step.node->outputs[i];
-        if (!out.asset_key || st.yielded[i]) continue;
-        for (const auto& partition : partitions) {
-          Event failed = make_event(EventType::kMaterializationFailed, step.key,
-                                    "Asset '" + out.asset_key->to_string() + "' was not materialized: the step failed");
-          failed.asset_key = out.asset_key;
-          failed.name = out.name;
-          failed.partition = partition;
-          failed.level = LogLevel::kError;
-          emit(std::move(failed));
+    for (int attempt = 1;; ++attempt) {
+      result.attempts = attempt;
+      try {
+        run_attempt(index);
+        st.status = StepStatus::kSuccess;
+        result.status = StepStatus::kSuccess;
+        result.end_us = now_unix_us();
+        emit(make_event(EventType::kStepSuccess, step.key,
+                        "Finished execution of step '" + step.key + "' in " +
+                            format_ms(result.end_us - result.start_us) +
+                            (attempt > 1 ? " (attempt " + std::to_string(attempt) + ")" : "")));
+        return;
+      } catch (const std::exception& e) {
+        result.attempt_errors.push_back(e.what());
+        if (auto delay = retry_delay(step, e, attempt)) {
+          Event retry = make_event(EventType::kStepUpForRetry, step.key,
+                                   "Attempt " + std::to_string(attempt) + " of step '" + step.key +
+                                       "' failed: " + e.what() + "; retrying in " + format_ms(delay->count() * 1000));
+          retry.level = LogLevel::kWarning;
+          retry.error_type = error_type_of(e);
+          retry.metadata = {{"attempt", static_cast<int64_t>(attempt)},
+                            {"delay_ms", static_cast<int64_t>(delay->count())}};
+          emit(std::move(retry));
+          if (!cancellation_->wait_for(*delay)) {
+            std::fill(st.yielded.begin(), st.yielded.end(), 0);
+            Event restarted =
+                make_event(EventType::kStepRestarted, step.key,
+                           "Started attempt " + std::to_string(attempt + 1) + " of step '" + step.key + "'");
+            restarted.metadata = {{"attempt", static_cast<int64_t>(attempt + 1)}};
+            emit(std::move(restarted));
+            continue;
+          }
         }
+        fail_step(index, e);
+        return;
+      }
+    }
+  }
+
+  // One attempt of a step: loads its inputs, runs its function, stores its outputs.
+  void run_attempt(int index) {
+    const PlanStep& step = plan_.steps()[static_cast<size_t>(index)];
+    StepRunner runner(*this, index, data_->steps[static_cast<size_t>(index)].start_us);
+    runner.load_inputs();
+    ExecutionContext context(*step.node, data_->run_id, step.key, runner.logger(), resources_, step_scope(*step.node),
+                             runner);
+    step.node->compute(context);
+    runner.check_required_outputs();
+  }
+
+  // Records the failure of a step's last attempt (with every attempt's error when it was retried)
+  // and, unless the run was canceled, that its assets were not materialized.
+  void fail_step(int index, const std::exception& e) {
+    const PlanStep& step = plan_.steps()[static_cast<size_t>(index)];
+    StepState& st = state(index);
+    StepResult& result = data_->steps[static_cast<size_t>(index)];
+    st.status = StepStatus::kFailure;
+    result.status = StepStatus::kFailure;
+    result.end_us = now_unix_us();
+    result.error_type = error_type_of(e);
+    result.error_message = e.what();
+    if (result.attempt_errors.size() > 1) {
+      std::string all;
+      for (size_t i = 0; i < result.attempt_errors.size(); ++i) {
+        all += (i ? "; " : "") + std::string("attempt ") + std::to_string(i + 1) + ": " + result.attempt_errors[i];
+      }
+      result.error_message = "failed after " + std::to_string(result.attempt_errors.size()) + " attempts: " + all;
+    }
+    Event event = make_event(EventType::kStepFailure, step.key, result.error_message);
+    event.level = LogLevel::kError;
+    event.error_type = result.error_type;
+    if (result.attempts > 1) event.metadata = {{"attempts", static_cast<int64_t>(result.attempts)}};
+    emit(std::move(event));
+    if (canceled()) return;  // stopped, not failed: partition status keeps the previous state
+    std::vector<std::optional<std::string>> partitions = {std::nullopt};
+    if (step.node->partitions) partitions.assign(options_.partition_keys.begin(), options_.partition_keys.end());
+    for (size_t i = 0; i < step.node->outputs.size(); ++i) {
+      const OutputDef& out = step.node->outputs[i];
+      if (!out.asset_key || st.yielded[i]) continue;
+      for (const auto& partition : partitions) {
+        Event failed = make_event(EventType::kMaterializationFailed, step.key,
+                                  "Asset '" + out.asset_key->to_string() + "' was not materialized: the step failed");
+        failed.asset_key = out.asset_key;
+        failed.name = out.name;
+        failed.partition = partition;
+        failed.level = LogLevel::kError;
+        emit(std::move(failed));
       }
     }
   }
@@ -528,6 +656,13 @@ class Run {
   std::condition_variable queue_cv_;
   std::deque<int> ready_;
   size_t unfinished_ = 0;
+  std::shared_ptr<RunCancellation> cancellation_;
+  std::mutex watcher_mutex_;
+  std::condition_variable watcher_cv_;
+  bool watcher_stop_ = false;
+  std::thread watcher_;
+  std::mt19937_64 jitter_random_{std::random_device{}()};
+  std::mutex jitter_mutex_;
 };
 
 StepRunner::StepRunner(Run& run, int index, int64_t start_us)
@@ -565,7 +700,7 @@ void StepRunner::load_inputs() {
     } else if (source.upstream_output != nullptr) {
       upstream = std::make_shared<OutputContext>(
           OutputContextFields{source.upstream_output->asset_key, source.upstream_output->name, source.upstream_step_key,
-                              "", source.upstream_output->metadata, source.upstream_output->type,
+                              source.from_run_id, source.upstream_output->metadata, source.upstream_output->type,
                               source.upstream_output->code_version, scope, logger_, &run_.resources()});
     }
     InputContext context(InputContextFields{def.asset_key, def.name, step_.key, run_.run_id(), def.metadata, def.type,
@@ -625,10 +760,20 @@ void StepRunner::yield_per_partition(size_t index, std::vector<std::pair<std::st
   store_output(index, std::move(pieces), metadata);
 }
 
+bool StepRunner::is_canceled() const { return run_.canceled(); }
+
+bool StepRunner::wait_unless_canceled(std::chrono::milliseconds timeout) const {
+  return run_.cancellation().wait_for(timeout);
+}
+
 void StepRunner::store_output(size_t index, std::vector<Piece> pieces, const Metadata& metadata) {
   auto& st = run_.state(index_);
   const OutputDef& out = step_.node->outputs.at(index);
   if (st.yielded[index]) throw Error("step '" + step_.key + "' yielded output '" + out.name + "' twice");
+  if (run_.canceled()) {
+    throw CanceledError("step '" + step_.key + "' yielded output '" + out.name +
+                        "' after the run was canceled; it was not stored");
+  }
   for (const auto& piece : pieces) {
     if (out.has_value() && !piece.value.has_value()) {
       throw Error("step '" + step_.key + "' yielded no value for output '" + out.name + "'");

@@ -12,11 +12,12 @@ RunResult materialize(std::vector<AssetsDefinition> assets, MaterializeOptions o
                  .run_config = std::move(options.run_config),
                  .strata_home = std::move(options.strata_home),
                  .max_concurrency = options.max_concurrency,
-                 .run_id = {},
+                 .run_id = std::move(options.run_id),
                  .tags = std::move(options.tags),
                  .on_event = std::move(options.on_event),
                  .keep_outputs = true,
-                 .partition_keys = std::move(options.partition_keys)};
+                 .partition_keys = std::move(options.partition_keys),
+                 .cancellation = std::move(options.cancellation)};
   if (!options.partition_key.empty()) run.partition_keys.insert(run.partition_keys.begin(), options.partition_key);
   return materialize(defs, options.selection.value_or(AssetSelection::all()), std::move(run));
 }

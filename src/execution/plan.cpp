@@ -13,6 +13,11 @@ void add_unique(std::vector<int>& list, int value) {
   if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
 }
 
+std::optional<RetryPolicy> retry_policy_for(const NodeDef& node, const JobDefinition* job) {
+  if (node.retry_policy) return node.retry_policy;
+  return job ? job->op_retry_policy() : std::nullopt;
+}
+
 }  // namespace
 
 ExecutionPlan ExecutionPlan::for_assets(const Definitions& defs, const std::vector<AssetKey>& selected,
@@ -34,6 +39,7 @@ ExecutionPlan ExecutionPlan::for_assets(const Definitions& defs, const std::vect
     PlanStep step;
     step.key = entry.node->name;
     step.node = entry.node;
+    step.retry_policy = retry_policy_for(*entry.node, job);
     plan.steps_.push_back(std::move(step));
   }
 
@@ -86,6 +92,7 @@ ExecutionPlan ExecutionPlan::for_job(const Definitions& defs, const JobDefinitio
     PlanStep step;
     step.key = invocation.step_key;
     step.node = invocation.node;
+    step.retry_policy = retry_policy_for(*invocation.node, &job);
     for (const auto& out : invocation.node->outputs) step.output_managers.push_back(manager_for_output(out));
     for (size_t i = 0; i < invocation.inputs.size(); ++i) {
       const OutputHandle& handle = invocation.inputs[i];
@@ -103,6 +110,55 @@ ExecutionPlan ExecutionPlan::for_job(const Definitions& defs, const JobDefinitio
       step.inputs.push_back(std::move(input));
     }
     plan.steps_.push_back(std::move(step));
+  }
+  plan.link();
+  return plan;
+}
+
+ExecutionPlan ExecutionPlan::subset(const std::set<std::string>& step_keys, const std::string& parent_run_id) const {
+  std::map<std::string, int> index_of;
+  for (size_t i = 0; i < steps_.size(); ++i) index_of.emplace(steps_[i].key, static_cast<int>(i));
+  for (const auto& key : step_keys) {
+    if (!index_of.count(key)) {
+      std::string known;
+      for (const auto& step : steps_) known += (known.empty() ? "" : ", ") + step.key;
+      throw DefinitionError("step '" + key + "' is not a step of " + job_name_ + " (steps: " + known + ")");
+    }
+  }
+  ExecutionPlan plan;
+  plan.job_name_ = job_name_;
+  plan.resources_ = resources_;
+  std::vector<int> new_index(steps_.size(), -1);
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    if (!step_keys.count(steps_[i].key)) continue;
+    new_index[i] = static_cast<int>(plan.steps_.size());
+    PlanStep step = steps_[i];
+    step.upstream.clear();
+    step.downstream.clear();
+    plan.steps_.push_back(std::move(step));
+  }
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    if (new_index[i] < 0) continue;
+    PlanStep& step = plan.steps_[static_cast<size_t>(new_index[i])];
+    for (PlanInput& input : step.inputs) {
+      if (input.step < 0) continue;
+      int producer = new_index[static_cast<size_t>(input.step)];
+      if (producer < 0) input.from_run_id = parent_run_id;
+      input.step = producer;
+    }
+    for (int up : steps_[i].upstream) {
+      if (new_index[static_cast<size_t>(up)] >= 0) add_unique(step.upstream, new_index[static_cast<size_t>(up)]);
+    }
+  }
+  for (const auto& key : asset_keys_) {
+    for (const auto& step : plan.steps_) {
+      bool produces = false;
+      for (const auto& out : step.node->outputs) produces = produces || (out.asset_key && *out.asset_key == key);
+      if (produces) {
+        plan.asset_keys_.push_back(key);
+        break;
+      }
+    }
   }
   plan.link();
   return plan;

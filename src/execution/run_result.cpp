@@ -20,6 +20,7 @@ const char* step_status_name(StepStatus status) {
 }
 
 bool RunResult::success() const { return data_->success; }
+bool RunResult::canceled() const { return data_->canceled; }
 const std::string& RunResult::run_id() const { return data_->run_id; }
 const std::string& RunResult::job_name() const { return data_->job_name; }
 const std::filesystem::path& RunResult::strata_home() const { return data_->strata_home; }
@@ -44,10 +45,13 @@ const StepResult& RunResult::step(const std::string& step_key) const {
 
 std::string RunResult::failure_message() const {
   for (const auto& event : data_->events) {
+    if (data_->canceled && event.type == EventType::kRunCanceled) return event.message;
+  }
+  for (const auto& event : data_->events) {
     if (event.type == EventType::kStepFailure) return "step '" + event.step_key + "' failed: " + event.message;
   }
   for (const auto& event : data_->events) {
-    if (event.type == EventType::kRunFailure) return event.message;
+    if (event.type == EventType::kRunFailure || event.type == EventType::kRunCanceled) return event.message;
   }
   return "";
 }

@@ -15,6 +15,7 @@ struct RunResult::Data {
   std::filesystem::path strata_home;
   std::shared_ptr<void> temporary_home;  // removes a temporary STRATA_HOME when the last result goes
   bool success = false;
+  bool canceled = false;
   int64_t start_us = 0;
   int64_t end_us = 0;
   std::vector<Event> events;

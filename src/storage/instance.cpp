@@ -182,25 +182,50 @@ int64_t Instance::process_start_ticks(int64_t pid) {
   return 0;
 }
 
+RunStatus Instance::cancel_run(const std::string& run_id, const std::string& reason) {
+  for (;;) {
+    auto run = storage_->get_run(run_id);
+    if (!run) throw Error("no run " + run_id + " in " + storage_->describe());
+    if (is_finished(run->status)) {
+      throw Error("run " + run_id + " already finished (" + run_status_name(run->status) + "); nothing to cancel");
+    }
+    if (run->status == RunStatus::kCanceling) return RunStatus::kCanceling;
+    bool queued = run->status == RunStatus::kQueued;
+    Event event;
+    event.type = queued ? EventType::kRunCanceled : EventType::kRunCanceling;
+    event.run_id = run_id;
+    event.timestamp_us = now_unix_us();
+    event.level = LogLevel::kWarning;
+    event.message = (queued ? "Run canceled before it started" : "Run asked to stop") +
+                    (reason.empty() ? std::string() : ": " + reason);
+    RunStatus next = queued ? RunStatus::kCanceled : RunStatus::kCanceling;
+    if (storage_->update_run_status_if(run_id, run->status, next, event)) return next;
+    // The run changed status meanwhile (started, finished): look again.
+  }
+}
+
 std::vector<std::string> Instance::reap_dead_runs() {
   std::vector<std::string> reaped;
   std::string host = host_name();
-  for (RunStatus status : {RunStatus::kStarted, RunStatus::kQueued}) {
+  for (RunStatus status : {RunStatus::kStarted, RunStatus::kQueued, RunStatus::kCanceling}) {
     for (const RunRecord& run : storage_->runs({.status = status, .limit = 100'000})) {
       if (run.owner_host != host || run.owner_pid <= 0) continue;  // another machine: cannot tell here
       int64_t ticks = process_start_ticks(run.owner_pid);
       if (ticks != 0 && ticks == run.owner_start_ticks) continue;  // still alive
+      // A run that was being canceled ends CANCELED; any other ends FAILURE.
+      bool canceling = status == RunStatus::kCanceling;
       Event event;
-      event.type = EventType::kRunFailure;
+      event.type = canceling ? EventType::kRunCanceled : EventType::kRunFailure;
       event.run_id = run.run_id;
       event.timestamp_us = now_unix_us();
       event.level = LogLevel::kError;
-      event.message = "Run " + run.run_id + " failed: its process (pid " + std::to_string(run.owner_pid) + " on " +
-                      host + ") is gone; the run did not finish";
+      event.message = "Run " + run.run_id + (canceling ? " canceled" : " failed") + ": its process (pid " +
+                      std::to_string(run.owner_pid) + " on " + host + ") is gone; the run did not finish";
       // Only if the run is still in the status just read: it may have finished since, or another
       // process may have reaped it first.
       try {
-        if (!storage_->fail_run_if_status(run.run_id, status, event)) continue;
+        RunStatus next = canceling ? RunStatus::kCanceled : RunStatus::kFailure;
+        if (!storage_->update_run_status_if(run.run_id, status, next, event)) continue;
       } catch (const StorageError&) {
         // Storage that cannot be written now (a full disk, say) still serves reads: the next call
         // reaps, and the next write that matters reports the cause.

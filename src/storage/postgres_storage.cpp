@@ -206,17 +206,20 @@ class PostgresStorage : public Storage {
     }
   }
 
-  bool fail_run_if_status(const std::string& run_id, RunStatus expected, const Event& event) override {
+  bool update_run_status_if(const std::string& run_id, RunStatus expected, RunStatus next,
+                            const Event& event) override {
     std::vector<EventRow> rows{storage_detail::to_row(event)};
     std::lock_guard lock(mutex_);
     bool changed = false;
     transaction([&] {
       // Under READ COMMITTED a concurrent caller waits for this row's lock, then re-checks the status.
       Params p;
-      p.add(std::string(run_status_name(RunStatus::kFailure))).add(event.timestamp_us).add(stored_text(run_id));
+      p.add(std::string(run_status_name(next))).add(event.timestamp_us).add(stored_text(run_id));
       p.add(std::string(run_status_name(expected)));
-      Result result = query("UPDATE runs SET status=$1, end_time=$2 WHERE run_id=$3 AND status=$4 RETURNING run_id", p,
-                            "cannot update run " + run_id);
+      Result result =
+          query(std::string("UPDATE runs SET status=$1, ") + storage_detail::run_time_assignment(next, "$2") +
+                    " WHERE run_id=$3 AND status=$4 RETURNING run_id",
+                p, "cannot update run " + run_id);
       changed = result.rows() > 0;
       if (changed) write_rows(rows, false);
     });

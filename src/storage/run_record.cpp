@@ -5,12 +5,9 @@
 namespace strata {
 namespace {
 
-constexpr std::pair<RunStatus, const char*> kNames[] = {{RunStatus::kQueued, "QUEUED"},
-                                                        {RunStatus::kStarted, "STARTED"},
-                                                        {RunStatus::kCanceling, "CANCELING"},
-                                                        {RunStatus::kSuccess, "SUCCESS"},
-                                                        {RunStatus::kFailure, "FAILURE"},
-                                                        {RunStatus::kCanceled, "CANCELED"}};
+constexpr std::pair<RunStatus, const char*> kNames[] = {
+    {RunStatus::kQueued, "QUEUED"},   {RunStatus::kStarted, "STARTED"}, {RunStatus::kCanceling, "CANCELING"},
+    {RunStatus::kSuccess, "SUCCESS"}, {RunStatus::kFailure, "FAILURE"}, {RunStatus::kCanceled, "CANCELED"}};
 
 }  // namespace
 

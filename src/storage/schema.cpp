@@ -5,6 +5,12 @@
 
 namespace strata::storage_detail {
 
+std::string run_time_assignment(RunStatus next, const std::string& time_param) {
+  if (is_finished(next)) return "end_time=" + time_param;
+  if (next == RunStatus::kStarted) return "start_time=" + time_param;
+  return "end_time=CASE WHEN CAST(" + time_param + " AS BIGINT) IS NULL THEN NULL ELSE end_time END";
+}
+
 std::vector<const char*> schema_statements(Dialect dialect) {
   // Only the event id column differs: SQLite's rowid alias versus a PostgreSQL identity column.
   const char* event_logs =

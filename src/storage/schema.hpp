@@ -6,9 +6,16 @@
 #include <string>
 #include <vector>
 
+#include "strata/storage/run_record.hpp"
+
 namespace strata::storage_detail {
 
 enum class Dialect { kSqlite, kPostgres };
+
+// The assignment of a run's time column when its status changes to `next`, with the timestamp as
+// parameter `time_param` ("?2", "$2"): "end_time=?2" for a finished status, "start_time=?2" for
+// STARTED, and one that keeps end_time (but still uses the parameter) for any other status.
+std::string run_time_assignment(RunStatus next, const std::string& time_param);
 
 // CREATE statements for a version-1 database, in order (run inside the caller's transaction).
 std::vector<const char*> schema_statements(Dialect dialect);

@@ -212,12 +212,14 @@ class SqliteStorage : public Storage {
     transaction([&] { insert_events(events); });
   }
 
-  bool fail_run_if_status(const std::string& run_id, RunStatus expected, const Event& event) override {
+  bool update_run_status_if(const std::string& run_id, RunStatus expected, RunStatus next,
+                            const Event& event) override {
     std::lock_guard lock(mutex_);
     bool changed = false;
     transaction([&] {
-      statement("UPDATE runs SET status=?1, end_time=?2 WHERE run_id=?3 AND status=?4")
-          .bind(1, std::string(run_status_name(RunStatus::kFailure)))
+      statement(std::string("UPDATE runs SET status=?1, ") + storage_detail::run_time_assignment(next, "?2") +
+                " WHERE run_id=?3 AND status=?4")
+          .bind(1, std::string(run_status_name(next)))
           .bind(2, event.timestamp_us)
           .bind(3, stored_text(run_id))
           .bind(4, std::string(run_status_name(expected)))

@@ -49,4 +49,11 @@ class PartitionError : public Error {
   using Error::Error;
 };
 
+// The run was canceled: thrown by ExecutionContext::check_canceled() so a step stops where it is,
+// and by Strata when a step yields an output after the run was canceled (nothing new is stored).
+class CanceledError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace strata

@@ -3,6 +3,7 @@
 // add output metadata and to yield outputs one by one (multi-assets, multi-output ops).
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +32,10 @@ class StepRuntime {
                                    Metadata metadata) = 0;
   // Metadata to add to output `index`'s materialization when it is stored.
   virtual void add_output_metadata(size_t index, const Metadata& metadata) = 0;
+  // Whether the run was asked to stop (see ExecutionContext::is_canceled).
+  virtual bool is_canceled() const { return false; }
+  // Waits up to `timeout`, returning early (true) when the run is canceled.
+  virtual bool wait_unless_canceled(std::chrono::milliseconds timeout) const;
 };
 
 class ExecutionContext : public PartitionAccessors {
@@ -59,6 +64,14 @@ class ExecutionContext : public PartitionAccessors {
     yield_value(output_name, Value::of(std::forward<T>(value)), std::move(metadata));
   }
   void yield_value(const std::string& output_name, Value value, Metadata metadata = {});
+
+  // Whether the run was asked to stop (`runs cancel`, Ctrl-C, RunOptions::cancellation). A long
+  // step checks it now and then and returns or throws; check_canceled() throws CanceledError.
+  // Thread-safe, cheap (an atomic load).
+  bool is_canceled() const { return runtime_.is_canceled(); }
+  void check_canceled() const;
+  // Sleeps up to `timeout`, waking at once when the run is canceled; true when it was.
+  bool wait_unless_canceled(std::chrono::milliseconds timeout) const { return runtime_.wait_unless_canceled(timeout); }
 
   const Value& input_value(size_t index) { return runtime_.input(index); }
   StepRuntime& runtime() { return runtime_; }

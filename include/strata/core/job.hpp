@@ -25,6 +25,7 @@ struct JobOptions {
   std::map<std::string, ResourceDefinition> resources{};
   std::string description{};
   std::map<std::string, std::string> tags{};
+  std::optional<RetryPolicy> op_retry_policy{};  // for every step without its own retry policy
 };
 
 class JobDefinition {
@@ -41,6 +42,7 @@ class JobDefinition {
   const std::map<std::string, ResourceDefinition>& resources() const { return options_.resources; }
   const std::string& description() const { return options_.description; }
   const std::map<std::string, std::string>& tags() const { return options_.tags; }
+  const std::optional<RetryPolicy>& op_retry_policy() const { return options_.op_retry_policy; }
 
  private:
   std::string name_;

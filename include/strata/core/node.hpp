@@ -14,6 +14,7 @@
 #include "strata/core/metadata.hpp"
 #include "strata/core/partition_mapping.hpp"
 #include "strata/core/partitions.hpp"
+#include "strata/core/retry_policy.hpp"
 #include "strata/core/type_info.hpp"
 
 namespace strata {
@@ -60,6 +61,7 @@ struct NodeDef {
   std::vector<std::string> required_resource_keys;
   PartitionsPtr partitions;                       // null: not partitioned
   std::optional<BackfillPolicy> backfill_policy;  // null: one partition per run
+  std::optional<RetryPolicy> retry_policy;        // null: the job's default, else no retries
   ComputeFn compute;                              // empty for source assets
 
   // Index of the output named `name`, or -1.

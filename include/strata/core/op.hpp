@@ -42,6 +42,7 @@ struct OpOptions {
   std::vector<OpOut> outs{};  // or several named outputs, yielded by the body or returned as a tuple
   std::string description{};
   std::vector<std::string> required_resource_keys{};
+  std::optional<RetryPolicy> retry_policy{};  // retries of a failed step (null: the job's default)
 };
 
 // One output of one op invocation inside a job body.

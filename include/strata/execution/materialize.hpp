@@ -26,8 +26,10 @@ struct MaterializeOptions {
   int max_concurrency = 0;
   std::map<std::string, std::string> tags{};
   EventListener on_event{};
-  std::string partition_key{};                // materialize this partition
-  std::vector<std::string> partition_keys{};  // or these, in one run
+  std::string partition_key{};                      // materialize this partition
+  std::vector<std::string> partition_keys{};        // or these, in one run
+  std::string run_id{};                             // empty: a new random id
+  std::shared_ptr<RunCancellation> cancellation{};  // see RunOptions::cancellation
 };
 
 // Builds Definitions from `assets` and `resources` (validated as usual: errors throw before anything

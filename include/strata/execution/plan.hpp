@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct PlanInput {
   const OutputDef* upstream_output = nullptr;  // likewise
   std::string upstream_step_key{};
   std::string manager_key{};  // the manager that loads it
+  // For an input whose producing step is not in this run (step == -1) in a re-execution: the run
+  // that stored the upstream output (op outputs live under their run's id); empty otherwise.
+  std::string from_run_id{};
   // Which upstream partitions a step's partitions read; null when the upstream is not partitioned.
   PartitionMappingPtr mapping{};
 };
@@ -26,6 +30,7 @@ struct PlanStep {
   NodePtr node{};
   std::vector<PlanInput> inputs{};             // one per node input
   std::vector<std::string> output_managers{};  // one per node output
+  std::optional<RetryPolicy> retry_policy{};   // the node's, else the job's default
   std::vector<int> upstream{};                 // steps this one waits for (data and deps)
   std::vector<int> downstream{};
 };
@@ -36,6 +41,12 @@ class ExecutionPlan {
   static ExecutionPlan for_assets(const Definitions& defs, const std::vector<AssetKey>& selected,
                                   const JobDefinition* job = nullptr);
   static ExecutionPlan for_job(const Definitions& defs, const JobDefinition& job);
+
+  // The plan of a re-execution: only the steps of this plan named in `step_keys`, in the same
+  // order; inputs produced by the other steps are loaded through their I/O managers as run
+  // `parent_run_id` stored them (op outputs under that run's id, assets at their keys). Throws
+  // DefinitionError naming a step this plan does not have.
+  ExecutionPlan subset(const std::set<std::string>& step_keys, const std::string& parent_run_id) const;
 
   const std::string& job_name() const { return job_name_; }
   const std::vector<PlanStep>& steps() const { return steps_; }

@@ -9,6 +9,7 @@
 
 #include "strata/core/event.hpp"
 #include "strata/core/run_config.hpp"
+#include "strata/execution/run_cancellation.hpp"
 #include "strata/storage/instance.hpp"
 
 namespace strata {
@@ -29,6 +30,9 @@ struct RunOptions {
   // The partitions this run materializes: one key, or several for a single run over a range
   // (BackfillPolicy::single_run). Required when the selection is partitioned, refused otherwise.
   std::vector<std::string> partition_keys{};
+  // Cancels the run when canceled (from any thread). Null: a run still stops when the instance
+  // records it as CANCELING (Instance::cancel_run, `runs cancel`).
+  std::shared_ptr<RunCancellation> cancellation{};
 };
 
 }  // namespace strata

@@ -23,7 +23,9 @@ struct StepResult {
   int64_t start_us = 0;
   int64_t end_us = 0;
   std::string error_type{};
-  std::string error_message{};
+  std::string error_message{};  // of the last attempt; a step that was retried lists every attempt's error
+  int attempts = 0;             // 1 + retries (0 when it never ran)
+  std::vector<std::string> attempt_errors{};  // one per failed attempt, in order
   double duration_ms() const { return static_cast<double>(end_us - start_us) / 1000.0; }
 };
 
@@ -41,6 +43,8 @@ class RunResult {
   explicit RunResult(std::shared_ptr<const Data> data) : data_(std::move(data)) {}
 
   bool success() const;
+  // Whether the run stopped because it was canceled (then success() is false).
+  bool canceled() const;
   const std::string& run_id() const;
   const std::string& job_name() const;
   const std::filesystem::path& strata_home() const;
@@ -51,7 +55,7 @@ class RunResult {
   const std::vector<StepResult>& steps() const;
   // Throws Error naming the step when it is not part of the run.
   const StepResult& step(const std::string& step_key) const;
-  // The first failure, "" when the run succeeded.
+  // Why the run was canceled, else the first failure; "" when the run succeeded.
   std::string failure_message() const;
 
   std::vector<MaterializationRecord> materializations() const;

@@ -64,6 +64,12 @@ class Instance {
   // reaping without an error, for a later call.
   std::vector<std::string> reap_dead_runs();
 
+  // Asks run `run_id` to stop. A STARTED run becomes CANCELING (with a RUN_CANCELING event): the
+  // process running it notices, stops its steps and records CANCELED. A QUEUED run becomes CANCELED
+  // at once (RUN_CANCELED). A CANCELING run stays so. Returns the run's status afterwards. Throws
+  // Error naming the run when it is unknown or already finished (saying how it finished).
+  RunStatus cancel_run(const std::string& run_id, const std::string& reason = "");
+
   // This process's identity as a run owner.
   static std::string host_name();
   static int64_t process_start_ticks(int64_t pid);  // 0 when the process does not exist

@@ -57,11 +57,16 @@ class Storage : public DynamicPartitionsStore {
   virtual void add_run(const RunRecord& run) = 0;
   // Sets status (and start or end time, whichever applies) of an existing run.
   virtual void update_run_status(const std::string& run_id, RunStatus status, int64_t time_us) = 0;
-  // In one transaction: sets the run's status to FAILURE (end time: the event's timestamp) only if it
-  // is still `expected`, and appends `event` only if it did. Returns whether it did. Of several
-  // callers (threads or processes) with the same expectation, exactly one succeeds; a run that moved
-  // on (finished, say) in the meantime keeps its status. False for an unknown run.
-  virtual bool fail_run_if_status(const std::string& run_id, RunStatus expected, const Event& event) = 0;
+  // In one transaction: sets the run's status to `next` only if it is still `expected` (and the end
+  // time, when `next` is finished, or the start time, when it is STARTED, to the event's timestamp),
+  // and appends `event` only if it did. Returns whether it did. Of several callers (threads or
+  // processes) with the same expectation, exactly one succeeds; a run that moved on (finished, say)
+  // in the meantime keeps its status. False for an unknown run.
+  virtual bool update_run_status_if(const std::string& run_id, RunStatus expected, RunStatus next,
+                                    const Event& event) = 0;
+  bool fail_run_if_status(const std::string& run_id, RunStatus expected, const Event& event) {
+    return update_run_status_if(run_id, expected, RunStatus::kFailure, event);
+  }
   virtual std::optional<RunRecord> get_run(const std::string& run_id) = 0;
   virtual std::vector<RunRecord> runs(const RunFilter& filter) = 0;
 
