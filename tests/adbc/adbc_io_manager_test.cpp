@@ -175,6 +175,47 @@ TEST_F(AdbcPostgres, PartitionRowsAreDeletedAndInsertedForTheRunsPartitionsOnly)
   EXPECT_EQ(staging_tables(), "");
 }
 
+TEST_F(AdbcPostgres, TimeWindowPartitionsAreMatchedByWindow) {
+  auto days = s::daily_partitions("2024-01-01", {.end = "2024-01-10"});
+  int64_t rows = 2;
+  auto daily =
+      s::asset("daily", {.metadata = {{"partition_expr", "day"}}, .partitions = days}, [&](s::AssetContext& ctx) {
+        int32_t day = 19723 + std::stoi(ctx.partition_key().substr(8, 2)) - 1;  // 2024-01-01 is day 19723
+        auto table = sales("us", 0, rows);
+        std::vector<std::optional<int32_t>> values(static_cast<size_t>(rows), day);
+        return table
+            ->AddColumn(0, arrow::field("day", arrow::date32()),
+                        std::make_shared<arrow::ChunkedArray>(array_of(arrow::Date32Builder(), values)))
+            .ValueOrDie();
+      });
+  s::Definitions defs({.assets = {daily}, .resources = {{"io_manager", manager()}}});
+  for (const char* day : {"2024-01-02", "2024-01-03"}) {
+    ASSERT_TRUE(s::materialize(defs, s::AssetSelection::all(), {.partition_keys = {day}}).success());
+  }
+  rows = 4;
+  auto again = s::materialize(defs, s::AssetSelection::all(), {.partition_keys = {"2024-01-03"}});
+  ASSERT_TRUE(again.success()) << again.failure_message();
+  EXPECT_EQ(sql("SELECT day || ':' || count(*) FROM public.daily GROUP BY day ORDER BY day"),
+            "2024-01-02:2\n2024-01-03:4\n");
+}
+
+TEST_F(AdbcPostgres, ConcurrentStepsWriteTheirOwnTables) {
+  // Eight independent assets in one schema, written by concurrent steps, run after run: each step
+  // has its own connection, and the schema is created outside the write transactions.
+  std::vector<s::AssetsDefinition> assets;
+  for (int i = 0; i < 8; ++i) {
+    assets.push_back(s::asset("t" + std::to_string(i), {.key_prefix = {"fresh"}}, [i] { return sales("us", i, 100); }));
+  }
+  s::Definitions defs({.assets = assets, .resources = {{"io_manager", manager()}}});
+  for (int run = 0; run < 5; ++run) {
+    sql("DROP SCHEMA IF EXISTS fresh CASCADE");
+    auto result = s::materialize(defs, s::AssetSelection::all());
+    ASSERT_TRUE(result.success()) << result.failure_message();
+    EXPECT_EQ(sql("SELECT count(*) FROM pg_tables WHERE schemaname = 'fresh'"), "8\n");
+  }
+  EXPECT_EQ(staging_tables(), "");
+}
+
 TEST_F(AdbcPostgres, InputColumnsSelectTheLoadedColumns) {
   auto events = s::asset("events", [] { return sales("us", 0, 4); });
   std::vector<std::string> names;

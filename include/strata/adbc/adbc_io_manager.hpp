@@ -69,6 +69,7 @@ class AdbcIOManager : public IOManager {
  private:
   struct State;
   State& state();
+  void write(const OutputContext& context, const ArrowTable& table, const std::string& partition_column);
   std::shared_ptr<State> state_;  // per run (copies of the prototype start without one)
   std::string resource_key_;
 };

@@ -23,6 +23,9 @@ std::string driver_library(const std::string& driver);
 struct Dialect {
   bool backslash_escapes = false;   // '\' escapes in string literals (Snowflake)
   size_t max_identifier_bytes = 0;  // longer identifiers are truncated by the server (PostgreSQL: 63); 0: no limit
+  // DDL inside a transaction rolls back with it (PostgreSQL). Where it commits at once (Snowflake),
+  // a table is replaced with ALTER TABLE ... SWAP WITH, and RENAME TO takes a qualified name.
+  bool transactional_ddl = true;
 };
 
 // An open ADBC database: the driver (loaded once per process with dlopen and its AdbcDriverInit,

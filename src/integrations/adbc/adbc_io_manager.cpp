@@ -1,9 +1,9 @@
 #include "strata/adbc/adbc_io_manager.hpp"
 
-#include <unistd.h>
-
 #include <atomic>
+#include <cstdio>
 #include <mutex>
+#include <random>
 #include <set>
 
 #include "strata/adbc/connection.hpp"
@@ -48,15 +48,28 @@ std::string names_of(const arrow::Schema& schema) {
 
 // The column names of the incoming rows, the same set as the existing table's (in any order), or
 // a StorageError naming both.
-void check_same_columns(const arrow::Schema& existing, const arrow::Schema& incoming, const std::string& owner,
+void check_same_columns(const arrow::Schema& existing, const arrow::Schema& incoming, const std::string& what,
                         const std::string& table) {
   std::set<std::string> a, b;
   for (const auto& field : existing.fields()) a.insert(field->name());
   for (const auto& field : incoming.fields()) b.insert(field->name());
   if (a != b) {
-    throw StorageError(owner + ": the partition's columns (" + names_of(incoming) + ") differ from table " + table +
-                       " (" + names_of(existing) + ")");
+    throw StorageError(what + "'s columns (" + names_of(incoming) + ") differ from table " + table + " (" +
+                       names_of(existing) + ")");
   }
+}
+
+// "__strata_incoming_<process tag>_<n>": unique across the processes (and machines) writing to one
+// database; well within PostgreSQL's 63 bytes.
+std::string staging_table_name() {
+  static const std::string process_tag = [] {
+    std::random_device random;
+    char tag[17];
+    std::snprintf(tag, sizeof tag, "%08x%08x", random(), random());
+    return std::string(tag);
+  }();
+  static std::atomic<uint64_t> counter{0};
+  return "__strata_incoming_" + process_tag + "_" + std::to_string(counter.fetch_add(1));
 }
 
 }  // namespace
@@ -147,70 +160,82 @@ std::string AdbcIOManager::storage_name(const AssetKey& key) const { return sche
 void AdbcIOManager::handle_output(OutputContext& context, const Value& value) {
   std::string owner = "asset '" + context.asset_key().to_string() + "'";
   ArrowTable table = arrow_table_of(value, owner, "ADBC");
-  const AssetKey& key = context.asset_key();
-  std::string table_schema = schema_for(key);
-  std::string name = key.path().back();
   const PartitionScope& scope = context.partition_scope();
   std::string column = scope.empty() ? "" : partition_column(context.metadata(), owner);
   if (!column.empty() && table->schema()->GetFieldIndex(column) < 0) {
     throw StorageError(owner + ": the partition column '" + column + "' (partition_expr) is not among its columns (" +
                        names_of(*table->schema()) + ")");
   }
-  static std::atomic<uint64_t> counter{0};
-  std::string staging = "__strata_incoming_" + std::to_string(::getpid()) + "_" + std::to_string(counter.fetch_add(1));
   try {
-    State& st = state();
-    const adbc::Dialect& dialect = st.database->dialect();
-    for (const std::string* identifier : {&table_schema, &name}) {
-      if (dialect.max_identifier_bytes != 0 && identifier->size() > dialect.max_identifier_bytes) {
-        throw StorageError("the name '" + *identifier + "' is longer than the " +
-                           std::to_string(dialect.max_identifier_bytes) + " bytes the database keeps");
-      }
-    }
-    adbc::Connection con(st.database);
-    std::string target = table_for(key);
-    std::string staged = quote_identifier(table_schema) + "." + quote_identifier(staging);
-    // Outside the write's transaction: two writers creating one schema in concurrent transactions
-    // conflict (PostgreSQL), and a schema that exists anyway is harmless to keep.
-    try {
-      con.execute("CREATE SCHEMA IF NOT EXISTS " + quote_identifier(table_schema));
-    } catch (const StorageError&) {
-      con.execute("CREATE SCHEMA IF NOT EXISTS " + quote_identifier(table_schema));  // lost the race: it exists now
-    }
-    // Asked before the transaction: a missing table is an error inside one (PostgreSQL's driver).
-    std::shared_ptr<arrow::Schema> existing = scope.empty() ? nullptr : con.table_schema(table_schema, name);
-    if (existing) check_same_columns(*existing, *table->schema(), owner, target);
-    auto rows = std::make_shared<arrow::TableBatchReader>(table);
-    con.begin();
-    try {
-      con.ingest(rows, table_schema, staging, adbc::IngestMode::create);
-      if (!existing) {
-        con.execute("DROP TABLE IF EXISTS " + target);
-        con.execute("ALTER TABLE " + staged + " RENAME TO " + quote_identifier(name));
-      } else {
-        std::string columns;
-        for (const auto& field : table->schema()->fields()) {
-          columns += (columns.empty() ? "" : ", ") + quote_identifier(field->name());
-        }
-        con.execute("DELETE FROM " + target + " WHERE " + partition_predicate(column, scope, dialect));
-        con.execute("INSERT INTO " + target + " (" + columns + ") SELECT " + columns + " FROM " + staged);
-        con.execute("DROP TABLE " + staged);
-      }
-      con.commit();
-    } catch (...) {
-      con.rollback();
-      try {  // where DDL commits at once (Snowflake), the staging table outlives the rollback
-        con.execute("DROP TABLE IF EXISTS " + staged);
-      } catch (const StorageError&) {
-      }
-      throw;
-    }
+    write(context, table, column);
   } catch (const StorageError& e) {
-    throw StorageError(owner + ": writing table " + table_for(key) + " failed: " + e.what());
+    throw StorageError(owner + ": writing table " + table_for(context.asset_key()) + " failed: " + e.what());
   }
   Metadata metadata = table_metadata(*table);
-  metadata.set("table", table_schema + "." + name);
+  metadata.set("table", storage_name(context.asset_key()));
   context.add_output_metadata(metadata);
+}
+
+// The rows are bulk-ingested into a staging table beside the asset's table, then made the table
+// (unpartitioned) or moved into it after the partition's rows are deleted, in one transaction.
+void AdbcIOManager::write(const OutputContext& context, const ArrowTable& table, const std::string& column) {
+  const AssetKey& key = context.asset_key();
+  const PartitionScope& scope = context.partition_scope();
+  std::string table_schema = schema_for(key);
+  std::string name = key.path().back();
+  State& st = state();
+  const adbc::Dialect& dialect = st.database->dialect();
+  for (const std::string* identifier : {&table_schema, &name}) {
+    if (dialect.max_identifier_bytes != 0 && identifier->size() > dialect.max_identifier_bytes) {
+      throw StorageError("the name '" + *identifier + "' is longer than the " +
+                         std::to_string(dialect.max_identifier_bytes) + " bytes the database keeps");
+    }
+  }
+  adbc::Connection con(st.database);
+  std::string target = table_for(key);
+  std::string staging = staging_table_name();
+  std::string staged = quote_identifier(table_schema) + "." + quote_identifier(staging);
+  // Outside the write's transaction: two writers creating one schema in concurrent transactions
+  // conflict (PostgreSQL), and a schema that exists anyway is harmless to keep.
+  try {
+    con.execute("CREATE SCHEMA IF NOT EXISTS " + quote_identifier(table_schema));
+  } catch (const StorageError&) {
+    con.execute("CREATE SCHEMA IF NOT EXISTS " + quote_identifier(table_schema));  // lost the race: it exists now
+  }
+  // Asked before the transaction: a missing table is an error inside one (PostgreSQL's driver).
+  bool partitioned = !scope.empty();
+  std::shared_ptr<arrow::Schema> existing =
+      partitioned || !dialect.transactional_ddl ? con.table_schema(table_schema, name) : nullptr;
+  if (existing && partitioned) check_same_columns(*existing, *table->schema(), "the partition", target);
+  con.begin();
+  try {
+    con.ingest(std::make_shared<arrow::TableBatchReader>(table), table_schema, staging, adbc::IngestMode::create);
+    if (partitioned && existing) {
+      std::string columns;
+      for (const auto& field : table->schema()->fields()) {
+        columns += (columns.empty() ? "" : ", ") + quote_identifier(field->name());
+      }
+      con.execute("DELETE FROM " + target + " WHERE " + partition_predicate(column, scope, dialect));
+      con.execute("INSERT INTO " + target + " (" + columns + ") SELECT " + columns + " FROM " + staged);
+      con.execute("DROP TABLE " + staged);
+    } else if (dialect.transactional_ddl) {
+      con.execute("DROP TABLE IF EXISTS " + target);
+      con.execute("ALTER TABLE " + staged + " RENAME TO " + quote_identifier(name));
+    } else if (existing) {
+      con.execute("ALTER TABLE " + staged + " SWAP WITH " + target);
+      con.execute("DROP TABLE " + staged);
+    } else {
+      con.execute("ALTER TABLE " + staged + " RENAME TO " + target);
+    }
+    con.commit();
+  } catch (...) {
+    con.rollback();
+    try {  // where DDL commits at once (Snowflake), the staging table outlives the rollback
+      con.execute("DROP TABLE IF EXISTS " + staged);
+    } catch (const StorageError&) {
+    }
+    throw;
+  }
 }
 
 Value AdbcIOManager::load_input(InputContext& context) {

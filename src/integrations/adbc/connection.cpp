@@ -86,7 +86,10 @@ const LoadedDriver& load_driver(const std::string& path) {
     fail("ADBC driver '" + path + "'", "initializing the driver (ADBC API 1.1.0)", status, error);
   }
   std::string file = std::filesystem::path(path).filename().string();
-  if (file.find("snowflake") != std::string::npos) driver->dialect.backslash_escapes = true;
+  if (file.find("snowflake") != std::string::npos) {
+    driver->dialect.backslash_escapes = true;
+    driver->dialect.transactional_ddl = false;
+  }
   if (file.find("postgresql") != std::string::npos) driver->dialect.max_identifier_bytes = 63;
   slot = std::move(driver);
   return *slot;
