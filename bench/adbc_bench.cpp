@@ -110,12 +110,9 @@ BENCHMARK(BM_StrataAdbcIngest)->Unit(benchmark::kMillisecond)->UseRealTime()->It
 }  // namespace
 
 STRATA_BENCH_MAIN([](const strata::bench::Results& r) {
-  using strata::bench::get;
-  using strata::bench::report;
-  auto t = [&](const char* name) {
-    return get(r, std::string(name) + "/iterations:1/repeats:3/real_time").seconds_per_iteration;
-  };
-  report("adbc_postgres_ingest_ratio", t("BM_StrataAdbcIngest") / t("BM_AdbcDirectIngest"), "ratio");
-  report("adbc_postgres_ingest_direct_ms", t("BM_AdbcDirectIngest") * 1000, "ms");
-  report("adbc_postgres_ingest_strata_ms", t("BM_StrataAdbcIngest") * 1000, "ms");
+  double direct = strata::bench::repeated_seconds(r, "BM_AdbcDirectIngest", 3);
+  double ours = strata::bench::repeated_seconds(r, "BM_StrataAdbcIngest", 3);
+  strata::bench::report("adbc_postgres_ingest_ratio", ours / direct, "ratio");
+  strata::bench::report("adbc_postgres_ingest_direct_ms", direct * 1000, "ms");
+  strata::bench::report("adbc_postgres_ingest_strata_ms", ours * 1000, "ms");
 })
