@@ -1,5 +1,6 @@
 // The ADBC table manager against the driver it wraps, on 1M rows x 5 columns (int64, double, string,
-// timestamp, bool) into a PostgreSQL server started on loopback for the run, in the same run:
+// timestamp, bool) into a PostgreSQL server started on loopback for the run, in the same run (the two
+// alternate, five times each; each keeps its fastest):
 //   adbc_postgres_ingest_ratio      AdbcIOManager::handle_output through materialize() (staging table,
 //                                   rename, one transaction) / the PostgreSQL driver's bulk ingest
 //                                   called directly (ADBC C API, mode replace, autocommit)
@@ -11,6 +12,8 @@
 #include <benchmark/benchmark.h>
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <strata/adbc/adbc_io_manager.hpp>
 #include <strata/adbc/connection.hpp>
@@ -90,28 +93,42 @@ class DirectIngest {
   AdbcConnection connection_{};
 };
 
-void BM_AdbcDirectIngest(benchmark::State& state) {
-  DirectIngest direct;
-  for (auto _ : state) direct.ingest(table());
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
-BENCHMARK(BM_AdbcDirectIngest)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1)->Repetitions(3);
 
-void BM_StrataAdbcIngest(benchmark::State& state) {
+// The two ingests alternate (kPairs times each), so both see the same machine load (other builds,
+// PostgreSQL's checkpoints); each keeps its fastest time.
+constexpr int kPairs = 5;
+
+void BM_AdbcIngestPairs(benchmark::State& state) {
+  DirectIngest direct;
   auto stories = s::asset("stories", [] { return table(); });
   s::Definitions defs(
       {.assets = {stories}, .resources = {{"io_manager", s::AdbcIOManager({.driver = "postgresql", .uri = uri()})}}});
+  double fastest_direct = 1e9, fastest_strata = 1e9;
   for (auto _ : state) {
-    auto run = s::materialize(defs, s::AssetSelection::all());
-    if (!run.success()) state.SkipWithError(run.failure_message().c_str());
+    for (int pair = 0; pair < kPairs; ++pair) {
+      auto start = std::chrono::steady_clock::now();
+      direct.ingest(table());
+      fastest_direct = std::min(fastest_direct, seconds_since(start));
+      start = std::chrono::steady_clock::now();
+      auto run = s::materialize(defs, s::AssetSelection::all());
+      fastest_strata = std::min(fastest_strata, seconds_since(start));
+      if (!run.success()) state.SkipWithError(run.failure_message().c_str());
+    }
   }
+  state.counters["direct_s"] = fastest_direct;
+  state.counters["strata_s"] = fastest_strata;
 }
-BENCHMARK(BM_StrataAdbcIngest)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1)->Repetitions(3);
+BENCHMARK(BM_AdbcIngestPairs)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
 
 }  // namespace
 
 STRATA_BENCH_MAIN([](const strata::bench::Results& r) {
-  double direct = strata::bench::repeated_seconds(r, "BM_AdbcDirectIngest", 3);
-  double ours = strata::bench::repeated_seconds(r, "BM_StrataAdbcIngest", 3);
+  const auto& counters = strata::bench::get(r, "BM_AdbcIngestPairs/iterations:1/real_time").counters;
+  double direct = counters.at("direct_s");
+  double ours = counters.at("strata_s");
   strata::bench::report("adbc_postgres_ingest_ratio", ours / direct, "ratio");
   strata::bench::report("adbc_postgres_ingest_direct_ms", direct * 1000, "ms");
   strata::bench::report("adbc_postgres_ingest_strata_ms", ours * 1000, "ms");

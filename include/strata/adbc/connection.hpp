@@ -38,6 +38,12 @@ class Database {
   static std::shared_ptr<Database> open(const std::string& driver,
                                         const std::vector<std::pair<std::string, std::string>>& options,
                                         std::string description);
+  // The same, opened once per process for each (driver, options, description) and kept until exit:
+  // runs that use one database do not pay for opening it again (the PostgreSQL driver connects and
+  // reads the server's types when a database is opened).
+  static std::shared_ptr<Database> shared(const std::string& driver,
+                                          const std::vector<std::pair<std::string, std::string>>& options,
+                                          const std::string& description);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

@@ -141,7 +141,7 @@ AdbcIOManager::State& AdbcIOManager::state() {
     if (!uri.value().empty()) all.emplace_back("uri", uri.value());
     all.insert(all.end(), options.begin(), options.end());
     if (!password.value().empty()) all.emplace_back("password", password.value());
-    st.database = adbc::Database::open(driver, all, describe());
+    st.database = adbc::Database::shared(driver, all, describe());
   }
   return st;
 }

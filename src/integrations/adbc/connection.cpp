@@ -187,6 +187,19 @@ std::shared_ptr<Database> Database::open(const std::string& driver,
   return std::shared_ptr<Database>(new Database(std::move(impl)));
 }
 
+std::shared_ptr<Database> Database::shared(const std::string& driver,
+                                           const std::vector<std::pair<std::string, std::string>>& options,
+                                           const std::string& description) {
+  static std::mutex mutex;
+  static std::map<std::string, std::shared_ptr<Database>> open_databases;
+  std::string key = driver_library(driver) + '\0' + description;
+  for (const auto& [name, value] : options) key += '\0' + name + '\0' + value;
+  std::lock_guard lock(mutex);
+  auto& slot = open_databases[key];
+  if (!slot) slot = open(driver, options, description);
+  return slot;
+}
+
 const std::string& Database::description() const { return impl_->description; }
 const Dialect& Database::dialect() const { return impl_->driver->dialect; }
 
