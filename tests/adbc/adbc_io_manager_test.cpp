@@ -216,6 +216,15 @@ TEST_F(AdbcPostgres, ConcurrentStepsWriteTheirOwnTables) {
   EXPECT_EQ(staging_tables(), "");
 }
 
+TEST(AdbcDefinitions, TwoAssetsOfOneTableAreRefused) {
+  auto a = s::asset("t", {.key_prefix = {"public"}}, [] { return sales("us", 0, 1); });
+  auto b = s::asset("t", [] { return sales("us", 0, 1); });
+  std::string message = s::testing::error_of([&] {
+    s::Definitions({.assets = {a, b}, .resources = {{"io_manager", s::AdbcIOManager({.driver = "postgresql"})}}});
+  });
+  EXPECT_NE(message.find("public.t"), std::string::npos) << message;
+}
+
 TEST_F(AdbcPostgres, InputColumnsSelectTheLoadedColumns) {
   auto events = s::asset("events", [] { return sales("us", 0, 4); });
   std::vector<std::string> names;
@@ -398,12 +407,18 @@ TEST(AdbcDriver, SnowflakeReachesAConnectionErrorNamingTheAccount) {
                         .options = with_user,
                         .password = s::EnvVar{"STRATA_TEST_SNOWFLAKE_PASSWORD"},
                         .schema = "PUBLIC"})};
-  for (const auto& snowflake : configurations) {
-    SCOPED_TRACE(snowflake.uri.from_env() ? "password in the uri" : "password field");
+  // The third: everything from YAML run config, as docs/tables.md shows it.
+  std::string yaml = "resources:\n  snowflake:\n    config:\n      options:\n";
+  for (const auto& [name, value] : with_user) yaml += "        " + name + ": \"" + value + "\"\n";
+  yaml += "      password: {env: STRATA_TEST_SNOWFLAKE_PASSWORD}\n      schema: PUBLIC\n";
+  configurations.push_back(s::AdbcIOManager({.driver = "snowflake"}));
+  for (size_t i = 0; i < configurations.size(); ++i) {
+    SCOPED_TRACE(i == 0 ? "password in the uri" : i == 1 ? "password field" : "run config");
     s::Definitions defs(
         {.assets = {s::asset("events", {.io_manager_key = "snowflake"}, [] { return sales("us", 0, 1); })},
-         .resources = {{"snowflake", snowflake}}});
-    auto run = s::materialize(defs, s::AssetSelection::all());
+         .resources = {{"snowflake", configurations[i]}}});
+    auto run = s::materialize(defs, s::AssetSelection::all(),
+                              {.run_config = i == 2 ? s::RunConfig::from_yaml(yaml) : s::RunConfig()});
     ASSERT_FALSE(run.success());
     std::string message = run.step("events").error_message;
     EXPECT_NE(message.find("asset 'events'"), std::string::npos) << message;

@@ -1,21 +1,24 @@
 // AdbcIOManager: stores Arrow tables in a database reached through an ADBC driver — PostgreSQL,
-// Snowflake, or any driver given as a shared library path (docs/tables.md, "ADBC").
+// Snowflake, or any driver given as a shared library path (docs/tables.md, "Warehouses through ADBC").
 //
 //   strata::AdbcIOManager({.driver = "postgresql", .uri = strata::EnvVar{"WAREHOUSE_URI"}})
 //
 // An asset ["analytics", "topstories"] is the table "analytics"."topstories"; a key without a prefix
 // goes to the configured schema (default "public"). Identifiers are always quoted (so exactly as the
 // key spells them). A write bulk-ingests the rows (the driver's own path, e.g. COPY) into a staging
-// table "__strata_incoming_<pid>_<n>" beside the asset's table and, in the same transaction,
+// table "__strata_incoming_<tag>_<n>" beside the asset's table and, in the same transaction,
 // replaces the table with it (unpartitioned) or deletes the partition's rows — the column is named
 // by the asset's definition metadata "partition_expr"; time partitions are matched by window, others
 // with WHERE <column> IN (<keys>) — and inserts the new ones. A failed write rolls back: the table
-// is as it was, and nothing of Strata's is left (on databases whose DDL commits at once, such as
-// Snowflake, the staging table is dropped instead). Loads select the input's "columns" (input
-// metadata) and filter to the input's partitions.
-// The database is opened when first used in a run; every write and load uses its own connection, so
-// steps run concurrently. Errors name the asset and the database (driver, uri without its password or
-// as EnvVar(NAME), the options that are not secret) on one line.
+// is as it was, and nothing of Strata's is left (where DDL commits at once, as on Snowflake, the
+// table is swapped in and the staging table dropped on failure). Loads select the input's "columns"
+// (input metadata) and filter to the input's partitions.
+// The driver is loaded with dlopen and its AdbcDriverInit (the wheels ship no driver manager
+// library). The database is opened when first used, once per process and configuration; every write
+// and load uses its own connection, so steps run concurrently; the manager is thread-safe. Errors
+// (StorageError; MissingDataError for a table never written) name the asset and the database
+// (resource, driver, uri without its password or as EnvVar(NAME), options that are not secret) on
+// one line.
 #pragma once
 
 #include <map>
