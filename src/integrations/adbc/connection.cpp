@@ -59,8 +59,9 @@ struct LoadedDriver {
 };
 
 const LoadedDriver& load_driver(const std::string& path) {
+  // Never destroyed (nor unloaded): databases kept until exit still use their driver then.
   static std::mutex mutex;
-  static std::map<std::string, std::unique_ptr<LoadedDriver>> loaded;
+  static auto& loaded = *new std::map<std::string, std::unique_ptr<LoadedDriver>>();
   std::lock_guard lock(mutex);
   auto& slot = loaded[path];
   if (slot) return *slot;
@@ -190,8 +191,10 @@ std::shared_ptr<Database> Database::open(const std::string& driver,
 std::shared_ptr<Database> Database::shared(const std::string& driver,
                                            const std::vector<std::pair<std::string, std::string>>& options,
                                            const std::string& description) {
+  // Never destroyed: released at exit, a database would call into drivers whose own static state
+  // may already be gone.
   static std::mutex mutex;
-  static std::map<std::string, std::shared_ptr<Database>> open_databases;
+  static auto& open_databases = *new std::map<std::string, std::shared_ptr<Database>>();
   std::string key = driver_library(driver) + '\0' + description;
   for (const auto& [name, value] : options) key += '\0' + name + '\0' + value;
   std::lock_guard lock(mutex);
