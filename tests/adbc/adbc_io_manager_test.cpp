@@ -216,6 +216,19 @@ TEST_F(AdbcPostgres, ConcurrentStepsWriteTheirOwnTables) {
   EXPECT_EQ(staging_tables(), "");
 }
 
+TEST(AdbcDefinitions, ConfigurationIsCheckedWhenDefinitionsAreBuilt) {
+  auto events = s::asset("events", [] { return sales("us", 0, 1); });
+  auto definitions_with = [&](s::AdbcOptions options) {
+    return s::testing::error_of([&] {
+      s::Definitions({.assets = {events}, .resources = {{"io_manager", s::AdbcIOManager(std::move(options))}}});
+    });
+  };
+  EXPECT_NE(definitions_with({}).find("field 'driver'"), std::string::npos);
+  EXPECT_NE(definitions_with({.driver = "postgresql", .schema = ""}).find("field 'schema'"), std::string::npos);
+  EXPECT_NE(definitions_with({.driver = "snowflake", .options = {{"password", "x"}}}).find("use the field 'password'"),
+            std::string::npos);
+}
+
 TEST(AdbcDefinitions, TwoAssetsOfOneTableAreRefused) {
   auto a = s::asset("t", {.key_prefix = {"public"}}, [] { return sales("us", 0, 1); });
   auto b = s::asset("t", [] { return sales("us", 0, 1); });
