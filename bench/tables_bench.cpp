@@ -128,11 +128,8 @@ BENCHMARK(BM_StrataDuckDBLoad)->Unit(benchmark::kMillisecond)->UseRealTime()->It
 }  // namespace
 
 STRATA_BENCH_MAIN([](const strata::bench::Results& r) {
-  using strata::bench::get;
   using strata::bench::report;
-  auto t = [&](const char* name) {
-    return get(r, std::string(name) + "/iterations:1/repeats:3/real_time").seconds_per_iteration;
-  };
+  auto t = [&](const char* name) { return strata::bench::repeated_seconds(r, name, 3); };
   report("parquet_write_ratio", t("BM_StrataParquetWrite") / t("BM_ArrowParquetWrite"), "x");
   report("parquet_read_ratio", t("BM_StrataParquetRead") / t("BM_ArrowParquetRead"), "x");
   report("duckdb_ingest_ratio", t("BM_StrataDuckDBIngest") / t("BM_DuckDBDirectIngest"), "x");

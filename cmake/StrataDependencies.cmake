@@ -1,6 +1,7 @@
 # Finds every third-party dependency and exposes each as one imported target:
 #   Strata::Arrow   libarrow + libparquet (system install if present, else the pinned pyarrow wheel)
 #   Strata::DuckDB  libduckdb.so + duckdb.h (from .deps/duckdb, fetched by scripts/setup.sh)
+#   Strata::ADBC    adbc.h (pinned adbc-driver-manager wheel); drivers found as STRATA_ADBC_<NAME>_DRIVER
 #   SQLite::SQLite3, Strata::PQ, nlohmann_json, yaml-cpp, CLI11, fmt, cereal, Strata::xxhash,
 #   GTest, benchmark (Debian packages).
 # Heavy dependencies (Arrow, DuckDB) are linked only by the integration targets.
@@ -93,3 +94,37 @@ set_target_properties(Strata::DuckDB PROPERTIES IMPORTED_LOCATION "${_duck_root}
                       IMPORTED_SONAME libduckdb.so INTERFACE_INCLUDE_DIRECTORIES "${_duck_root}/include"
                       INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${_duck_root}/include")
 message(STATUS "DuckDB: ${_duck_root}")
+
+# --- ADBC (Arrow Database Connectivity) ----------------------------------------------------------
+# adbc.h from the pinned adbc-driver-manager wheel and the drivers' shared libraries from the
+# adbc-driver-postgresql / adbc-driver-snowflake wheels, all in the project venv (found without
+# importing the packages). Strata::ADBC carries the header; the drivers are loaded at run time with
+# dlopen, so their paths are given to the integration as STRATA_ADBC_<NAME>_DRIVER.
+execute_process(
+  COMMAND "${STRATA_PYTHON}" -c
+    "import importlib.util as u\nfor n in ('adbc_driver_manager','adbc_driver_postgresql','adbc_driver_snowflake'):\n  s=u.find_spec(n)\n  print(s.submodule_search_locations[0] if s else '')"
+  OUTPUT_VARIABLE _adbc_out RESULT_VARIABLE _adbc_rc OUTPUT_STRIP_TRAILING_WHITESPACE)
+string(REPLACE "\n" ";" _adbc_out "${_adbc_out}")
+list(LENGTH _adbc_out _adbc_n)
+if(NOT _adbc_rc EQUAL 0 OR NOT _adbc_n EQUAL 3)
+  message(FATAL_ERROR "Could not ask ${STRATA_PYTHON} for the ADBC packages; run scripts/setup.sh (or `make setup`).")
+endif()
+list(GET _adbc_out 0 _adbc_manager_dir)
+if(NOT EXISTS "${_adbc_manager_dir}/arrow-adbc/adbc.h")
+  message(FATAL_ERROR "adbc.h not found (adbc-driver-manager wheel in .venv/); run scripts/setup.sh (or `make setup`).")
+endif()
+add_library(Strata::ADBC INTERFACE IMPORTED)
+set_target_properties(Strata::ADBC PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${_adbc_manager_dir}"
+                      INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${_adbc_manager_dir}")
+target_link_libraries(Strata::ADBC INTERFACE ${CMAKE_DL_LIBS})
+foreach(_i 1 2)
+  list(GET _adbc_out ${_i} _dir)
+  cmake_path(GET _dir FILENAME _pkg)
+  string(REPLACE "adbc_driver_" "" _name "${_pkg}")
+  string(TOUPPER "${_name}" _upper)
+  set(STRATA_ADBC_${_upper}_DRIVER "${_dir}/libadbc_driver_${_name}.so")
+  if(NOT EXISTS "${STRATA_ADBC_${_upper}_DRIVER}")
+    message(FATAL_ERROR "libadbc_driver_${_name}.so not found (adbc-driver-${_name} wheel in .venv/); run scripts/setup.sh.")
+  endif()
+endforeach()
+message(STATUS "ADBC: adbc.h at ${_adbc_manager_dir}; drivers ${STRATA_ADBC_POSTGRESQL_DRIVER}, ${STRATA_ADBC_SNOWFLAKE_DRIVER}")

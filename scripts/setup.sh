@@ -6,6 +6,8 @@
 # - Debian packages listed in scripts/debian-packages.txt (apt-get; `apt-get update` only when
 #   something is missing).
 # - Apache Arrow C++ from the pinned pyarrow wheel, in a project-local venv at .venv/.
+# - ADBC's adbc.h and the PostgreSQL and Snowflake drivers (shared libraries) from the pinned
+#   adbc-driver-* wheels, in the same venv.
 # - DuckDB's libduckdb.so and the matching duckdb.h, from pinned npm packages fetched with
 #   `npm pack` (never `npm install`) into .deps/duckdb-<version>/.
 # Versions are pinned in scripts/versions.env.
@@ -52,6 +54,23 @@ if [[ $have_pyarrow != "$PYARROW_VERSION" ]]; then
   "$venv/bin/python" -m pip install -q --disable-pip-version-check "pyarrow==$PYARROW_VERSION"
 else
   say "pyarrow $PYARROW_VERSION present in .venv"
+fi
+
+# --- ADBC: adbc.h and the PostgreSQL and Snowflake drivers through the pinned wheels ------------
+adbc_wanted="adbc-driver-manager==$ADBC_DRIVER_MANAGER_VERSION adbc-driver-postgresql==$ADBC_DRIVER_POSTGRESQL_VERSION"
+adbc_wanted+=" adbc-driver-snowflake==$ADBC_DRIVER_SNOWFLAKE_VERSION"
+have_adbc=$("$venv/bin/python" - <<'PY' 2>/dev/null || true
+from importlib import metadata
+names = ("adbc-driver-manager", "adbc-driver-postgresql", "adbc-driver-snowflake")
+print(" ".join(f"{n}=={metadata.version(n)}" for n in names))
+PY
+)
+if [[ $have_adbc != "$adbc_wanted" ]]; then
+  say "installing $adbc_wanted into .venv"
+  # shellcheck disable=SC2086  # one word per requirement
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check $adbc_wanted
+else
+  say "ADBC driver manager $ADBC_DRIVER_MANAGER_VERSION and drivers present in .venv"
 fi
 
 # --- DuckDB library and header from npm ----------------------------------------------------------

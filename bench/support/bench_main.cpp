@@ -39,6 +39,11 @@ void report(std::string_view name, double value, std::string_view unit) {
   std::fflush(stdout);
 }
 
+double repeated_seconds(const Results& results, const std::string& benchmark, int repeats) {
+  return get(results, benchmark + "/iterations:1/repeats:" + std::to_string(repeats) + "/real_time")
+      .seconds_per_iteration;
+}
+
 const Measurement& get(const Results& results, const std::string& name) {
   auto it = results.find(name);
   if (it == results.end()) {

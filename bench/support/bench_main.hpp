@@ -26,6 +26,10 @@ void report(std::string_view name, double value, std::string_view unit);
 // The measurement named `name`; exits with a message when the benchmark did not run.
 const Measurement& get(const Results& results, const std::string& name);
 
+// Seconds per iteration of `benchmark` registered with ->Iterations(1)->Repetitions(repeats)->UseRealTime()
+// (the fastest repetition); exits with a message when it did not run.
+double repeated_seconds(const Results& results, const std::string& benchmark, int repeats);
+
 // Runs every registered benchmark (honouring Google Benchmark's flags) and passes the results on.
 int run(int argc, char** argv, const std::function<void(const Results&)>& print_lines);
 

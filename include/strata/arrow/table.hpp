@@ -9,6 +9,7 @@
 
 #include "strata/core/metadata.hpp"
 #include "strata/core/typed.hpp"
+#include "strata/core/value.hpp"
 
 namespace strata {
 
@@ -29,6 +30,10 @@ T check_arrow(arrow::Result<T> result, const std::string& what) {
   check_arrow(result.status(), what);
   return std::move(result).ValueUnsafe();
 }
+
+// The table a step returned to a table manager (`manager`, e.g. "DuckDB"): an ArrowTable, or an
+// ArrowReader read to its end. Throws StorageError naming `owner` for another type or a null table.
+ArrowTable arrow_table_of(const Value& value, const std::string& owner, const std::string& manager);
 
 // The columns two schemas disagree on ("price: double vs string, extra: missing vs int64"); empty
 // when they are equal.

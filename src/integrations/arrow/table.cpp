@@ -52,6 +52,19 @@ Metadata table_metadata(const arrow::Table& table, int preview_rows) {
           {"preview", MetadataValue::markdown(markdown_preview(table, preview_rows))}};
 }
 
+ArrowTable arrow_table_of(const Value& value, const std::string& owner, const std::string& manager) {
+  ArrowTable table;
+  if (value.holds<ArrowTable>()) {
+    table = value.get<ArrowTable>();
+  } else if (value.holds<ArrowReader>()) {
+    table = check_arrow(value.get<ArrowReader>()->ToTable(), owner + ": reading the record batch stream");
+  } else {
+    throw StorageError(owner + ": the " + manager + " I/O manager stores Arrow tables, not " + value.type().name);
+  }
+  if (!table) throw StorageError(owner + ": the asset returned a null table");
+  return table;
+}
+
 std::string schema_difference(const arrow::Schema& expected, const arrow::Schema& actual) {
   std::string out;
   auto add = [&](const std::string& text) { out += (out.empty() ? "" : ", ") + text; };

@@ -11,48 +11,18 @@
 #include <nlohmann/json.hpp>
 
 #include "strata/core/error.hpp"
+#include "strata/core/sql_partitions.hpp"
 
 namespace strata {
 namespace {
 
-std::string timestamp_literal(std::chrono::sys_seconds at) {
-  auto seconds = static_cast<std::time_t>(at.time_since_epoch().count());
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[40];
-  std::strftime(text, sizeof text, "TIMESTAMP '%Y-%m-%d %H:%M:%S'", &utc);
-  return text;
-}
-
 // The rows of `scope` in a table partitioned by `column`: a time window, or the listed keys.
 std::string partition_predicate(const std::string& column, const PartitionScope& scope) {
-  if (scope.window) {
-    return quote_identifier(column) + " >= " + timestamp_literal(scope.window->start) + " AND " +
-           quote_identifier(column) + " < " + timestamp_literal(scope.window->end);
-  }
-  std::string list;
-  for (const auto& key : scope.keys) list += (list.empty() ? "" : ", ") + quote_literal(key);
-  return quote_identifier(column) + " IN (" + list + ")";
+  return sql_partition_predicate(quote_identifier(column), scope, quote_literal);
 }
 
 std::string partition_column(const Metadata& metadata, const std::string& owner) {
-  const MetadataValue* expr = metadata.find("partition_expr");
-  if (expr == nullptr) {
-    throw ConfigError(owner +
-                      " is partitioned: give the DuckDB I/O manager its partition column as definition "
-                      "metadata {\"partition_expr\", \"<column>\"}");
-  }
-  return expr->as_text();
-}
-
-std::string columns_of(const InputContext& context) {
-  const MetadataValue* columns = context.metadata().find("columns");
-  if (columns == nullptr) return "*";
-  std::string out;
-  for (const auto& name : nlohmann::json::parse(columns->as_text()).get<std::vector<std::string>>()) {
-    out += (out.empty() ? "" : ", ") + quote_identifier(name);
-  }
-  return out.empty() ? "*" : out;
+  return sql_partition_column(metadata, owner, "DuckDB");
 }
 
 }  // namespace
@@ -295,15 +265,7 @@ std::string DuckDBIOManager::storage_name(const AssetKey& key) const {
 
 void DuckDBIOManager::handle_output(OutputContext& context, const Value& value) {
   std::string owner = "asset '" + context.asset_key().to_string() + "'";
-  ArrowTable table;
-  if (value.holds<ArrowTable>()) {
-    table = value.get<ArrowTable>();
-  } else if (value.holds<ArrowReader>()) {
-    table = check_arrow(value.get<ArrowReader>()->ToTable(), owner + ": reading the record batch stream");
-  } else {
-    throw StorageError(owner + ": the DuckDB I/O manager stores Arrow tables, not " + value.type().name);
-  }
-  if (!table) throw StorageError(owner + ": the asset returned a null table");
+  ArrowTable table = arrow_table_of(value, owner, "DuckDB");
   State& st = state();
   std::unique_lock turn(st.database->write_mutex());
   DuckDBConnection con(st.database);
@@ -397,8 +359,8 @@ Value DuckDBIOManager::load_input(InputContext& context) {
     throw MissingDataError(owner + ": no table " + table_schema + "." + path.back() + " in DuckDB database '" +
                            database + "' (has it been materialized?)");
   }
-  std::string sql =
-      "SELECT " + columns_of(context) + " FROM " + quote_identifier(st.catalog) + "." + table_for(context.asset_key());
+  std::string sql = "SELECT " + sql_select_list(context.metadata(), quote_identifier) + " FROM " +
+                    quote_identifier(st.catalog) + "." + table_for(context.asset_key());
   if (!context.partition_scope().empty()) {
     const OutputContext* upstream = context.upstream_output();
     const Metadata& definition = upstream ? upstream->metadata() : context.metadata();
