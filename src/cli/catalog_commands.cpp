@@ -4,6 +4,7 @@
 
 #include <istream>
 
+#include "config_render.hpp"
 #include "metadata_render.hpp"
 #include "strata/core/nearest_name.hpp"
 #include "strata/core/type_info.hpp"
@@ -109,6 +110,7 @@ void print_definition(CliSession& session, const AssetGraph::Entry& entry) {
     out << "  definition metadata:\n";
     print_metadata(out, output.metadata, "    ");
   }
+  print_config_schema(out, node, "  ");
 }
 
 void print_partition_status(CliSession& session, const AssetKey& key) {

@@ -69,7 +69,7 @@ std::vector<AssetKey> AssetsDefinition::keys() const {
 namespace detail {
 
 AssetsDefinition make_asset(AssetKey key, AssetOptions options, std::vector<const TypeInfo*> input_types,
-                            const TypeInfo& output_type, ComputeFn compute) {
+                            const TypeInfo& output_type, ComputeFn compute, ConfigSchemaPtr config) {
   key = key.with_prefix(options.key_prefix);
   key.validate_components();
   std::string owner = "asset '" + key.to_string() + "'";
@@ -85,11 +85,13 @@ AssetsDefinition make_asset(AssetKey key, AssetOptions options, std::vector<cons
   out.code_version = std::move(options.code_version);
   node->outputs.push_back(std::move(out));
   node->compute = std::move(compute);
+  node->config = std::move(config);
   return AssetsDefinition(std::move(node));
 }
 
 AssetsDefinition make_multi_asset(MultiAssetOptions options, std::vector<const TypeInfo*> input_types,
-                                  std::optional<std::vector<const TypeInfo*>> returned_types, ComputeFn compute) {
+                                  std::optional<std::vector<const TypeInfo*>> returned_types, ComputeFn compute,
+                                  ConfigSchemaPtr config) {
   if (options.name.empty()) throw DefinitionError("multi_asset needs a name (MultiAssetOptions::name)");
   std::string owner = "multi-asset '" + options.name + "'";
   if (options.outs.empty()) throw DefinitionError(owner + " declares no outs");
@@ -126,6 +128,7 @@ AssetsDefinition make_multi_asset(MultiAssetOptions options, std::vector<const T
     node->outputs.push_back(std::move(out));
   }
   node->compute = std::move(compute);
+  node->config = std::move(config);
   return AssetsDefinition(std::move(node));
 }
 

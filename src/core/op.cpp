@@ -33,7 +33,7 @@ std::vector<OpInvocation> record_graph(const std::string& job_name, const std::f
 
 OpDefinition make_op(std::string name, OpOptions options, std::vector<const TypeInfo*> input_types,
                      const TypeInfo* single_output_type, std::optional<std::vector<const TypeInfo*>> returned_types,
-                     ComputeFn compute) {
+                     ComputeFn compute, ConfigSchemaPtr config) {
   if (name.empty()) throw DefinitionError("an op needs a name");
   std::string owner = "op '" + name + "'";
   auto node = std::make_shared<NodeDef>();
@@ -84,6 +84,7 @@ OpDefinition make_op(std::string name, OpOptions options, std::vector<const Type
     }
   }
   node->compute = std::move(compute);
+  node->config = std::move(config);
   return OpDefinition(std::move(node));
 }
 

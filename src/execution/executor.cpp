@@ -17,6 +17,7 @@
 #include "strata/core/io_manager.hpp"
 #include "strata/core/secret_masking.hpp"
 #include "strata/core/system_metadata.hpp"
+#include "strata/execution/step_config.hpp"
 #include "strata/io/filesystem_io_manager.hpp"
 #include "strata/storage/event_writer.hpp"
 #include "strata/storage/instance.hpp"
@@ -76,6 +77,7 @@ class StepRunner : public StepRuntime {
   const Value& input(size_t index) override { return inputs_.at(index); }
   void yield_output(size_t index, Value value, Metadata metadata) override;
   void add_output_metadata(size_t index, const Metadata& metadata) override;
+  const Value& config() override;
   const Logger& logger() const { return logger_; }
 
  private:
@@ -170,6 +172,7 @@ class Run {
 
   RunResult execute() {
     validate_partitions();
+    step_configs_ = configure_steps(plan_, options_.run_config);  // refused here: nothing runs
     data_->start_us = now_unix_us();
     if (options_.instance) {
       // Recorded before anything runs: a StorageError here means nothing ran.
@@ -222,7 +225,7 @@ class Run {
     if (options_.partition_keys.size() > 1) {
       record.tags["strata/partition_range"] = options_.partition_keys.front() + ".." + options_.partition_keys.back();
     }
-    record.run_config = masked_run_config(options_.run_config, plan_.resources()).dump();
+    record.run_config = masked_run_config(options_.run_config, plan_.resources(), step_config_secrets(plan_)).dump();
     record.owner_host = Instance::host_name();
     record.owner_pid = ::getpid();
     record.owner_start_ticks = Instance::process_start_ticks(record.owner_pid);
@@ -291,6 +294,7 @@ class Run {
   const std::string& run_id() const { return data_->run_id; }
   const Resources& resources() const { return resources_; }
   StepState& state(int index) { return states_[static_cast<size_t>(index)]; }
+  const Value& step_config(int index) const { return step_configs_[static_cast<size_t>(index)]; }
 
  private:
   // Instantiates, configures and sets up every resource the plan uses; returns an error or "".
@@ -492,6 +496,7 @@ class Run {
   RunOptions options_;
   std::shared_ptr<RunResult::Data> data_;
   std::vector<StepState> states_;
+  std::vector<Value> step_configs_;  // one per step: its config object, empty when it takes none
   Resources resources_;
   std::vector<std::shared_ptr<Resource>> set_up_;
   std::mutex events_mutex_;
@@ -630,6 +635,8 @@ void StepRunner::add_output_metadata(size_t index, const Metadata& metadata) {
   }
   pending_metadata_[index].merge(metadata);
 }
+
+const Value& StepRunner::config() { return run_.step_config(index_); }
 
 void StepRunner::check_required_outputs() const {
   auto& st = run_.state(index_);

@@ -25,6 +25,8 @@ class StepRuntime {
   virtual void yield_output(size_t index, Value value, Metadata metadata) = 0;
   // Metadata to add to output `index`'s materialization when it is stored.
   virtual void add_output_metadata(size_t index, const Metadata& metadata) = 0;
+  // The step's config object for this run (NodeDef::config instantiated), empty when it has none.
+  virtual const Value& config() = 0;
 };
 
 class ExecutionContext : public PartitionAccessors {
@@ -55,6 +57,8 @@ class ExecutionContext : public PartitionAccessors {
   void yield_value(const std::string& output_name, Value value, Metadata metadata = {});
 
   const Value& input_value(size_t index) { return runtime_.input(index); }
+  // The config object the function takes as a parameter (config_schema.hpp); empty when none.
+  const Value& step_config() { return runtime_.config(); }
   StepRuntime& runtime() { return runtime_; }
 
  private:

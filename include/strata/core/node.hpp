@@ -19,6 +19,7 @@
 namespace strata {
 
 class ExecutionContext;
+class ConfigSchema;
 
 struct InputDef {
   std::string name{};
@@ -60,6 +61,7 @@ struct NodeDef {
   PartitionsPtr partitions;                       // null: not partitioned
   std::optional<BackfillPolicy> backfill_policy;  // null: one partition per run
   ComputeFn compute;                              // empty for source assets
+  std::shared_ptr<const ConfigSchema> config;     // the function's config parameter; null: it takes none
 
   // Index of the output named `name`, or -1.
   int output_index(const std::string& name) const;

@@ -91,7 +91,7 @@ class OpDefinition {
 namespace detail {
 OpDefinition make_op(std::string name, OpOptions options, std::vector<const TypeInfo*> input_types,
                      const TypeInfo* single_output_type, std::optional<std::vector<const TypeInfo*>> returned_types,
-                     ComputeFn compute);
+                     ComputeFn compute, ConfigSchemaPtr config);
 }
 
 template <class F>
@@ -102,7 +102,7 @@ OpDefinition op(std::string name, OpOptions options, F fn) {
   if (options.outs.empty()) {
     using Stored = typename detail::stored_type<R>::type;
     return detail::make_op(std::move(name), std::move(options), std::move(inputs), &type_of<Stored>(), std::nullopt,
-                           detail::single_output_compute(std::move(fn)));
+                           detail::single_output_compute(std::move(fn)), detail::config_schema<Sig>());
   }
   std::optional<std::vector<const TypeInfo*>> returned;
   if constexpr (!std::is_void_v<R> && !is_output<R>::value) {
@@ -110,7 +110,7 @@ OpDefinition op(std::string name, OpOptions options, F fn) {
   }
   if constexpr (requires { std::tuple_size<R>::value; } || std::is_void_v<R>) {
     return detail::make_op(std::move(name), std::move(options), std::move(inputs), nullptr, std::move(returned),
-                           detail::multi_output_compute(std::move(fn)));
+                           detail::multi_output_compute(std::move(fn)), detail::config_schema<Sig>());
   } else {
     throw DefinitionError("op '" + name +
                           "' declares several outs: its function must return void (and yield "
