@@ -6,7 +6,12 @@
 //                             {.resources = {{"io_manager", strata::FilesystemIOManager{}}}});
 //
 // Calling an op inside a job body records an invocation and returns a handle to its output(s); the
-// types of the wired output and input are checked right there.
+// types of the wired output and input are checked right there. An input with no upstream is loaded
+// by an input manager (a root input, as for assets):
+//
+//   auto load = strata::op("load", {.ins = {strata::AssetIn{.name = "raw", .input_manager_key = "files"}}},
+//                          [](const std::string& raw) { return raw.size(); });
+//   auto j = strata::job("j", [&] { load(); });   // `raw` comes from the input manager "files"
 #pragma once
 
 #include <string>
@@ -44,7 +49,10 @@ struct OpOptions {
   std::vector<std::string> required_resource_keys{};
 };
 
-// One output of one op invocation inside a job body.
+// OutputHandle::invocation of an op input with no upstream, loaded by its input manager.
+inline constexpr int kRootInput = -2;
+
+// One output of one op invocation inside a job body (or, with kRootInput, an unwired root input).
 struct OutputHandle {
   int invocation = -1;
   int output = 0;
@@ -77,7 +85,9 @@ class OpDefinition {
   // The same op under another step name (to use it twice with distinct names).
   OpDefinition alias(const std::string& name) const;
 
-  // Records an invocation in the job body being built; inputs are wired in parameter order.
+  // Records an invocation in the job body being built; inputs are wired in parameter order. Inputs
+  // declared with `input_manager_key` may be left out (all of them at once): they are root inputs,
+  // loaded by that input manager, and the given handles wire the other inputs in order.
   template <class... Handles>
   InvocationResult operator()(const Handles&... inputs) const {
     return invoke({static_cast<OutputHandle>(inputs)...});
