@@ -7,9 +7,9 @@
 //
 // The function may take an AssetContext& first, then a config struct (config_schema.hpp: a type
 // declaring STRATA_CONFIG_FIELDS, set per run under ops.<step>.config); every further parameter is
-// one input, named in `ins` in the same order (by value or const&). Its return type is what gets stored (void stores
-// nothing; Output<T> adds metadata). Types are read from the signature and checked against the
-// upstream assets when Definitions are built.
+// one input, named in `ins` in the same order (by value or const&). Its return type is what gets
+// stored (void stores nothing; Output<T> adds metadata). Types are read from the signature and
+// checked against the upstream assets when Definitions are built.
 #pragma once
 
 #include <optional>
