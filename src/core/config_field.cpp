@@ -64,6 +64,7 @@ const FieldOps& plain_ops(const char* type_name) {
       [](const void* field) { return describe_literal(*static_cast<const T*>(field)); },
       [](const void*) { return false; },
       [](const void*) { return false; },
+      [](const void* field) { return json(*static_cast<const T*>(field)); },
   };
   return ops;
 }
@@ -87,6 +88,10 @@ const FieldOps& optional_ops(const char* type_name) {
       },
       [](const void*) { return false; },
       [](const void*) { return false; },
+      [](const void* field) {
+        const auto& value = *static_cast<const std::optional<T>*>(field);
+        return value ? json(*value) : json(nullptr);
+      },
   };
   return ops;
 }
@@ -107,6 +112,12 @@ const FieldOps& setting_ops(const char* type_name) {
       [](const void* field) { return static_cast<const Setting<T>*>(field)->describe(); },
       [](const void* field) { return static_cast<const Setting<T>*>(field)->secret(); },
       [](const void* field) { return static_cast<const Setting<T>*>(field)->missing(); },
+      [](const void* field) {
+        const auto& setting = *static_cast<const Setting<T>*>(field);
+        if (setting.from_env()) return json{{"env", setting.env_name()}};
+        if (setting.secret()) return json(kMaskedValue);
+        return setting.missing() ? json(nullptr) : json(setting.value());
+      },
   };
   return ops;
 }
@@ -169,6 +180,16 @@ std::string describe_field(const FieldRef& field) {
   // Literals are described as JSON: mask what is secret inside (map keys, URL passwords).
   json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
   return value.is_discarded() ? mask_url_passwords(text) : mask_secrets(value).dump();
+}
+
+json recorded_fields(const std::vector<FieldRef>& fields) {
+  json out = json::object();
+  for (const auto& field : fields) {
+    json value = field.ops->record(field.field);
+    bool env_reference = value.is_object() && value.contains("env");
+    out[field.name] = is_secret_name(field.name) && !env_reference ? json(kMaskedValue) : mask_secrets(value);
+  }
+  return out;
 }
 
 std::vector<std::string> secret_field_names(const std::vector<FieldRef>& fields) {

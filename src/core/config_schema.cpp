@@ -14,16 +14,16 @@ std::vector<ConfigFieldInfo> ConfigSchema::fields() const {
   return out;
 }
 
-std::vector<std::string> ConfigSchema::secret_fields() const {
-  std::shared_ptr<void> defaults = make_();
-  return secret_field_names(fields_(defaults.get()));
-}
-
 Value ConfigSchema::instantiate(const std::string& owner, const std::string& step_key,
                                 const nlohmann::json* config) const {
   std::shared_ptr<void> object = make_();
   apply_config(fields_(object.get()), config, owner, "ops", step_key);
   return Value(std::shared_ptr<const void>(std::move(object)), *type_);
+}
+
+nlohmann::json ConfigSchema::record(const Value& config) const {
+  // The fields are only read: the visitor needs a mutable object, the Value holds a const one.
+  return recorded_fields(fields_(const_cast<void*>(config.raw())));
 }
 
 }  // namespace strata

@@ -98,8 +98,7 @@ std::string mask_url_passwords(std::string_view text) {
 
 json mask_secrets(const json& doc) { return mask(doc, 1); }
 
-json masked_run_config(const RunConfig& config, const std::map<std::string, ResourceDefinition>& resources,
-                       const std::map<std::string, std::vector<std::string>>& op_secret_fields) {
+json masked_run_config(const RunConfig& config, const std::map<std::string, ResourceDefinition>& resources) {
   json out = json::object();
   for (const auto& [section, value] : config.document().items()) {
     bool is_resources = section == "resources";
@@ -109,15 +108,9 @@ json masked_run_config(const RunConfig& config, const std::map<std::string, Reso
     }
     json& masked = out[section] = json::object();
     for (const auto& [key, entry] : value.items()) {
-      std::vector<std::string> secret_fields;
-      if (is_resources) {
-        if (auto definition = resources.find(key); definition != resources.end()) {
-          secret_fields = definition->second.secret_fields();
-        }
-      } else if (auto fields = op_secret_fields.find(key); fields != op_secret_fields.end()) {
-        secret_fields = fields->second;
-      }
-      masked[key] = masked_entry(entry, secret_fields);
+      auto definition = is_resources ? resources.find(key) : resources.end();
+      masked[key] = masked_entry(
+          entry, definition == resources.end() ? std::vector<std::string>{} : definition->second.secret_fields());
     }
   }
   return out;

@@ -212,7 +212,8 @@ class Run {
   }
 
   // The run as the instance records it; run config values from the environment are never in the
-  // document, and secrets (secret fields, secret-looking keys, URL passwords) are masked.
+  // document, and secrets (secret fields, secret-looking keys, URL passwords) are masked. The
+  // config of every step that takes one is recorded whole, defaults included.
   RunRecord run_record() const {
     RunRecord record;
     record.run_id = data_->run_id;
@@ -225,7 +226,7 @@ class Run {
     if (options_.partition_keys.size() > 1) {
       record.tags["strata/partition_range"] = options_.partition_keys.front() + ".." + options_.partition_keys.back();
     }
-    record.run_config = masked_run_config(options_.run_config, plan_.resources(), step_config_secrets(plan_)).dump();
+    record.run_config = recorded_run_config(plan_, options_.run_config, step_configs_).dump();
     record.owner_host = Instance::host_name();
     record.owner_pid = ::getpid();
     record.owner_start_ticks = Instance::process_start_ticks(record.owner_pid);

@@ -1,9 +1,11 @@
 #include "strata/execution/step_config.hpp"
 
+#include <nlohmann/json.hpp>
 #include <unordered_map>
 
 #include "strata/core/config_schema.hpp"
 #include "strata/core/nearest_name.hpp"
+#include "strata/core/secret_masking.hpp"
 
 namespace strata {
 namespace {
@@ -52,14 +54,14 @@ std::vector<Value> configure_steps(const ExecutionPlan& plan, const RunConfig& r
   return configs;
 }
 
-std::map<std::string, std::vector<std::string>> step_config_secrets(const ExecutionPlan& plan) {
-  std::map<std::string, std::vector<std::string>> secrets;
-  for (const auto& step : plan.steps()) {
-    if (!step.node->config) continue;
-    auto fields = step.node->config->secret_fields();
-    if (!fields.empty()) secrets.emplace(step.key, std::move(fields));
+nlohmann::json recorded_run_config(const ExecutionPlan& plan, const RunConfig& run_config,
+                                   const std::vector<Value>& configs) {
+  nlohmann::json doc = masked_run_config(run_config, plan.resources());
+  for (size_t i = 0; i < plan.steps().size(); ++i) {
+    const PlanStep& step = plan.steps()[i];
+    if (step.node->config) doc["ops"][step.key]["config"] = step.node->config->record(configs[i]);
   }
-  return secrets;
+  return doc;
 }
 
 }  // namespace strata

@@ -170,22 +170,42 @@ TEST(StepConfig, RequiredFieldMustBeGivenAndEnvVarIsResolvedBeforeTheRun) {
   EXPECT_EQ(resolved.asset_value<std::string>(s::AssetKey("fetch")), "http://from-env?limit=-1");
 }
 
-TEST(StepConfig, StoredRunConfigMasksSecretFields) {
+struct SignedConfig {
+  s::Setting<std::string> session = s::EnvVar{"STRATA_TEST_STEP_SESSION"};
+  std::string password = "in-code-password";
+  std::string dsn = "postgres://app:pw-in-url@db/main";
+  int64_t retries = 3;
+  STRATA_CONFIG_FIELDS(session, password, dsn, retries)
+};
+
+TEST(StepConfig, StoredRunConfigRecordsEveryStepsConfigWithSecretsMasked) {
   s::testing::TempDir home("strata-step-config-secrets");
   auto instance = s::Instance::open(home.path());
   auto fetch = s::asset("fetch", [](const FetchConfig& config) { return config.api_key.value().size(); });
-  s::Definitions defs({.assets = {fetch}, .resources = {{"io_manager", s::InMemoryIOManager()}}});
+  auto sign = s::asset("sign", [](const SignedConfig& config) { return config.session.value(); });
+  s::Definitions defs({.assets = {fetch, sign}, .resources = {{"io_manager", s::InMemoryIOManager()}}});
+  ::setenv("STRATA_TEST_STEP_SESSION", "session-from-env", 1);
   auto result =
       run(defs, s::RunConfig::from_yaml("ops:\n  fetch:\n    config: {endpoint: http://x, api_key: hunter2-secret}\n"),
           instance);
+  ::unsetenv("STRATA_TEST_STEP_SESSION");
   ASSERT_TRUE(result.success()) << result.failure_message();
   EXPECT_EQ(result.asset_value<size_t>(s::AssetKey("fetch")), std::string("hunter2-secret").size());
+  EXPECT_EQ(result.asset_value<std::string>(s::AssetKey("sign")), "session-from-env");
   auto runs = instance->storage().runs({});
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs.front().run_config.find("hunter2"), std::string::npos) << runs.front().run_config;
-  auto stored = nlohmann::json::parse(runs.front().run_config);
-  EXPECT_EQ(stored["ops"]["fetch"]["config"]["api_key"], "***");
-  EXPECT_EQ(stored["ops"]["fetch"]["config"]["endpoint"], "http://x");
+  const std::string& text = runs.front().run_config;
+  for (const char* secret : {"hunter2", "session-from-env", "in-code-password", "pw-in-url"}) {
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret << "\n" << text;
+  }
+  auto stored = nlohmann::json::parse(text);
+  // Given values, and the defaults of what the run config left out.
+  EXPECT_EQ(stored["ops"]["fetch"]["config"],
+            nlohmann::json({{"endpoint", "http://x"}, {"api_key", "***"}, {"limit", nullptr}}));
+  EXPECT_EQ(stored["ops"]["sign"]["config"], nlohmann::json({{"session", {{"env", "STRATA_TEST_STEP_SESSION"}}},
+                                                             {"password", "***"},
+                                                             {"dsn", "postgres://app:***@db/main"},
+                                                             {"retries", 3}}));
 }
 
 TEST(StepConfig, SchemaDescribesFieldsTypesAndDefaults) {
@@ -202,7 +222,6 @@ TEST(StepConfig, SchemaDescribesFieldsTypesAndDefaults) {
   EXPECT_TRUE(fields[1].secret);
   EXPECT_EQ(fields[2].type, "optional int");
   EXPECT_EQ(fields[2].default_value, "null");
-  EXPECT_EQ(schema->secret_fields(), std::vector<std::string>{"api_key"});
   EXPECT_EQ(numbers().node().config, nullptr);
 }
 

@@ -122,6 +122,9 @@ struct FieldOps {
   bool (*secret)(const void* field);
   // Whether the field is a Required<T> that nothing has set.
   bool (*missing)(const void* field);
+  // The value as a run record stores it: the literal as JSON, {"env": NAME} for an EnvVar source,
+  // "***" for another secret, null for a missing Required<T>.
+  nlohmann::json (*record)(const void* field);
 };
 
 const FieldOps& field_ops(std::string*);
@@ -149,6 +152,10 @@ struct FieldRef {
 // fields describe themselves masked; fields with secret names, and secrets inside literals (map keys,
 // URL passwords), are masked too (secret_masking.hpp). A missing Required<T> shows "(required)".
 std::string describe_field(const FieldRef& field);
+
+// Field name → FieldOps::record, with fields named like secrets and secrets inside literals masked:
+// what a run record stores of a config object (secret_masking.hpp).
+nlohmann::json recorded_fields(const std::vector<FieldRef>& fields);
 
 // The names of the fields that are secret (FieldOps::secret).
 std::vector<std::string> secret_field_names(const std::vector<FieldRef>& fields);

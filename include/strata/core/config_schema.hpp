@@ -50,13 +50,14 @@ class ConfigSchema {
   const TypeInfo& type() const { return *type_; }
   // The fields in declaration order, with the struct's defaults.
   std::vector<ConfigFieldInfo> fields() const;
-  // The names of the fields declared secret (Secret<T>, or a Setting given an EnvVar in code).
-  std::vector<std::string> secret_fields() const;
 
   // The config of one run of step `step_key`: the struct's defaults, then `config` (the mapping at
   // ops.<step_key>.config, null when none) applied, then EnvVar fields resolved. Throws ConfigError
   // naming `owner` and the field (see apply_config).
   Value instantiate(const std::string& owner, const std::string& step_key, const nlohmann::json* config) const;
+  // `config` (an instantiate() result) as a run record stores it (recorded_fields): every field's
+  // value, with EnvVar sources as {"env": NAME} and secrets masked.
+  nlohmann::json record(const Value& config) const;
 
  private:
   ConfigSchema() = default;

@@ -2,8 +2,7 @@
 // core/config_schema.hpp), built from the run config's `ops:` section before the run starts.
 #pragma once
 
-#include <map>
-#include <string>
+#include <nlohmann/json_fwd.hpp>
 #include <vector>
 
 #include "strata/core/run_config.hpp"
@@ -20,7 +19,10 @@ namespace strata {
 // unset environment variable. Nothing is run or recorded by this check.
 std::vector<Value> configure_steps(const ExecutionPlan& plan, const RunConfig& run_config);
 
-// Step key → the secret fields of its config struct, for masked_run_config (steps with none left out).
-std::map<std::string, std::vector<std::string>> step_config_secrets(const ExecutionPlan& plan);
+// The run config as the run record stores it: masked_run_config, with ops.<step>.config of every
+// step that takes config replaced by the values it runs with (`configs`, from configure_steps):
+// defaults included, EnvVar sources as {"env": NAME}, secrets masked.
+nlohmann::json recorded_run_config(const ExecutionPlan& plan, const RunConfig& run_config,
+                                   const std::vector<Value>& configs);
 
 }  // namespace strata
