@@ -203,7 +203,9 @@ std::vector<std::string> secret_field_names(const std::vector<FieldRef>& fields)
 void apply_config(const std::vector<FieldRef>& fields, const json* config, const std::string& owner,
                   const std::string& section, const std::string& key) {
   if (config != nullptr) {
-    for (const auto& [name, value] : config->items()) {
+    for (const auto& item : config->items()) {
+      const std::string& name = item.key();
+      const json& value = item.value();
       auto field = std::find_if(fields.begin(), fields.end(), [&](const FieldRef& f) { return name == f.name; });
       if (field == fields.end()) {
         std::vector<std::string> names;
