@@ -14,6 +14,7 @@ namespace {
 void exercise(const strata::RunConfig& config) {
   config.validate_sections();
   for (const auto& key : config.configured_resource_keys()) (void)config.resource_config(key);
+  for (const auto& name : config.configured_op_names()) (void)config.op_config(name);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <istream>
 
+#include "config_render.hpp"
 #include "metadata_render.hpp"
 #include "strata/core/nearest_name.hpp"
 #include "strata/core/type_info.hpp"
@@ -112,6 +113,7 @@ void print_definition(CliSession& session, const AssetGraph::Entry& entry) {
     out << "  definition metadata:\n";
     print_metadata(out, output.metadata, "    ");
   }
+  print_config_schema(out, node, "  ");
 }
 
 // Prints the partition counts and the failed partitions; returns the status.

@@ -100,7 +100,8 @@ std::optional<std::string> invalid_utf8_argument(const std::vector<std::string>&
 }
 
 void add_run_options(CLI::App* command, cli::RunCommandOptions& run) {
-  command->add_option("--config", run.config_file, "Run config file (YAML or JSON) with a 'resources:' section");
+  command->add_option("--config", run.config_file,
+                      "Run config file (YAML or JSON) with 'resources:' and 'ops:' sections");
   command->add_option("--tag", run.tags, "Tag the run: KEY=VALUE (repeatable)");
   command->add_option("--max-concurrency", run.max_concurrency, "Steps run at once (default: all cores)");
   command->add_option("--log-level", run.log_level, "Lowest level printed: debug, info, warning, error")

@@ -9,6 +9,7 @@
 #include "strata/execution/executor.hpp"
 #include "strata/execution/plan.hpp"
 #include "strata/execution/reexecution.hpp"
+#include "strata/execution/step_config.hpp"
 #include "terminal_text.hpp"
 #include "text_table.hpp"
 
@@ -64,7 +65,7 @@ std::map<std::string, std::string> parse_tags(const std::vector<std::string>& ta
 // is refused before anything runs.
 RunConfig load_run_config(const std::string& file, const std::map<std::string, ResourceDefinition>& resources) {
   if (file.empty()) return RunConfig();
-  const char* hint = "--config takes a YAML or JSON file with a 'resources:' section";
+  const char* hint = "--config takes a YAML or JSON file with 'resources:' and 'ops:' sections";
   RunConfig config;
   try {
     config = RunConfig::from_file(file);  // names the file in every error
@@ -143,7 +144,19 @@ struct RunSetup {
   RunOptions options;
   std::unique_ptr<ProgressDisplay> display;
   std::unique_ptr<InterruptWatcher> interrupts;  // Ctrl-C cancels the run
+  std::string config_file;
 };
+
+// Refuses, before anything runs, an `ops:` section that names no step of the plan or gives a step
+// config that does not fit its config struct.
+void check_step_config(const ExecutionPlan& plan, const RunSetup& setup) {
+  try {
+    (void)configure_steps(plan, setup.options.run_config);
+  } catch (const ConfigError& e) {
+    throw UsageError((setup.config_file.empty() ? "" : "config file '" + setup.config_file + "': ") + e.what(),
+                     "'asset show KEY' lists an asset's config fields; ops.<step>.config sets them");
+  }
+}
 
 RunSetup prepare_run(CliSession& session, const RunCommandOptions& options, const JobDefinition* job) {
   RunSetup setup;
@@ -151,6 +164,7 @@ RunSetup prepare_run(CliSession& session, const RunCommandOptions& options, cons
   setup.interrupts = std::make_unique<InterruptWatcher>(setup.options.cancellation);
   LogLevel level = parse_log_level(options.log_level);
   setup.options.run_config = load_run_config(options.config_file, session.defs.resources_for(job));
+  setup.config_file = options.config_file;
   setup.options.tags = parse_tags(options.tags);
   setup.options.max_concurrency = options.max_concurrency;
   setup.options.keep_outputs = false;
@@ -175,6 +189,7 @@ void check_partition_flags(const RunCommandOptions& options) {
 // Runs one plan; partition errors (missing, unknown or malformed keys) are refused before the run
 // is recorded, so they are usage errors.
 int run_plan(CliSession& session, const ExecutionPlan& plan, RunSetup& setup) {
+  check_step_config(plan, setup);
   setup.display->expect_run(plan.steps().size());
   RunResult result = [&] {
     try {
@@ -190,9 +205,11 @@ int run_plan(CliSession& session, const ExecutionPlan& plan, RunSetup& setup) {
 }
 
 int run_backfill(CliSession& session, const ParsedSelection& parsed, const BackfillPlan& plan, RunSetup& setup) {
+  ExecutionPlan execution = ExecutionPlan::for_assets(session.defs, parsed.keys);
+  check_step_config(execution, setup);
+  size_t steps = execution.steps().size();
   session.out << fmt::format("Backfill {}: {} partition(s) of {} asset(s) in {} run(s)\n", plan.backfill_id,
                              plan.partitions.size(), plan.assets.size(), plan.runs.size());
-  size_t steps = ExecutionPlan::for_assets(session.defs, parsed.keys).steps().size();
   size_t run_number = 0;
   auto display = setup.display.get();
   setup.options.on_event = [&, display](const Event& event) {

@@ -71,7 +71,8 @@ std::vector<AssetKey> AssetsDefinition::keys() const {
 namespace detail {
 
 AssetsDefinition make_asset(AssetKey key, AssetOptions options, std::vector<const TypeInfo*> input_types,
-                            const TypeInfo& output_type, ComputeFn compute, bool per_partition) {
+                            const TypeInfo& output_type, ComputeFn compute, ConfigSchemaPtr config,
+                            bool per_partition) {
   key = key.with_prefix(options.key_prefix);
   key.validate_components();
   std::string owner = "asset '" + key.to_string() + "'";
@@ -92,11 +93,13 @@ AssetsDefinition make_asset(AssetKey key, AssetOptions options, std::vector<cons
   out.per_partition = per_partition;
   node->outputs.push_back(std::move(out));
   node->compute = std::move(compute);
+  node->config = std::move(config);
   return AssetsDefinition(std::move(node));
 }
 
 AssetsDefinition make_multi_asset(MultiAssetOptions options, std::vector<const TypeInfo*> input_types,
-                                  std::optional<std::vector<const TypeInfo*>> returned_types, ComputeFn compute) {
+                                  std::optional<std::vector<const TypeInfo*>> returned_types, ComputeFn compute,
+                                  ConfigSchemaPtr config) {
   if (options.name.empty()) throw DefinitionError("multi_asset needs a name (MultiAssetOptions::name)");
   std::string owner = "multi-asset '" + options.name + "'";
   if (options.outs.empty()) throw DefinitionError(owner + " declares no outs");
@@ -133,6 +136,7 @@ AssetsDefinition make_multi_asset(MultiAssetOptions options, std::vector<const T
     node->outputs.push_back(std::move(out));
   }
   node->compute = std::move(compute);
+  node->config = std::move(config);
   return AssetsDefinition(std::move(node));
 }
 

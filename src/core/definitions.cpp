@@ -131,10 +131,14 @@ void Definitions::validate_resources(const std::map<std::string, ResourceDefinit
     }
   }
   auto missing = [&](const std::string& who, const std::string& key) {
+    std::vector<std::string> keys;
     std::string known;
-    for (const auto& [k, _] : resources) known += (known.empty() ? "" : ", ") + k;
-    return DefinitionError(scope + who + " needs resource '" + key +
-                           "', which is not defined (resources: " + (known.empty() ? "none" : known) + ")");
+    for (const auto& [k, _] : resources) {
+      keys.push_back(k);
+      known += (known.empty() ? "" : ", ") + k;
+    }
+    return DefinitionError(scope + who + " needs resource '" + key + "', which is not defined" +
+                           did_you_mean(key, keys) + " (resources: " + (known.empty() ? "none" : known) + ")");
   };
   std::map<std::pair<std::string, std::string>, AssetKey> stored_at;  // (manager key, storage name) -> asset
   for (const NodeDef* node : nodes) {

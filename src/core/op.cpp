@@ -33,7 +33,7 @@ std::vector<OpInvocation> record_graph(const std::string& job_name, const std::f
 
 OpDefinition make_op(std::string name, OpOptions options, std::vector<const TypeInfo*> input_types,
                      const TypeInfo* single_output_type, std::optional<std::vector<const TypeInfo*>> returned_types,
-                     ComputeFn compute) {
+                     ComputeFn compute, ConfigSchemaPtr config) {
   if (name.empty()) throw DefinitionError("an op needs a name");
   std::string owner = "op '" + name + "'";
   auto node = std::make_shared<NodeDef>();
@@ -86,7 +86,39 @@ OpDefinition make_op(std::string name, OpOptions options, std::vector<const Type
     }
   }
   node->compute = std::move(compute);
+  node->config = std::move(config);
   return OpDefinition(std::move(node));
+}
+
+// The inputs of one invocation, one per node input: all of them as given, or, when only the inputs
+// without an input manager are given, those in order and a root-input handle for the others.
+std::vector<OutputHandle> wire_root_inputs(const NodeDef& node, std::vector<OutputHandle> given,
+                                           const std::string& where) {
+  if (given.size() == node.inputs.size()) return given;
+  std::vector<OutputHandle> wired;
+  std::string roots;
+  size_t next = 0;
+  for (const auto& in : node.inputs) {
+    if (!in.input_manager_key.empty()) {
+      wired.push_back(OutputHandle{kRootInput, 0, in.type, in.name});
+      roots += (roots.empty() ? "" : ", ") + in.name;
+      continue;
+    }
+    if (next == given.size()) {
+      throw DefinitionError(where + ": input '" + in.name +
+                            "' has no upstream output and no input manager; wire an output to it or give it "
+                            "`input_manager_key` (takes " +
+                            std::to_string(node.inputs.size()) + " input(s), was given " +
+                            std::to_string(given.size()) + ")");
+    }
+    wired.push_back(given[next++]);
+  }
+  if (next != given.size()) {
+    throw DefinitionError(where + ": takes " + std::to_string(node.inputs.size()) + " input(s)" +
+                          (roots.empty() ? "" : " (" + roots + " loaded by input managers when left unwired)") +
+                          " but was given " + std::to_string(given.size()));
+  }
+  return wired;
 }
 
 }  // namespace detail
@@ -120,13 +152,11 @@ InvocationResult OpDefinition::invoke(std::vector<OutputHandle> inputs) const {
   int uses = ++graph->uses[node_->name];
   std::string step_key = uses == 1 ? node_->name : node_->name + "_" + std::to_string(uses);
   std::string where = "job '" + graph->job_name + "', op '" + step_key + "'";
-  if (inputs.size() != node_->inputs.size()) {
-    throw DefinitionError(where + ": takes " + std::to_string(node_->inputs.size()) + " input(s) but was given " +
-                          std::to_string(inputs.size()));
-  }
+  inputs = detail::wire_root_inputs(*node_, std::move(inputs), where);
   for (size_t i = 0; i < inputs.size(); ++i) {
     const InputDef& in = node_->inputs[i];
     const OutputHandle& handle = inputs[i];
+    if (handle.invocation == kRootInput) continue;
     if (handle.invocation < 0 || handle.invocation >= static_cast<int>(graph->invocations.size())) {
       throw DefinitionError(where + ": input '" + in.name + "' is wired to an output of another job body");
     }

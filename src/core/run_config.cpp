@@ -6,11 +6,8 @@
 #include "strata/core/error.hpp"
 
 namespace strata {
-namespace {
 
 using json = nlohmann::json;
-
-}  // namespace
 
 RunConfig::RunConfig() : doc_(std::make_shared<const json>(json::object())) {}
 
@@ -33,36 +30,54 @@ RunConfig RunConfig::from_file(const std::filesystem::path& path) {
 
 bool RunConfig::empty() const { return doc_->empty(); }
 
-const json* RunConfig::resource_config(const std::string& key) const {
-  auto resources = doc_->find("resources");
-  if (resources == doc_->end() || !resources->is_object()) return nullptr;
-  auto entry = resources->find(key);
-  if (entry == resources->end()) return nullptr;
-  if (!entry->is_object()) throw ConfigError("run config: resources." + key + " must be a mapping with 'config'");
+namespace {
+
+// The `config` mapping of <section>.<key>, or null.
+const json* entry_config(const json& doc, const char* section, const std::string& key) {
+  auto entries = doc.find(section);
+  if (entries == doc.end() || !entries->is_object()) return nullptr;
+  auto entry = entries->find(key);
+  if (entry == entries->end()) return nullptr;
+  std::string where = std::string("run config: ") + section + "." + key;
+  if (!entry->is_object()) throw ConfigError(where + " must be a mapping with 'config'");
+  for (const auto& [name, _] : entry->items()) {
+    if (name != "config") throw ConfigError(where + ": unknown entry '" + name + "' (only 'config' is read)");
+  }
   auto config = entry->find("config");
   if (config == entry->end() || config->is_null()) return nullptr;
-  if (!config->is_object()) throw ConfigError("run config: resources." + key + ".config must be a mapping");
+  if (!config->is_object()) throw ConfigError(where + ".config must be a mapping");
   return &*config;
 }
 
-std::vector<std::string> RunConfig::configured_resource_keys() const {
+std::vector<std::string> entry_keys(const json& doc, const char* section) {
   std::vector<std::string> keys;
-  auto resources = doc_->find("resources");
-  if (resources != doc_->end() && resources->is_object()) {
-    for (const auto& [key, _] : resources->items()) keys.push_back(key);
+  auto entries = doc.find(section);
+  if (entries != doc.end() && entries->is_object()) {
+    for (const auto& [key, _] : entries->items()) keys.push_back(key);
   }
   return keys;
 }
+
+}  // namespace
+
+const json* RunConfig::resource_config(const std::string& key) const { return entry_config(*doc_, "resources", key); }
+
+std::vector<std::string> RunConfig::configured_resource_keys() const { return entry_keys(*doc_, "resources"); }
+
+const json* RunConfig::op_config(const std::string& step_key) const { return entry_config(*doc_, "ops", step_key); }
+
+std::vector<std::string> RunConfig::configured_op_names() const { return entry_keys(*doc_, "ops"); }
 
 void RunConfig::validate_sections() const { check_sections(*doc_, "run config"); }
 
 void RunConfig::check_sections(const json& doc, const std::string& source) {
   for (const auto& [section, value] : doc.items()) {
-    if (section != "resources") {
+    if (section != "resources" && section != "ops") {
       throw ConfigError(source + ": section '" + section +
-                        "' is not supported; run config configures resources only (resources.<key>.config)");
+                        "' is not supported; run config configures resources (resources.<key>.config) and "
+                        "assets and ops (ops.<step>.config)");
     }
-    if (!value.is_object()) throw ConfigError(source + ": 'resources' must be a mapping");
+    if (!value.is_object()) throw ConfigError(source + ": '" + section + "' must be a mapping");
   }
 }
 

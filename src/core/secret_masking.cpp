@@ -41,9 +41,9 @@ json mask(const json& value, int depth) {
   return value;
 }
 
-// resources.<key>: the names `resources`, <key> and `config` are structure, never secrets; the
-// fields under `config` are secret by name or by the resource's declaration.
-json masked_resource(const json& entry, const std::vector<std::string>& secret_fields) {
+// resources.<key> or ops.<step>: the names `resources`/`ops`, <key> and `config` are structure,
+// never secrets; the fields under `config` are secret by name or by their declaration.
+json masked_entry(const json& entry, const std::vector<std::string>& secret_fields) {
   if (!entry.is_object()) return mask(entry, 3);
   json out = json::object();
   for (const auto& [name, item] : entry.items()) {
@@ -101,14 +101,15 @@ json mask_secrets(const json& doc) { return mask(doc, 1); }
 json masked_run_config(const RunConfig& config, const std::map<std::string, ResourceDefinition>& resources) {
   json out = json::object();
   for (const auto& [section, value] : config.document().items()) {
-    if (section != "resources" || !value.is_object()) {
+    bool is_resources = section == "resources";
+    if ((!is_resources && section != "ops") || !value.is_object()) {
       out[section] = mask(value, 2);
       continue;
     }
     json& masked = out[section] = json::object();
     for (const auto& [key, entry] : value.items()) {
-      auto definition = resources.find(key);
-      masked[key] = masked_resource(
+      auto definition = is_resources ? resources.find(key) : resources.end();
+      masked[key] = masked_entry(
           entry, definition == resources.end() ? std::vector<std::string>{} : definition->second.secret_fields());
     }
   }

@@ -6,6 +6,7 @@
 
 #include "strata/execution/executor.hpp"
 #include "strata/execution/plan.hpp"
+#include "strata/execution/step_config.hpp"
 
 namespace strata {
 namespace {
@@ -96,11 +97,12 @@ BackfillResult launch_backfill(const Definitions& defs, const BackfillPlan& plan
   Storage* storage = options.instance ? &options.instance->storage() : nullptr;
   std::string selection;
   for (const auto& key : plan.assets) selection += (selection.empty() ? "" : ",") + key.to_string();
+  ExecutionPlan execution = ExecutionPlan::for_assets(defs, plan.assets);
+  (void)configure_steps(execution, options.run_config);  // bad step config: refused before anything is recorded
   if (storage) {
     storage->add_backfill({plan.backfill_id, selection, plan.partitions, "RUNNING",
                            static_cast<int64_t>(plan.runs.size()), 0, 0, now_unix_us(), 0});
   }
-  ExecutionPlan execution = ExecutionPlan::for_assets(defs, plan.assets);
   for (const auto& keys : plan.runs) {
     RunOptions run = options;
     run.run_id.clear();

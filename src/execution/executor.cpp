@@ -18,6 +18,7 @@
 #include "strata/core/per_partition.hpp"
 #include "strata/core/secret_masking.hpp"
 #include "strata/core/system_metadata.hpp"
+#include "strata/execution/step_config.hpp"
 #include "strata/io/filesystem_io_manager.hpp"
 #include "strata/storage/event_writer.hpp"
 #include "strata/storage/instance.hpp"
@@ -80,6 +81,7 @@ class StepRunner : public StepRuntime {
   void add_output_metadata(size_t index, const Metadata& metadata) override;
   bool is_canceled() const override;
   bool wait_unless_canceled(std::chrono::milliseconds timeout) const override;
+  const Value& config() override;
   const Logger& logger() const { return logger_; }
 
  private:
@@ -201,6 +203,7 @@ class Run {
 
   RunResult execute() {
     validate_partitions();
+    step_configs_ = configure_steps(plan_, options_.run_config);  // refused here: nothing runs
     data_->start_us = now_unix_us();
     if (options_.instance) {
       // Recorded before anything runs: a StorageError here means nothing ran.
@@ -249,7 +252,8 @@ class Run {
   }
 
   // The run as the instance records it; run config values from the environment are never in the
-  // document, and secrets (secret fields, secret-looking keys, URL passwords) are masked.
+  // document, and secrets (secret fields, secret-looking keys, URL passwords) are masked. The
+  // config of every step that takes one is recorded whole, defaults included.
   RunRecord run_record() const {
     RunRecord record;
     record.run_id = data_->run_id;
@@ -263,7 +267,7 @@ class Run {
       record.tags["strata/partition_range"] = options_.partition_keys.front() + ".." + options_.partition_keys.back();
       record.tags["strata/partition_keys"] = nlohmann::json(options_.partition_keys).dump();
     }
-    record.run_config = masked_run_config(options_.run_config, plan_.resources()).dump();
+    record.run_config = recorded_run_config(plan_, options_.run_config, step_configs_).dump();
     record.owner_host = Instance::host_name();
     record.owner_pid = ::getpid();
     record.owner_start_ticks = Instance::process_start_ticks(record.owner_pid);
@@ -395,6 +399,7 @@ class Run {
   const std::string& run_id() const { return data_->run_id; }
   const Resources& resources() const { return resources_; }
   StepState& state(int index) { return states_[static_cast<size_t>(index)]; }
+  const Value& step_config(int index) const { return step_configs_[static_cast<size_t>(index)]; }
 
  private:
   // Instantiates, configures and sets up every resource the plan uses; returns an error or "".
@@ -648,6 +653,7 @@ class Run {
   RunOptions options_;
   std::shared_ptr<RunResult::Data> data_;
   std::vector<StepState> states_;
+  std::vector<Value> step_configs_;  // one per step: its config object, empty when it takes none
   Resources resources_;
   std::vector<std::shared_ptr<Resource>> set_up_;
   std::mutex events_mutex_;
@@ -858,6 +864,8 @@ void StepRunner::add_output_metadata(size_t index, const Metadata& metadata) {
   }
   pending_metadata_[index].merge(metadata);
 }
+
+const Value& StepRunner::config() { return run_.step_config(index_); }
 
 void StepRunner::check_required_outputs() const {
   auto& st = run_.state(index_);

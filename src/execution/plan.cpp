@@ -96,8 +96,13 @@ ExecutionPlan ExecutionPlan::for_job(const Definitions& defs, const JobDefinitio
     for (const auto& out : invocation.node->outputs) step.output_managers.push_back(manager_for_output(out));
     for (size_t i = 0; i < invocation.inputs.size(); ++i) {
       const OutputHandle& handle = invocation.inputs[i];
-      const auto& producer = job.invocations()[static_cast<size_t>(handle.invocation)];
       PlanInput input;
+      if (handle.invocation == kRootInput) {  // no upstream: loaded by the input's input manager
+        input.manager_key = invocation.node->inputs[i].input_manager_key;
+        step.inputs.push_back(std::move(input));
+        continue;
+      }
+      const auto& producer = job.invocations()[static_cast<size_t>(handle.invocation)];
       input.step = handle.invocation;
       input.output = handle.output;
       input.upstream_node = producer.node.get();

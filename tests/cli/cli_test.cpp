@@ -161,8 +161,11 @@ TEST_F(CliTest, UnreadableOrWrongConfigIsRefusedBeforeAnythingRuns) {
                      "did you mean 'settings'?");
   write("type.yaml", "resources:\n  settings:\n    config:\n      factor: lots\n");
   expect_usage_error(d, {"materialize", "--select", "*", "--config", (dir_ / "type.yaml").string()}, "factor");
-  write("section.yaml", "ops:\n  numbers: {}\n");
-  expect_usage_error(d, {"job", "execute", "math_job", "--config", (dir_ / "section.yaml").string()}, "ops");
+  write("section.yaml", "execution:\n  config: {}\n");
+  expect_usage_error(d, {"job", "execute", "math_job", "--config", (dir_ / "section.yaml").string()}, "execution");
+  write("ops.yaml", "ops:\n  numbrs:\n    config: {}\n");
+  expect_usage_error(d, {"job", "execute", "math_job", "--config", (dir_ / "ops.yaml").string()},
+                     "did you mean 'numbers'?");
 }
 
 TEST_F(CliTest, JobExecute) {

@@ -109,7 +109,9 @@ TEST(Resources, BadRunConfigNamesResourceAndField) {
   EXPECT_NE(run("resources:\n  apx:\n    config: {}\n").find("configures resource 'apx', which is not defined"),
             std::string::npos);
   EXPECT_THROW(s::RunConfig::from_yaml("resource:\n  api: {}\n"), s::ConfigError);
-  EXPECT_THROW(s::RunConfig::from_yaml("ops:\n  op_1:\n    config: {}\n"), s::ConfigError);
+  EXPECT_THROW(s::RunConfig::from_yaml("execution:\n  config: {}\n"), s::ConfigError);
+  EXPECT_NE(run("resources:\n  api:\n    confg:\n      retries: 5\n").find("resources.api: unknown entry 'confg'"),
+            std::string::npos);
   try {
     s::RunConfig::from_yaml("resources: [unclosed\n");
     FAIL();

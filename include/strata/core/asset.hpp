@@ -5,10 +5,11 @@
 //       "topstories", {.ins = {"topstory_ids"}, .group = "hackernews", .io_manager_key = "database_io_manager"},
 //       [](strata::AssetContext& ctx, const std::vector<int64_t>& ids) { ... return table; });
 //
-// The function may take an AssetContext& first; every further parameter is one input, named in
-// `ins` in the same order (by value or const&). Its return type is what gets stored (void stores
-// nothing; Output<T> adds metadata). Types are read from the signature and checked against the
-// upstream assets when Definitions are built.
+// The function may take an AssetContext& first, then a config struct (config_schema.hpp: a type
+// declaring STRATA_CONFIG_FIELDS, set per run under ops.<step>.config); every further parameter is
+// one input, named in `ins` in the same order (by value or const&). Its return type is what gets
+// stored (void stores nothing; Output<T> adds metadata). Types are read from the signature and
+// checked against the upstream assets when Definitions are built.
 #pragma once
 
 #include <optional>
@@ -16,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "strata/core/config_schema.hpp"
 #include "strata/core/detail/callable_traits.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/execution_context.hpp"
@@ -128,7 +130,13 @@ struct first_is_context : std::false_type {};
 template <class First, class... Rest>
 struct first_is_context<std::tuple<First, Rest...>> : std::is_same<First, ExecutionContext&> {};
 
-template <bool HasContext, class Args>
+template <class Tuple>
+struct first_is_config : std::false_type {};
+template <class First, class... Rest>
+struct first_is_config<std::tuple<First, Rest...>> : std::bool_constant<HasConfigFields<std::remove_cvref_t<First>>> {};
+
+// Args without its first element when `DropFirst`.
+template <bool DropFirst, class Args>
 struct inputs_of {
   using type = Args;
 };
@@ -137,12 +145,25 @@ struct inputs_of<true, Args> {
   using type = typename drop_first<Args>::type;
 };
 
-// The parts of a user function's signature: optional leading context, inputs, result.
+template <bool HasConfig, class Args>
+struct config_of {
+  using type = void;
+};
+template <class Args>
+struct config_of<true, Args> {
+  using type = std::remove_cvref_t<std::tuple_element_t<0, Args>>;
+};
+
+// The parts of a user function's signature: optional leading context, optional config struct
+// (a type declaring STRATA_CONFIG_FIELDS), inputs, result.
 template <class F>
 struct Signature {
   using all_args = typename callable_traits<F>::args;
   static constexpr bool has_context = first_is_context<all_args>::value;
-  using inputs = typename inputs_of<has_context, all_args>::type;
+  using after_context = typename inputs_of<has_context, all_args>::type;
+  static constexpr bool has_config = first_is_config<after_context>::value;
+  using config = typename config_of<has_config, after_context>::type;  // void when none
+  using inputs = typename inputs_of<has_config, after_context>::type;
   static constexpr size_t input_count = std::tuple_size_v<inputs>;
   using result = typename callable_traits<F>::result;
 };
@@ -175,21 +196,51 @@ constexpr void check_input_parameter() {
                 "asset/op inputs are shared, immutable values: take them by value or by const reference");
 }
 
+template <class Arg>
+constexpr void check_not_config() {
+  static_assert(!HasConfigFields<std::remove_cvref_t<Arg>>,
+                "a config struct (STRATA_CONFIG_FIELDS) is taken right after the optional context, before the inputs");
+}
+
 template <class Sig, size_t... I>
 std::vector<const TypeInfo*> input_types(std::index_sequence<I...>) {
   (check_input_parameter<std::tuple_element_t<I, typename Sig::inputs>>(), ...);
+  (check_not_config<std::tuple_element_t<I, typename Sig::inputs>>(), ...);
   return {&type_of<std::remove_cvref_t<std::tuple_element_t<I, typename Sig::inputs>>>()...};
 }
 
-// Calls `fn` with the context (if it takes one) and the loaded inputs.
+// The schema of the function's config parameter, or null when it takes none.
+template <class Sig>
+ConfigSchemaPtr config_schema() {
+  if constexpr (Sig::has_config) {
+    using C = typename Sig::config;
+    check_input_parameter<std::tuple_element_t<0, typename Sig::after_context>>();
+    static_assert(std::is_default_constructible_v<C>,
+                  "a config struct needs defaults: it must be default-constructible");
+    return ConfigSchema::of<C>();
+  } else {
+    return nullptr;
+  }
+}
+
+// Calls `fn` with the context and the config (if it takes them) and the loaded inputs.
 template <class Sig, class F, size_t... I>
 decltype(auto) invoke_with_inputs(F& fn, ExecutionContext& ctx, std::index_sequence<I...>) {
-  if constexpr (Sig::has_context) {
-    return fn(ctx,
+  auto call = [&](auto&... leading) -> decltype(auto) {
+    return fn(leading...,
               ctx.input_value(I).template get<std::remove_cvref_t<std::tuple_element_t<I, typename Sig::inputs>>>()...);
+  };
+  if constexpr (Sig::has_config) {
+    const auto& config = ctx.step_config().template get<typename Sig::config>();
+    if constexpr (Sig::has_context) {
+      return call(ctx, config);
+    } else {
+      return call(config);
+    }
+  } else if constexpr (Sig::has_context) {
+    return call(ctx);
   } else {
-    (void)ctx;
-    return fn(ctx.input_value(I).template get<std::remove_cvref_t<std::tuple_element_t<I, typename Sig::inputs>>>()...);
+    return call();
   }
 }
 
@@ -243,9 +294,11 @@ struct tuple_types<std::tuple<T...>> {
 
 // Non-template halves, in asset.cpp.
 AssetsDefinition make_asset(AssetKey key, AssetOptions options, std::vector<const TypeInfo*> input_types,
-                            const TypeInfo& output_type, ComputeFn compute, bool per_partition = false);
+                            const TypeInfo& output_type, ComputeFn compute, ConfigSchemaPtr config,
+                            bool per_partition = false);
 AssetsDefinition make_multi_asset(MultiAssetOptions options, std::vector<const TypeInfo*> input_types,
-                                  std::optional<std::vector<const TypeInfo*>> returned_types, ComputeFn compute);
+                                  std::optional<std::vector<const TypeInfo*>> returned_types, ComputeFn compute,
+                                  ConfigSchemaPtr config);
 
 }  // namespace detail
 
@@ -255,7 +308,7 @@ AssetsDefinition asset(AssetKey key, AssetOptions options, F fn) {
   using Stored = typename detail::stored_type<typename Sig::result>::type;
   auto inputs = detail::input_types<Sig>(std::make_index_sequence<Sig::input_count>());
   return detail::make_asset(std::move(key), std::move(options), std::move(inputs), type_of<Stored>(),
-                            detail::single_output_compute(std::move(fn)),
+                            detail::single_output_compute(std::move(fn)), detail::config_schema<Sig>(),
                             is_per_partition<typename Sig::result>::value);
 }
 
@@ -272,7 +325,7 @@ AssetsDefinition multi_asset(MultiAssetOptions options, F fn) {
   std::optional<std::vector<const TypeInfo*>> returned;
   if constexpr (!std::is_void_v<R>) returned = detail::tuple_types<R>::get();
   return detail::make_multi_asset(std::move(options), std::move(inputs), std::move(returned),
-                                  detail::multi_output_compute(std::move(fn)));
+                                  detail::multi_output_compute(std::move(fn)), detail::config_schema<Sig>());
 }
 
 // An asset produced outside Strata: loadable by downstream assets through its I/O manager, never

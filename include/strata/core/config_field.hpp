@@ -1,5 +1,6 @@
-// Typed configuration fields for resources, settable from code, from environment variables
-// (EnvVar, resolved at run start and never shown) and from run config (YAML or JSON).
+// Typed configuration fields for resources and for the config of assets and ops (config_schema.hpp),
+// settable from code, from environment variables (EnvVar, resolved at run start and never shown) and
+// from run config (YAML or JSON).
 //
 //   struct MyIOManager : strata::IOManager {
 //     std::vector<std::string> path_prefix;
@@ -10,7 +11,8 @@
 //   };
 //
 // Supported field types: std::string, bool, int, int64_t, double, std::vector<std::string>,
-// std::map<std::string, std::string>, std::optional of those, and Setting/Secret<std::string|int64_t|bool|double>.
+// std::map<std::string, std::string>, std::optional of those, and
+// Setting/Secret/Required<std::string|int64_t|bool|double>.
 //
 // Secret fields: a Secret<T>, and a Setting<T> given an EnvVar in code. Their values are never shown
 // (listings print EnvVar(NAME) or ***) and are masked in stored run config even when run config
@@ -22,6 +24,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace strata {
@@ -56,12 +59,16 @@ class Setting {
     value_ = std::move(literal);
     if (env_name_) secret_ = true;
     env_name_.reset();
+    given_ = true;
   }
   // Reads the value from environment variable `name` when the run resolves it.
   void set_env(std::string name) {
     env_name_ = std::move(name);
     resolved_ = false;
+    given_ = true;
   }
+  // A Required<T> that no run config has set yet.
+  bool missing() const { return required_ && !given_; }
   // Declared secret (Secret<T>) or from the environment: the value is never shown.
   bool secret() const { return secret_ || from_env(); }
   // "EnvVar(NAME)", "***" for a secret literal, else the literal.
@@ -69,6 +76,8 @@ class Setting {
 
  protected:
   bool secret_ = false;
+  bool required_ = false;
+  bool given_ = false;
 
  private:
   T value_{};
@@ -87,6 +96,14 @@ class Secret : public Setting<T> {
   Secret(EnvVar env) : Setting<T>(std::move(env)) { this->secret_ = true; }
 };
 
+// A Setting with no value in code: run config must give it (a literal or {env: NAME}), else the
+// run is refused before it starts, naming the field. value() throws ConfigError until then.
+template <class T>
+class Required : public Setting<T> {
+ public:
+  Required() { this->required_ = true; }
+};
+
 extern template class Setting<std::string>;
 extern template class Setting<int64_t>;
 extern template class Setting<bool>;
@@ -103,6 +120,11 @@ struct FieldOps {
   std::string (*describe)(const void* field);
   // Whether the field is secret (Secret<T>, or a Setting from an EnvVar).
   bool (*secret)(const void* field);
+  // Whether the field is a Required<T> that nothing has set.
+  bool (*missing)(const void* field);
+  // The value as a run record stores it: the literal as JSON, {"env": NAME} for an EnvVar source,
+  // "***" for another secret, null for a missing Required<T>.
+  nlohmann::json (*record)(const void* field);
 };
 
 const FieldOps& field_ops(std::string*);
@@ -117,7 +139,7 @@ const FieldOps& field_ops(std::optional<int64_t>*);
 const FieldOps& field_ops(Setting<std::string>*);
 const FieldOps& field_ops(Setting<int64_t>*);
 const FieldOps& field_ops(Setting<bool>*);
-const FieldOps& field_ops(Setting<double>*);  // also Secret<T>, through its base
+const FieldOps& field_ops(Setting<double>*);  // also Secret<T> and Required<T>, through their base
 
 // One field of a configurable object, found through STRATA_CONFIG_FIELDS.
 struct FieldRef {
@@ -125,6 +147,26 @@ struct FieldRef {
   void* field;
   const FieldOps* ops;
 };
+
+// The display form of a field (FieldOps::describe) with secrets masked as listings show them: secret
+// fields describe themselves masked; fields with secret names, and secrets inside literals (map keys,
+// URL passwords), are masked too (secret_masking.hpp). A missing Required<T> shows "(required)".
+std::string describe_field(const FieldRef& field);
+
+// Field name → FieldOps::record, with fields named like secrets and secrets inside literals masked:
+// what a run record stores of a config object (secret_masking.hpp).
+nlohmann::json recorded_fields(const std::vector<FieldRef>& fields);
+
+// The names of the fields that are secret (FieldOps::secret).
+std::vector<std::string> secret_field_names(const std::vector<FieldRef>& fields);
+
+// Applies the run config mapping `config` (null: none given) to `fields`, then resolves EnvVar
+// sources. `owner` starts every error ("resource 'db'", "asset 'a/b'"); the fields live at
+// <section>.<key>.config in run config ("ops.clean.config"). Throws ConfigError, one line naming
+// the owner and the field, on an unknown field (with the nearest name), a value of the wrong type,
+// a Required<T> field left unset, or an unset environment variable.
+void apply_config(const std::vector<FieldRef>& fields, const nlohmann::json* config, const std::string& owner,
+                  const std::string& section, const std::string& key);
 
 template <class T>
 concept HasConfigFields = requires(T& object) {

@@ -36,6 +36,8 @@ class StepRuntime {
   virtual bool is_canceled() const { return false; }
   // Waits up to `timeout`, returning early (true) when the run is canceled.
   virtual bool wait_unless_canceled(std::chrono::milliseconds timeout) const;
+  // The step's config object for this run (NodeDef::config instantiated), empty when it has none.
+  virtual const Value& config() = 0;
 };
 
 class ExecutionContext : public PartitionAccessors {
@@ -74,6 +76,8 @@ class ExecutionContext : public PartitionAccessors {
   bool wait_unless_canceled(std::chrono::milliseconds timeout) const { return runtime_.wait_unless_canceled(timeout); }
 
   const Value& input_value(size_t index) { return runtime_.input(index); }
+  // The config object the function takes as a parameter (config_schema.hpp); empty when none.
+  const Value& step_config() { return runtime_.config(); }
   StepRuntime& runtime() { return runtime_; }
 
  private:

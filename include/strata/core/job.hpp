@@ -18,7 +18,7 @@ namespace strata {
 struct OpInvocation {
   std::string step_key{};
   NodePtr node{};
-  std::vector<OutputHandle> inputs{};  // in input order
+  std::vector<OutputHandle> inputs{};  // in input order; invocation kRootInput: loaded by the input manager
 };
 
 struct JobOptions {

@@ -20,6 +20,7 @@
 namespace strata {
 
 class ExecutionContext;
+class ConfigSchema;
 
 struct InputDef {
   std::string name{};
@@ -63,6 +64,7 @@ struct NodeDef {
   std::optional<BackfillPolicy> backfill_policy;  // null: one partition per run
   std::optional<RetryPolicy> retry_policy;        // null: the job's default, else no retries
   ComputeFn compute;                              // empty for source assets
+  std::shared_ptr<const ConfigSchema> config;     // the function's config parameter; null: it takes none
 
   // Index of the output named `name`, or -1.
   int output_index(const std::string& name) const;

@@ -6,7 +6,12 @@
 //                             {.resources = {{"io_manager", strata::FilesystemIOManager{}}}});
 //
 // Calling an op inside a job body records an invocation and returns a handle to its output(s); the
-// types of the wired output and input are checked right there.
+// types of the wired output and input are checked right there. An input with no upstream is loaded
+// by an input manager (a root input, as for assets):
+//
+//   auto load = strata::op("load", {.ins = {strata::AssetIn{.name = "raw", .input_manager_key = "files"}}},
+//                          [](const std::string& raw) { return raw.size(); });
+//   auto j = strata::job("j", [&] { load(); });   // `raw` comes from the input manager "files"
 #pragma once
 
 #include <string>
@@ -45,7 +50,10 @@ struct OpOptions {
   std::optional<RetryPolicy> retry_policy{};  // retries of a failed step (null: the job's default)
 };
 
-// One output of one op invocation inside a job body.
+// OutputHandle::invocation of an op input with no upstream, loaded by its input manager.
+inline constexpr int kRootInput = -2;
+
+// One output of one op invocation inside a job body (or, with kRootInput, an unwired root input).
 struct OutputHandle {
   int invocation = -1;
   int output = 0;
@@ -78,7 +86,9 @@ class OpDefinition {
   // The same op under another step name (to use it twice with distinct names).
   OpDefinition alias(const std::string& name) const;
 
-  // Records an invocation in the job body being built; inputs are wired in parameter order.
+  // Records an invocation in the job body being built; inputs are wired in parameter order. Inputs
+  // declared with `input_manager_key` may be left out (all of them at once): they are root inputs,
+  // loaded by that input manager, and the given handles wire the other inputs in order.
   template <class... Handles>
   InvocationResult operator()(const Handles&... inputs) const {
     return invoke({static_cast<OutputHandle>(inputs)...});
@@ -92,7 +102,7 @@ class OpDefinition {
 namespace detail {
 OpDefinition make_op(std::string name, OpOptions options, std::vector<const TypeInfo*> input_types,
                      const TypeInfo* single_output_type, std::optional<std::vector<const TypeInfo*>> returned_types,
-                     ComputeFn compute);
+                     ComputeFn compute, ConfigSchemaPtr config);
 }
 
 template <class F>
@@ -103,7 +113,7 @@ OpDefinition op(std::string name, OpOptions options, F fn) {
   if (options.outs.empty()) {
     using Stored = typename detail::stored_type<R>::type;
     return detail::make_op(std::move(name), std::move(options), std::move(inputs), &type_of<Stored>(), std::nullopt,
-                           detail::single_output_compute(std::move(fn)));
+                           detail::single_output_compute(std::move(fn)), detail::config_schema<Sig>());
   }
   std::optional<std::vector<const TypeInfo*>> returned;
   if constexpr (!std::is_void_v<R> && !is_output<R>::value) {
@@ -111,7 +121,7 @@ OpDefinition op(std::string name, OpOptions options, F fn) {
   }
   if constexpr (requires { std::tuple_size<R>::value; } || std::is_void_v<R>) {
     return detail::make_op(std::move(name), std::move(options), std::move(inputs), nullptr, std::move(returned),
-                           detail::multi_output_compute(std::move(fn)));
+                           detail::multi_output_compute(std::move(fn)), detail::config_schema<Sig>());
   } else {
     throw DefinitionError("op '" + name +
                           "' declares several outs: its function must return void (and yield "

@@ -4,8 +4,13 @@
 //     io_manager:
 //       config:
 //         base_dir: /data/storage
+//   ops:
+//     topstories:          # a step: an op's step key, or an asset's step name (key path joined by "__")
+//       config:
+//         limit: 50
 //
-// Values given here override the resource's code defaults for that run only.
+// Values given here override the code defaults of a resource, or of an asset's or op's config
+// struct (config_schema.hpp), for that run only.
 //
 // Every run config, however it is given (a file, YAML or JSON text in code), is held to the limits
 // below and must be well-formed UTF-8 without duplicate keys; anything else is a ConfigError naming
@@ -44,9 +49,14 @@ class RunConfig {
   const nlohmann::json* resource_config(const std::string& key) const;
   // The keys listed under `resources`.
   std::vector<std::string> configured_resource_keys() const;
+  // The `config` mapping given for step `step_key` under `ops`, or null when the run config has none.
+  // Throws ConfigError when ops.<step_key> is not a mapping holding only `config`.
+  const nlohmann::json* op_config(const std::string& step_key) const;
+  // The step names listed under `ops`.
+  std::vector<std::string> configured_op_names() const;
   const nlohmann::json& document() const { return *doc_; }
-  // Throws ConfigError on any top-level section but `resources` (typos such as "resource:", and
-  // Dagster's ops/execution sections, which Strata does not read).
+  // Throws ConfigError on any top-level section but `resources` and `ops` (typos such as
+  // "resource:", and Dagster's execution/loggers sections, which Strata does not read).
   void validate_sections() const;
 
  private:

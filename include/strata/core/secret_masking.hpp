@@ -3,7 +3,8 @@
 //   - its key names a secret: password, passwd, passphrase, secret, token, api key, access key,
 //     private key, credential(s), authorization (case and '_'/'-' ignored: DB_PASSWORD, apiKey,
 //     X-Api-Key), or
-//   - the resource declares the field secret (Secret<T>, or a Setting given an EnvVar in code), or
+//   - the resource, or the config struct of an asset or op, declares the field secret (Secret<T>, or
+//     a Setting given an EnvVar in code; see ConfigSchema::record for the latter), or
 //   - it is the password of a URL (postgres://user:pw@host/db -> postgres://user:***@host/db).
 // A secret given as {env: NAME} stays as it is: it names a variable, not a value.
 // Pure functions, thread-safe; they never throw but for std::bad_alloc.
@@ -32,7 +33,9 @@ std::string mask_url_passwords(std::string_view text);
 nlohmann::json mask_secrets(const nlohmann::json& doc);
 
 // The run config as a run record stores it: mask_secrets, and every field that `resources`
-// declare secret (ResourceDefinition::secret_fields) masked under resources.<key>.config.
+// declare secret (ResourceDefinition::secret_fields) masked under resources.<key>.config. Under
+// ops.<step>.config, fields are masked by name (the executor records the config of steps itself,
+// through ConfigSchema::record, which knows their secret fields).
 nlohmann::json masked_run_config(const RunConfig& config, const std::map<std::string, ResourceDefinition>& resources);
 
 }  // namespace strata

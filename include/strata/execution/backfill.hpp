@@ -39,7 +39,8 @@ struct BackfillResult {
 };
 
 // Runs the plan's runs one after another (each with RunOptions' settings and its partition keys),
-// recording the backfill and its progress in options.instance when given.
+// recording the backfill and its progress in options.instance when given. Step config that does not
+// fit (configure_steps) throws ConfigError before the backfill is recorded.
 BackfillResult launch_backfill(const Definitions& defs, const BackfillPlan& plan, RunOptions options = {});
 
 enum class PartitionState { kMissing, kMaterialized, kFailed };
