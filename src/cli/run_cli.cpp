@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 
+#include "asset_value_command.hpp"
 #include "catalog_commands.hpp"
 #include "cli_session.hpp"
 #include "run_commands.hpp"
@@ -33,7 +34,8 @@ using cli::kExitUsage;
 const std::vector<std::string> kCommands = {"materialize", "job", "backfill", "list", "asset", "runs", "logs", "wipe"};
 
 // Commands that take a sub-command, and the sub-commands they know.
-const std::map<std::string, std::vector<std::string>> kSubcommands = {{"job", {"execute"}}, {"asset", {"show"}}};
+const std::map<std::string, std::vector<std::string>> kSubcommands = {{"job", {"execute"}},
+                                                                      {"asset", {"show", "value"}}};
 
 // The first two arguments that are not options (nor --home's value): the command the user meant.
 std::vector<std::string> command_words(const std::vector<std::string>& args) {
@@ -175,6 +177,10 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   auto* asset_show = asset->add_subcommand("show", "An asset's definition, latest materialization and history");
   asset_show->add_option("key", asset_key, "The asset key (a/b for a path)")->required();
   asset_show->add_option("--history", history_limit, "Materializations listed")->capture_default_str();
+  std::optional<std::string> value_partition;
+  auto* asset_value = asset->add_subcommand("value", "Print an asset's latest stored value (JSON, or a table preview)");
+  asset_value->add_option("key", asset_key, "The asset key (a/b for a path)")->required();
+  asset_value->add_option("-p,--partition", value_partition, "The partition (required for a partitioned asset)");
 
   cli::RunsCommandOptions runs;
   auto* runs_command = app.add_subcommand("runs", "List recorded runs, newest first");
@@ -215,6 +221,7 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   if (backfill->parsed()) return cli::backfill_command(session, run);
   if (list->parsed()) return cli::list_command(session, list_what);
   if (asset_show->parsed()) return cli::asset_show_command(session, asset_key, history_limit);
+  if (asset_value->parsed()) return cli::asset_value_command(session, asset_key, value_partition);
   if (runs_command->parsed()) return cli::runs_command(session, runs);
   if (logs->parsed()) return cli::logs_command(session, run_id, follow);
   if (wipe->parsed()) return cli::wipe_command(session, wipe_keys, yes, streams.in, streams.in_is_terminal);
