@@ -98,6 +98,7 @@ class ArrowPathIOManager : public IOManager, public S3Fields {
   std::shared_ptr<arrow::fs::FileSystem> fs_;
   std::string root_;  // the base path within fs_
   bool local_ = true;
+  std::string uri_prefix_;  // "s3://"; "" locally
 };
 
 }  // namespace strata

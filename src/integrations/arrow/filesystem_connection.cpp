@@ -44,9 +44,17 @@ FilesystemConnection connect_filesystem(const std::string& base_uri, const S3Fie
     connection.fs = check_arrow(arrow::fs::S3FileSystem::Make(options), "connecting to S3 at " + base_uri);
     connection.root = rest;
     connection.local = false;
+    connection.uri_prefix = "s3://";
     std::string bucket = rest.substr(0, rest.find('/'));
     if (bucket.empty()) throw StorageError("'" + base_uri + "' names no bucket (use s3://bucket/prefix)");
     ensure_bucket(*connection.fs, bucket, s3, options_name);
+  } else if (size_t scheme = base_uri.find("://"); scheme != std::string::npos && base_uri.rfind("file://", 0) != 0) {
+    std::string path;
+    connection.fs = check_arrow(arrow::fs::FileSystemFromUri(base_uri, &path), "opening " + base_uri);
+    while (!path.empty() && path.back() == '/') path.pop_back();
+    connection.root = path;
+    connection.local = false;
+    connection.uri_prefix = base_uri.substr(0, scheme + 3);
   } else {
     std::string path = base_uri.rfind("file://", 0) == 0 ? base_uri.substr(7) : base_uri;
     connection.fs = std::make_shared<arrow::fs::LocalFileSystem>();

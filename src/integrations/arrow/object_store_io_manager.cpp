@@ -12,7 +12,15 @@
 namespace strata {
 namespace {
 
-bool on_s3(const std::string& uri) { return uri.rfind("s3://", 0) == 0; }
+bool is_local(const std::string& uri) { return uri.find("://") == std::string::npos || uri.rfind("file://", 0) == 0; }
+
+// The URI schemes of the filesystems Arrow offers (S3, Google Cloud Storage, Azure, HDFS, in-memory).
+bool arrow_scheme(const std::string& scheme) {
+  for (const char* known : {"s3", "gs", "gcs", "abfs", "abfss", "hdfs", "viewfs", "mock"}) {
+    if (scheme == known) return true;
+  }
+  return false;
+}
 
 std::string describe(const OutputContext& context) {
   return context.has_asset_key() ? "asset '" + context.asset_key().to_string() + "'"
@@ -36,10 +44,12 @@ ObjectStoreIOManager::ObjectStoreIOManager(ObjectStoreOptions options)
 
 void ObjectStoreIOManager::validate_config() const {
   io::parse_stored_format(format, "format");
-  size_t scheme = base_uri.find("://");
-  if (scheme != std::string::npos && !on_s3(base_uri) && base_uri.rfind("file://", 0) != 0) {
-    throw ConfigError("field 'base_uri': '" + base_uri.substr(0, scheme + 3) +
-                      "' is not supported (use a local path, file:// or s3://bucket/prefix)");
+  if (is_local(base_uri)) return;
+  std::string scheme = base_uri.substr(0, base_uri.find("://"));
+  if (!arrow_scheme(scheme)) {
+    throw ConfigError("field 'base_uri': '" + scheme +
+                      "://' is not a filesystem Arrow offers (use a local path, file://, s3://, gs://, abfs:// or "
+                      "hdfs://)");
   }
 }
 
@@ -51,7 +61,7 @@ void ObjectStoreIOManager::setup(InitContext& context) {
 
 void ObjectStoreIOManager::connect() {
   if (fs_ || local_) return;
-  if (!on_s3(base_uri)) {
+  if (is_local(base_uri)) {
     local_ =
         std::make_shared<FilesystemIOManager>(FilesystemIOManager::Options{.base_dir = base_uri, .format = format});
     local_->validate_config();
@@ -60,6 +70,7 @@ void ObjectStoreIOManager::connect() {
   auto connection = arrow_detail::connect_filesystem(base_uri, *this, "ObjectStoreOptions");
   fs_ = std::move(connection.fs);
   root_ = std::move(connection.root);
+  uri_prefix_ = std::move(connection.uri_prefix);
 }
 
 std::string ObjectStoreIOManager::path_for(const OutputContext& context) const {
@@ -80,7 +91,7 @@ std::string ObjectStoreIOManager::staged_path_for(const OutputContext& context) 
 
 std::string ObjectStoreIOManager::uri_for(const OutputContext& context) {
   connect();
-  return local_ ? local_->path_for(context).string() : "s3://" + path_for(context);
+  return local_ ? local_->path_for(context).string() : uri_prefix_ + path_for(context);
 }
 
 void ObjectStoreIOManager::handle_output(OutputContext& context, const Value& value) {
@@ -91,16 +102,19 @@ void ObjectStoreIOManager::handle_output(OutputContext& context, const Value& va
   std::string bytes = io::encode_value(value, io::parse_stored_format(format, "format"), what);
   std::string target = stages(context) ? staged_path_for(context) : path;
   try {
-    // One object, written whole: S3 makes it visible only when the upload completes.
-    auto stream = check_arrow(fs_->OpenOutputStream(target), "opening s3://" + target);
-    check_arrow(stream->Write(bytes.data(), static_cast<int64_t>(bytes.size())), "writing s3://" + target);
-    check_arrow(stream->Close(), "completing s3://" + target);
+    // One object, written whole: object stores make it visible only when the upload completes.
+    // Filesystems with real directories (HDFS) need the parent; on object stores it is a no-op marker.
+    std::string parent = target.substr(0, target.rfind('/'));
+    check_arrow(fs_->CreateDir(parent, true), "creating " + uri_prefix_ + parent);
+    auto stream = check_arrow(fs_->OpenOutputStream(target), "opening " + uri_prefix_ + target);
+    check_arrow(stream->Write(bytes.data(), static_cast<int64_t>(bytes.size())), "writing " + uri_prefix_ + target);
+    check_arrow(stream->Close(), "completing " + uri_prefix_ + target);
   } catch (const StorageError& e) {
     if (target != path) (void)fs_->DeleteFile(target);
-    throw StorageError(what + ": writing s3://" + path + " failed: " + e.what());
+    throw StorageError(what + ": writing " + uri_prefix_ + path + " failed: " + e.what());
   }
   context.add_output_metadata(
-      {{"uri", MetadataValue::path("s3://" + path)}, {kMetadataBytesWritten, static_cast<int64_t>(bytes.size())}});
+      {{"uri", MetadataValue::path(uri_prefix_ + path)}, {kMetadataBytesWritten, static_cast<int64_t>(bytes.size())}});
 }
 
 void ObjectStoreIOManager::publish_output(OutputContext& context) {
@@ -111,9 +125,9 @@ void ObjectStoreIOManager::publish_output(OutputContext& context) {
   std::string staged = staged_path_for(context);
   try {
     // Copy onto the final key, then delete the staged one: readers see the old or the new object whole.
-    check_arrow(fs_->Move(staged, path), "moving s3://" + staged + " onto it");
+    check_arrow(fs_->Move(staged, path), "moving " + uri_prefix_ + staged + " onto it");
   } catch (const StorageError& e) {
-    throw StorageError(describe(context) + ": publishing s3://" + path + " failed: " + e.what());
+    throw StorageError(describe(context) + ": publishing " + uri_prefix_ + path + " failed: " + e.what());
   }
 }
 
@@ -127,7 +141,7 @@ void ObjectStoreIOManager::discard_output(OutputContext& context) noexcept {
 }
 
 Value ObjectStoreIOManager::load_object(const std::string& path, const TypeInfo& type, const std::string& what) {
-  std::string uri = "s3://" + path;
+  std::string uri = uri_prefix_ + path;
   auto info = fs_->GetFileInfo(path);
   if (info.ok() && info->type() == arrow::fs::FileType::NotFound) {
     throw MissingDataError(what + ": no stored object at " + uri + " (has it been materialized?)");

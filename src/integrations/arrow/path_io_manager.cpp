@@ -56,6 +56,7 @@ void ArrowPathIOManager::connect() {
   fs_ = std::move(connection.fs);
   root_ = std::move(connection.root);
   local_ = connection.local;
+  uri_prefix_ = std::move(connection.uri_prefix);
 }
 
 std::string ArrowPathIOManager::path_for(const AssetKey& key, const std::string* partition) const {
@@ -71,7 +72,7 @@ std::string ArrowPathIOManager::staged_path_for(const OutputContext& context) co
   return staged_file_for(output_path_for(context), context.run_id()).string();
 }
 
-std::string ArrowPathIOManager::uri_for(const std::string& path) const { return local_ ? path : "s3://" + path; }
+std::string ArrowPathIOManager::uri_for(const std::string& path) const { return uri_prefix_ + path; }
 
 bool ArrowPathIOManager::exists(const AssetKey& key, const std::string* partition) {
   connect();
