@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 
+#include "asset_value_command.hpp"
 #include "catalog_commands.hpp"
 #include "cli_session.hpp"
 #include "run_commands.hpp"
@@ -34,7 +35,7 @@ const std::vector<std::string> kCommands = {"materialize", "job", "backfill", "l
 
 // Commands that take a sub-command, and the sub-commands they know.
 const std::map<std::string, std::vector<std::string>> kSubcommands = {
-    {"job", {"execute"}}, {"asset", {"show"}}, {"runs", {"cancel", "reexecute"}}};
+    {"job", {"execute"}}, {"asset", {"show", "value"}}, {"runs", {"cancel", "reexecute"}}};
 
 // The command the user meant: the first argument that is not an option (nor --home's value), and
 // the argument right after it when that is not an option either (a sub-command; `runs --status
@@ -181,6 +182,10 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   auto* asset_show = asset->add_subcommand("show", "An asset's definition, latest materialization and history");
   asset_show->add_option("key", asset_key, "The asset key (a/b for a path)")->required();
   asset_show->add_option("--history", history_limit, "Materializations listed")->capture_default_str();
+  std::optional<std::string> value_partition;
+  auto* asset_value = asset->add_subcommand("value", "Print an asset's latest stored value (JSON, or a table preview)");
+  asset_value->add_option("key", asset_key, "The asset key (a/b for a path)")->required();
+  asset_value->add_option("-p,--partition", value_partition, "The partition (required for a partitioned asset)");
 
   cli::RunsCommandOptions runs;
   auto* runs_command = app.add_subcommand("runs", "List recorded runs, newest first");
@@ -240,6 +245,7 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   if (asset_show->parsed()) return cli::asset_show_command(session, asset_key, history_limit);
   if (runs_cancel->parsed()) return cli::cancel_command(session, control_run_id, wait);
   if (runs_reexecute->parsed()) return cli::reexecute_command(session, control_run_id, reexecute);
+  if (asset_value->parsed()) return cli::asset_value_command(session, asset_key, value_partition);
   if (runs_command->parsed()) return cli::runs_command(session, runs);
   if (logs->parsed()) return cli::logs_command(session, run_id, follow);
   if (wipe->parsed()) return cli::wipe_command(session, wipe_keys, yes, streams.in, streams.in_is_terminal);

@@ -7,7 +7,7 @@
 #include "strata/core/staged_files.hpp"
 #include "strata/core/storage_location.hpp"
 #include "strata/core/system_metadata.hpp"
-#include "strata/io/stored_object.hpp"
+#include "strata/io/stored_value.hpp"
 
 namespace strata {
 namespace {
@@ -54,9 +54,10 @@ void FilesystemIOManager::validate_config() const {
   size_t scheme = base_dir.find("://");
   if (scheme != std::string::npos && base_dir.rfind("file://", 0) != 0) {
     throw ConfigError("field 'base_dir': '" + base_dir.substr(0, scheme + 3) +
-                      "' is not a local directory; the filesystem I/O manager writes local files (use a path, or a "
-                      "table manager with base_uri for object stores)");
+                      "' is not a local directory; the filesystem I/O manager writes local files (use a path, or "
+                      "ObjectStoreIOManager from strata/arrow/object_store_io_manager.hpp for objects on S3)");
   }
+  io::parse_stored_format(format, "format");
 }
 
 void FilesystemIOManager::setup(InitContext& context) {
@@ -92,15 +93,22 @@ void FilesystemIOManager::handle_output(OutputContext& context, const Value& val
   }
   fs::path path = path_for(context);
   sweep_abandoned_files(path.parent_path());
-  io::StoredObjectHeader header{type.codec->format, type.name, 1};
-  auto encode = [&](std::ostream& out) { type.codec->encode(value.raw(), out); };
+  io::StoredFormat stored_format = io::parse_stored_format(format, "format");
   uint64_t bytes = 0;
   if (stages(context)) {
-    bytes = io::write_stored_object_file(staged_file_for(path, context.run_id()), header, encode);
+    bytes = io::write_value_file(staged_file_for(path, context.run_id()), value, stored_format, describe(context));
     // Absolute: the process that may complete the publish (core/staged_files.hpp) has its own cwd.
     context.add_output_metadata({{kMetadataPublishedPath, MetadataValue::path(fs::absolute(path).string())}});
   } else {
-    bytes = io::write_stored_object(path, header, encode);
+    fs::path temporary = temporary_file_for(path);
+    bytes = io::write_value_file(temporary, value, stored_format, describe(context));
+    try {
+      publish_staged_file(temporary, path);
+    } catch (...) {
+      std::error_code ignored;
+      fs::remove(temporary, ignored);
+      throw;
+    }
   }
   context.add_output_metadata(
       {{"path", MetadataValue::path(path.string())}, {kMetadataBytesWritten, static_cast<int64_t>(bytes)}});
@@ -152,10 +160,7 @@ Value FilesystemIOManager::load_input(InputContext& context) {
 Value FilesystemIOManager::load_file(const fs::path& path, const TypeInfo& type, const std::string& what) const {
   if (type.codec == nullptr)
     throw StorageError(what + ": the filesystem I/O manager cannot load " + type.name + " (no codec)");
-  std::shared_ptr<const void> object;
-  io::read_stored_object(path, {type.codec->format, type.name, 1}, what,
-                         [&](std::istream& in) { object = type.codec->decode(in); });
-  return Value(std::move(object), type);
+  return io::read_value_file(path, type, what);
 }
 
 }  // namespace strata

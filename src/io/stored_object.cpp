@@ -14,6 +14,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <sstream>
 #include <streambuf>
 #include <vector>
 
@@ -199,15 +200,15 @@ struct Layout {
   uint64_t checksum = 0;
 };
 
-[[noreturn]] void corrupted(const std::string& what, const std::filesystem::path& path, const std::string& why) {
-  throw StorageError(what + ": corrupted stored object '" + path.string() + "' (" + why + ")");
+[[noreturn]] void corrupted(const std::string& what, const std::string& path, const std::string& why) {
+  throw StorageError(what + ": corrupted stored object '" + path + "' (" + why + ")");
 }
 
-// Reads and checks the framing of a whole mapped object: magic, header, lengths, end marker.
-Layout read_layout(const MappedFile& file, const std::filesystem::path& path, const std::string& what) {
-  uint64_t size = file.size();
+// Reads and checks the framing of a whole object in memory: magic, header, lengths, end marker.
+Layout read_layout(std::string_view object, const std::string& path, const std::string& what) {
+  uint64_t size = object.size();
   if (size < kPrefixBytes + kTrailerBytes) corrupted(what, path, "too short to be a Strata stored object");
-  const char* bytes = file.data();
+  const char* bytes = object.data();
   if (std::memcmp(bytes, kMagic, sizeof kMagic) != 0) corrupted(what, path, "not a Strata stored object: bad magic");
   uint32_t header_bytes = 0;
   std::memcpy(&header_bytes, bytes + sizeof kMagic, sizeof header_bytes);
@@ -255,21 +256,41 @@ void open_object(const std::filesystem::path& path, const std::string& what, Ope
   object.file = std::make_unique<MappedFile>(object.fd.fd, static_cast<uint64_t>(st.st_size), path);
 }
 
+// Creates `target` (and its directory) as a new file, open for writing.
+int create_new_file(const std::filesystem::path& target) {
+  std::error_code ec;
+  std::filesystem::create_directories(target.parent_path(), ec);
+  if (ec) fail("cannot create directory for", target, ec.value());
+  int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) fail("cannot create", target, errno);
+  return fd;
+}
+
+// Magic, header length and header.
+std::string prefix_of(const StoredObjectHeader& header) {
+  std::string header_text = encode_header(header);
+  auto header_bytes = static_cast<uint32_t>(header_text.size());
+  std::string prefix(kMagic, sizeof kMagic);
+  prefix.append(reinterpret_cast<const char*>(&header_bytes), sizeof header_bytes);
+  prefix += header_text;
+  return prefix;
+}
+
+// Payload length, checksum and end marker.
+std::string trailer_of(uint64_t payload_bytes, uint64_t checksum) {
+  std::string trailer(reinterpret_cast<const char*>(&payload_bytes), sizeof payload_bytes);
+  trailer.append(reinterpret_cast<const char*>(&checksum), sizeof checksum);
+  trailer.append(kEndMagic, sizeof kEndMagic);
+  return trailer;
+}
+
 }  // namespace
 
 uint64_t write_stored_object_file(const std::filesystem::path& target, const StoredObjectHeader& header,
                                   const std::function<void(std::ostream&)>& write_payload) {
-  std::error_code ec;
-  std::filesystem::create_directories(target.parent_path(), ec);
-  if (ec) fail("cannot create directory for", target, ec.value());
-  Fd fd{::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
-  if (fd.fd < 0) fail("cannot create", target, errno);
+  Fd fd{create_new_file(target)};
   try {
-    std::string header_text = encode_header(header);
-    auto header_bytes = static_cast<uint32_t>(header_text.size());
-    std::string prefix(kMagic, sizeof kMagic);
-    prefix.append(reinterpret_cast<const char*>(&header_bytes), sizeof header_bytes);
-    prefix += header_text;
+    std::string prefix = prefix_of(header);
     write_all(fd.fd, prefix.data(), prefix.size(), target);
 
     HashingWriteBuf payload(fd.fd, prefix.size(), target);
@@ -280,13 +301,9 @@ uint64_t write_stored_object_file(const std::filesystem::path& target, const Sto
       out.flush();
     }
     payload.flush_all();
-    char trailer[kTrailerBytes];
     uint64_t payload_bytes = payload.bytes();
-    uint64_t checksum = payload.digest();
-    std::memcpy(trailer, &payload_bytes, sizeof payload_bytes);
-    std::memcpy(trailer + sizeof(uint64_t), &checksum, sizeof checksum);
-    std::memcpy(trailer + 2 * sizeof(uint64_t), kEndMagic, sizeof kEndMagic);
-    write_all(fd.fd, trailer, sizeof trailer, target);
+    std::string trailer = trailer_of(payload_bytes, payload.digest());
+    write_all(fd.fd, trailer.data(), trailer.size(), target);
     if (::fsync(fd.fd) != 0) fail("cannot fsync", target, errno);
     if (::close(fd.fd) != 0) {
       fd.fd = -1;
@@ -313,24 +330,40 @@ uint64_t write_stored_object(const std::filesystem::path& path, const StoredObje
   return bytes;
 }
 
-void read_stored_object(const std::filesystem::path& path, const StoredObjectHeader& expected, const std::string& what,
-                        const std::function<void(std::istream&)>& read_payload) {
+MappedObject::MappedObject(const std::filesystem::path& path, const std::string& what) {
   OpenedObject object;
   open_object(path, what, object);
-  Layout layout = read_layout(*object.file, path, what);
+  const MappedFile* file = object.file.release();
+  file_ = std::shared_ptr<const void>(file, [](const void* mapped) { delete static_cast<const MappedFile*>(mapped); });
+  bytes_ = file->data() == nullptr ? std::string_view() : std::string_view(file->data(), file->size());
+}
+
+bool is_stored_object(std::string_view bytes) {
+  return bytes.size() >= sizeof kMagic && std::memcmp(bytes.data(), kMagic, sizeof kMagic) == 0;
+}
+
+void read_stored_object(const std::filesystem::path& path, const StoredObjectHeader& expected, const std::string& what,
+                        const std::function<void(std::istream&)>& read_payload) {
+  MappedObject object(path, what);
+  decode_stored_object(object.bytes(), path.string(), expected, what, read_payload);
+}
+
+void decode_stored_object(std::string_view object, const std::string& path, const StoredObjectHeader& expected,
+                          const std::string& what, const std::function<void(std::istream&)>& read_payload) {
+  Layout layout = read_layout(object, path, what);
   // Every payload byte is verified before the decoder sees any: a damaged length field inside the
   // payload can never make the decoder size a buffer from it.
-  const char* payload_bytes = object.file->data() + layout.payload_offset;
+  const char* payload_bytes = object.data() + layout.payload_offset;
   if (XXH3_64bits(payload_bytes, layout.payload_bytes) != layout.checksum) {
     corrupted(what, path, "checksum mismatch");
   }
   if (!expected.type_name.empty() && layout.header.type_name != expected.type_name) {
-    throw StorageError(what + ": object at '" + path.string() + "' holds " + layout.header.type_name + ", expected " +
+    throw StorageError(what + ": object at '" + path + "' holds " + layout.header.type_name + ", expected " +
                        expected.type_name);
   }
   if (!expected.codec.empty() && layout.header.codec != expected.codec) {
-    throw StorageError(what + ": object at '" + path.string() + "' uses codec " + layout.header.codec +
-                       ", this build reads " + expected.codec);
+    throw StorageError(what + ": object at '" + path + "' uses codec " + layout.header.codec + ", this build reads " +
+                       expected.codec);
   }
   MemoryReadBuf payload(payload_bytes, layout.payload_bytes);
   std::istream in(&payload);
@@ -345,9 +378,36 @@ void read_stored_object(const std::filesystem::path& path, const StoredObjectHea
 }
 
 StoredObjectHeader read_stored_object_header(const std::filesystem::path& path) {
-  OpenedObject object;
-  open_object(path, "stored object", object);
-  return read_layout(*object.file, path, "stored object").header;
+  MappedObject object(path, "stored object");
+  return read_layout(object.bytes(), path.string(), "stored object").header;
+}
+
+std::string encode_stored_object(const StoredObjectHeader& header,
+                                 const std::function<void(std::ostream&)>& write_payload) {
+  std::ostringstream payload_stream;
+  payload_stream.exceptions(std::ios::badbit);
+  write_payload(payload_stream);
+  std::string payload = std::move(payload_stream).str();
+  std::string object = prefix_of(header);
+  object.reserve(object.size() + payload.size() + kTrailerBytes);
+  object += payload;
+  object += trailer_of(payload.size(), XXH3_64bits(payload.data(), payload.size()));
+  return object;
+}
+
+uint64_t write_bytes_file(const std::filesystem::path& target, std::string_view bytes) {
+  Fd fd{create_new_file(target)};
+  try {
+    write_all(fd.fd, bytes.data(), bytes.size(), target);
+    if (::fsync(fd.fd) != 0) fail("cannot fsync", target, errno);
+    int closing = fd.fd;
+    fd.fd = -1;
+    if (::close(closing) != 0) fail("cannot close", target, errno);
+    return bytes.size();
+  } catch (...) {
+    ::unlink(target.c_str());
+    throw;
+  }
 }
 
 }  // namespace strata::io

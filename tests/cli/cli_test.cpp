@@ -311,6 +311,25 @@ TEST_F(CliTest, RunsFiltersAndLimits) {
   EXPECT_NE(bad.err.find("unknown run status 'done'"), std::string::npos);
 }
 
+TEST_F(CliTest, RunsReexecute) {
+  auto d = defs();
+  ASSERT_EQ(cli(d, {"job", "execute", "ops_job"}).exit_code, 0);
+  std::string parent = s::Instance::open(home())->storage().runs({}).front().run_id;
+  auto again = cli(d, {"runs", "reexecute", parent.substr(0, 8), "--steps", "add_one"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("Re-executing run " + parent + ": 1 step(s): add_one"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("SUCCESS"), std::string::npos) << again.out;
+  auto runs = s::Instance::open(home())->storage().runs({});
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs.front().tags.at("strata/parent_run_id"), parent);
+  expect_usage_error(d, {"runs", "reexecute", parent, "--from-failure"}, "succeeded: no step failed");
+  expect_usage_error(d, {"runs", "reexecute", parent, "--steps", "add_two"}, "'add_two' is not a step or asset");
+  expect_usage_error(d, {"runs", "reexecute", parent, "--from-failure", "--steps", "make"}, "cannot be combined");
+  expect_usage_error(d, {"runs", "reexecute", "zzzz"}, "no run 'zzzz'");
+  expect_usage_error(d, {"runs", "cancel", parent}, "already finished (SUCCESS)");
+  expect_usage_error(d, {"runs", "cancle", parent}, "did you mean 'runs cancel'?");
+}
+
 TEST_F(CliTest, LogsOfARunByIdOrPrefix) {
   auto d = defs();
   ASSERT_EQ(cli(d, {"materialize", "--select", "+doubled"}).exit_code, 0);

@@ -60,7 +60,7 @@ std::string corrupt(std::string& bytes, int64_t round, std::mt19937_64& engine) 
 
 void corrupt_and_load(const std::string& manager) {
   const int64_t loads = s::torture::setting("STRATA_TORTURE_LOADS", 60);
-  const int64_t elements = manager == "filesystem" ? 64 * 1024 : 20 * 1000;
+  const int64_t elements = manager.rfind("filesystem", 0) == 0 ? 64 * 1024 : 20 * 1000;
   auto engine = s::torture::seeded_engine("corrupt_load " + manager);
   TempDir home{"strata-torture-corrupt"};
   auto setup = s::torture::torture_definitions(manager, home.path(), kGeneration, elements);
@@ -121,6 +121,7 @@ void corrupt_and_load(const std::string& manager) {
 }
 
 TEST(CorruptLoad, Filesystem) { corrupt_and_load("filesystem"); }
+TEST(CorruptLoad, FilesystemJson) { corrupt_and_load("filesystem-json"); }
 TEST(CorruptLoad, DuckDB) { corrupt_and_load("duckdb"); }
 TEST(CorruptLoad, Parquet) { corrupt_and_load("parquet"); }
 TEST(CorruptLoad, Csv) { corrupt_and_load("csv"); }

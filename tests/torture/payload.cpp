@@ -112,7 +112,7 @@ TortureSetup torture_definitions(const std::string& manager, const std::filesyst
   AssetOptions check_options{.ins = {AssetIn{.name = "payload", .key = options.key}},
                              .io_manager_key = "memory",
                              .partitions = options.partitions};
-  if (manager == "filesystem") {
+  if (manager == "filesystem" || manager == "filesystem-json") {
     setup.assets.push_back(
         asset(options.key, {.partitions = options.partitions}, [generation, elements](AssetContext& ctx) {
           ctx.add_output_metadata({{"generation", generation}});
@@ -121,7 +121,9 @@ TortureSetup torture_definitions(const std::string& manager, const std::filesyst
     setup.assets.push_back(asset("check", check_options, [elements](const std::vector<int64_t>& payload) {
       return generation_of(payload, static_cast<size_t>(elements));
     }));
-    setup.resources.emplace("io_manager", FilesystemIOManager({.base_dir = (dir / "storage").string()}));
+    setup.resources.emplace("io_manager",
+                            FilesystemIOManager({.base_dir = (dir / "storage").string(),
+                                                 .format = manager == "filesystem-json" ? "json" : "binary"}));
     setup.payload_file = dir / "storage" / "payload";
     return setup;
   }

@@ -6,7 +6,8 @@
 //   parquet, csv,         an Arrow table with columns value (int64, (N << 32) | row) and label
 //   arrow-ipc, duckdb     (string, "g<N>-r<row>")
 //
-// torture_definitions(manager, dir, ...) defines the asset `payload` (that value, with the metadata
+// torture_definitions(manager, dir, ...) (a name of manager_names(), or "filesystem-json": the
+// filesystem manager with format "json") defines the asset `payload` (that value, with the metadata
 // {"generation": N}) stored by the manager under `dir`, and `check`, which loads it, verifies it and
 // returns the generation it holds (kept in memory). Verification failures throw TornPayload.
 #pragma once

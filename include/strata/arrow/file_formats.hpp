@@ -24,7 +24,7 @@ class ParquetIOManager : public ArrowPathIOManager {
   std::string compression;
   int64_t row_group_size;
   STRATA_CONFIG_FIELDS(base_uri, extension, s3_endpoint, s3_scheme, s3_region, s3_access_key, s3_secret_key,
-                       compression, row_group_size)
+                       allow_bucket_creation, compression, row_group_size)
 
   void validate_config() const override;
 
@@ -41,7 +41,8 @@ class ParquetIOManager : public ArrowPathIOManager {
 class CsvIOManager : public ArrowPathIOManager {
  public:
   explicit CsvIOManager(ArrowPathOptions path = {});
-  STRATA_CONFIG_FIELDS(base_uri, extension, s3_endpoint, s3_scheme, s3_region, s3_access_key, s3_secret_key)
+  STRATA_CONFIG_FIELDS(base_uri, extension, s3_endpoint, s3_scheme, s3_region, s3_access_key, s3_secret_key,
+                       allow_bucket_creation)
 
  protected:
   void dump_to_path(OutputContext& context, const arrow::Table& table, arrow::fs::FileSystem& fs,
@@ -52,7 +53,8 @@ class CsvIOManager : public ArrowPathIOManager {
 class FeatherIOManager : public ArrowPathIOManager {
  public:
   explicit FeatherIOManager(ArrowPathOptions path = {});
-  STRATA_CONFIG_FIELDS(base_uri, extension, s3_endpoint, s3_scheme, s3_region, s3_access_key, s3_secret_key)
+  STRATA_CONFIG_FIELDS(base_uri, extension, s3_endpoint, s3_scheme, s3_region, s3_access_key, s3_secret_key,
+                       allow_bucket_creation)
 
  protected:
   void dump_to_path(OutputContext& context, const arrow::Table& table, arrow::fs::FileSystem& fs,

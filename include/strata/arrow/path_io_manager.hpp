@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "strata/arrow/s3_fields.hpp"
 #include "strata/arrow/table.hpp"
 #include "strata/core/config_field.hpp"
 #include "strata/core/io_manager.hpp"
@@ -40,19 +41,16 @@ struct ArrowPathOptions {
   std::string s3_region = "us-east-1";
   Setting<std::string> s3_access_key{};  // e.g. EnvVar{"AWS_ACCESS_KEY_ID"}; empty: anonymous/default chain
   Setting<std::string> s3_secret_key{};
+  // S3: create the bucket when it does not exist. false: a missing bucket is an error naming it.
+  bool allow_bucket_creation = false;
 };
 
-class ArrowPathIOManager : public IOManager {
+class ArrowPathIOManager : public IOManager, public S3Fields {
  public:
   explicit ArrowPathIOManager(ArrowPathOptions options, std::string extension);
 
   std::string base_uri;
   std::string extension;
-  std::string s3_endpoint;
-  std::string s3_scheme;
-  std::string s3_region;
-  Setting<std::string> s3_access_key;
-  Setting<std::string> s3_secret_key;
 
   void setup(InitContext& context) override;
   void handle_output(OutputContext& context, const Value& value) override;
@@ -101,6 +99,7 @@ class ArrowPathIOManager : public IOManager {
   std::shared_ptr<arrow::fs::FileSystem> fs_;
   std::string root_;  // the base path within fs_
   bool local_ = true;
+  std::string uri_prefix_;  // "s3://"; "" locally
 };
 
 }  // namespace strata

@@ -7,6 +7,7 @@
 //   struct Point { double x; double y; std::string label; };
 //   STRATA_SERIALIZABLE(Point, x, y, label)      // at namespace scope, next to the struct
 //
+// Every storable value also has a JSON form (core/codec_json.hpp), read back to an equal value.
 // `is_storable_v<T>` says whether a type is storable; it is checked when an asset or op is defined,
 // so the filesystem I/O manager can refuse an unstorable output type before anything runs.
 #pragma once
@@ -27,9 +28,9 @@
 #include <cereal/types/variant.hpp>
 #include <cereal/types/vector.hpp>
 #include <cstddef>
-#include <nlohmann/json_fwd.hpp>
 #include <type_traits>
 
+#include "strata/core/codec_json.hpp"
 #include "strata/core/detail/for_each.hpp"
 #include "strata/core/type_info.hpp"
 
@@ -96,10 +97,22 @@ std::shared_ptr<const void> decode(std::istream& in) {
   return value;
 }
 
+template <class T>
+void to_json(const void* object, nlohmann::json& out) {
+  codec_json::write(*static_cast<const T*>(object), out);
+}
+
+template <class T>
+std::shared_ptr<const void> from_json(const nlohmann::json& in, const std::string& where) {
+  auto value = std::make_shared<T>();
+  codec_json::read(in, *value, where);
+  return value;
+}
+
 inline constexpr const char* kFormat = "cereal-binary/1";
 
 template <class T>
-inline const Codec codec_for{kFormat, &encode<T>, &decode<T>};
+inline const Codec codec_for{kFormat, &encode<T>, &decode<T>, &to_json<T>, &from_json<T>};
 
 }  // namespace codec_detail
 
@@ -134,6 +147,7 @@ void load(BinaryInputArchive& archive, Json& document);
 
 // --- STRATA_SERIALIZABLE(Type, field...) ---------------------------------------------------------
 #define STRATA_DETAIL_ARCHIVE_FIELD(value, field) strata_archive(value.field);
+#define STRATA_DETAIL_JSON_FIELD(value, field) strata_visitor(#field, value.field);
 
 // Declares a struct storable by listing its fields (up to 16), at the struct's namespace scope.
 #define STRATA_SERIALIZABLE(Type, ...)                                                          \
@@ -141,4 +155,12 @@ void load(BinaryInputArchive& archive, Json& document);
   template <class StrataArchive>                                                                \
   void serialize(StrataArchive& strata_archive, Type& strata_value) {                           \
     STRATA_DETAIL_FOR_EACH(STRATA_DETAIL_ARCHIVE_FIELD, strata_value, __VA_ARGS__)              \
+  }                                                                                             \
+  template <class StrataVisitor>                                                                \
+  void strata_visit_fields(const Type& strata_value, StrataVisitor&& strata_visitor) {          \
+    STRATA_DETAIL_FOR_EACH(STRATA_DETAIL_JSON_FIELD, strata_value, __VA_ARGS__)                 \
+  }                                                                                             \
+  template <class StrataVisitor>                                                                \
+  void strata_visit_fields(Type& strata_value, StrataVisitor&& strata_visitor) {                \
+    STRATA_DETAIL_FOR_EACH(STRATA_DETAIL_JSON_FIELD, strata_value, __VA_ARGS__)                 \
   }

@@ -5,6 +5,7 @@
 
 #include <iosfwd>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <typeindex>
 #include <utility>
@@ -13,11 +14,14 @@
 namespace strata {
 
 // Turns objects of one type into bytes and back. `encode` writes `object` (a T) to `out`;
-// `decode` reads one T from `in` and returns it. Both throw on failure.
+// `decode` reads one T from `in` and returns it. `to_json` / `from_json` do the same with the
+// value's JSON form (core/codec_json.hpp); null when the type has none. All throw on failure.
 struct Codec {
   const char* format;  // e.g. "cereal-binary/1": recorded in stored files, checked on load
   void (*encode)(const void* object, std::ostream& out);
   std::shared_ptr<const void> (*decode)(std::istream& in);
+  void (*to_json)(const void* object, nlohmann::json& out) = nullptr;
+  std::shared_ptr<const void> (*from_json)(const nlohmann::json& in, const std::string& where) = nullptr;
 };
 
 struct TypeInfo {

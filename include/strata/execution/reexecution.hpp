@@ -21,7 +21,7 @@ namespace strata {
 
 struct ReexecutionRequest {
   bool from_failure = false;              // only the steps that did not succeed (and so their downstream)
-  std::vector<std::string> steps;         // or these steps (step keys; for asset runs, asset keys too)
+  std::vector<std::string> steps{};       // or these steps (step keys; for asset runs, asset keys too)
   std::optional<RunConfig> run_config{};  // replaces the parent's stored run config
 };
 

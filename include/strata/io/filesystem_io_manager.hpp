@@ -5,7 +5,9 @@
 // base_dir defaults to $STRATA_HOME/storage. Writes are atomic (io/stored_object.hpp); in a run
 // recorded by an instance, an asset's new file is staged and published only after the
 // materialization is durable (core/staged_files.hpp), so a failed run never changes what is loaded.
-// Loads check framing, checksum and type before decoding. The object is stateless after setup():
+// Loads check framing, checksum and type before decoding. format "json" stores values as JSON that
+// other tools can read (io/stored_value.hpp), as atomically and as checked; loads read either
+// format. The object is stateless after setup():
 // handle_output/load_input/publish_output may be called from several threads at once.
 #pragma once
 
@@ -20,17 +22,21 @@ namespace strata {
 class FilesystemIOManager : public IOManager {
  public:
   struct Options {
-    std::string base_dir{};  // empty: $STRATA_HOME/storage
+    std::string base_dir{};         // empty: $STRATA_HOME/storage
+    std::string format = "binary";  // or "json" (io/stored_value.hpp)
   };
 
   FilesystemIOManager() = default;
-  explicit FilesystemIOManager(Options options) : base_dir(std::move(options.base_dir)) {}
+  explicit FilesystemIOManager(Options options)
+      : base_dir(std::move(options.base_dir)), format(std::move(options.format)) {}
 
   std::string base_dir;
-  STRATA_CONFIG_FIELDS(base_dir)
+  std::string format = "binary";
+  STRATA_CONFIG_FIELDS(base_dir, format)
 
   // Refuses a base_dir this manager cannot address: a URI such as "s3://bucket/prefix" (the manager
-  // writes local files only) would become a local directory named "s3:".
+  // writes local files only; ObjectStoreIOManager of strata::arrow stores objects on S3) would
+  // become a local directory named "s3:". Refuses a format other than "binary" and "json".
   void validate_config() const override;
   void setup(InitContext& context) override;
   void handle_output(OutputContext& context, const Value& value) override;

@@ -15,7 +15,9 @@
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <string>
+#include <string_view>
 
 namespace strata::io {
 
@@ -45,5 +47,31 @@ void read_stored_object(const std::filesystem::path& path, const StoredObjectHea
 
 // Reads only the header (for tooling); throws StorageError when the file is not a stored object.
 StoredObjectHeader read_stored_object_header(const std::filesystem::path& path);
+
+// The same layout in memory, for stores that take whole objects (e.g. S3 through arrow::fs):
+// the complete bytes of an object, and their verification and decoding as read_stored_object does
+// (`location` names where the bytes came from in errors).
+std::string encode_stored_object(const StoredObjectHeader& header,
+                                 const std::function<void(std::ostream&)>& write_payload);
+void decode_stored_object(std::string_view object, const std::string& location, const StoredObjectHeader& expected,
+                          const std::string& what, const std::function<void(std::istream&)>& read_payload);
+// Whether `bytes` start like a stored object (its magic), as opposed to another format.
+bool is_stored_object(std::string_view bytes);
+
+// Writes `bytes` to `target`, a new file (it must not exist), and fsyncs it; removed again when the
+// write fails. Returns the number of bytes.
+uint64_t write_bytes_file(const std::filesystem::path& target, std::string_view bytes);
+
+// A local file mapped read-only, whole. A missing file is a MissingDataError naming `what`; any
+// other failure a StorageError. Movable; the bytes live as long as the object.
+class MappedObject {
+ public:
+  MappedObject(const std::filesystem::path& path, const std::string& what);
+  std::string_view bytes() const { return bytes_; }
+
+ private:
+  std::shared_ptr<const void> file_;
+  std::string_view bytes_;
+};
 
 }  // namespace strata::io

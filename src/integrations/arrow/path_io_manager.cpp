@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "file_checksum.hpp"
+#include "filesystem_connection.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/partition_loading.hpp"
 #include "strata/core/shutdown.hpp"
@@ -14,12 +15,6 @@
 #include "strata/core/system_metadata.hpp"
 
 namespace strata {
-namespace {
-
-bool starts_with(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
-
-}  // namespace
-
 void ensure_s3_initialized() {
   static std::mutex mutex;
   std::lock_guard lock(mutex);
@@ -39,13 +34,7 @@ std::string table_type_names() { return type_of<ArrowTable>().name + " or " + ty
 }  // namespace
 
 ArrowPathIOManager::ArrowPathIOManager(ArrowPathOptions options, std::string ext)
-    : base_uri(std::move(options.base_uri)),
-      extension(std::move(ext)),
-      s3_endpoint(std::move(options.s3_endpoint)),
-      s3_scheme(std::move(options.s3_scheme)),
-      s3_region(std::move(options.s3_region)),
-      s3_access_key(std::move(options.s3_access_key)),
-      s3_secret_key(std::move(options.s3_secret_key)) {}
+    : S3Fields(options), base_uri(std::move(options.base_uri)), extension(std::move(ext)) {}
 
 bool ArrowPathIOManager::can_handle(const TypeInfo& type) const {
   return type == type_of<ArrowTable>() || type == type_of<ArrowReader>();
@@ -63,26 +52,11 @@ void ArrowPathIOManager::setup(InitContext& context) {
 void ArrowPathIOManager::connect() {
   if (fs_) return;
   if (base_uri.empty()) base_uri = ".strata/storage/tables";
-  if (starts_with(base_uri, "s3://")) {
-    ensure_s3_initialized();
-    std::string rest = base_uri.substr(5);
-    while (!rest.empty() && rest.back() == '/') rest.pop_back();
-    auto options = arrow::fs::S3Options::Defaults();
-    if (!s3_access_key.value().empty()) options.ConfigureAccessKey(s3_access_key.value(), s3_secret_key.value());
-    options.region = s3_region;
-    options.scheme = s3_scheme;
-    if (!s3_endpoint.empty()) options.endpoint_override = s3_endpoint;
-    options.force_virtual_addressing = false;
-    fs_ = check_arrow(arrow::fs::S3FileSystem::Make(options), "connecting to S3 at " + base_uri);
-    root_ = rest;
-    local_ = false;
-  } else {
-    std::string path = starts_with(base_uri, "file://") ? base_uri.substr(7) : base_uri;
-    fs_ = std::make_shared<arrow::fs::LocalFileSystem>();
-    root_ = std::filesystem::absolute(path).lexically_normal().string();
-    while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
-    local_ = true;
-  }
+  auto connection = arrow_detail::connect_filesystem(base_uri, *this, "ArrowPathOptions");
+  fs_ = std::move(connection.fs);
+  root_ = std::move(connection.root);
+  local_ = connection.local;
+  uri_prefix_ = std::move(connection.uri_prefix);
 }
 
 std::string ArrowPathIOManager::path_for(const AssetKey& key, const std::string* partition) const {
@@ -98,7 +72,7 @@ std::string ArrowPathIOManager::staged_path_for(const OutputContext& context) co
   return staged_file_for(output_path_for(context), context.run_id()).string();
 }
 
-std::string ArrowPathIOManager::uri_for(const std::string& path) const { return local_ ? path : "s3://" + path; }
+std::string ArrowPathIOManager::uri_for(const std::string& path) const { return uri_prefix_ + path; }
 
 bool ArrowPathIOManager::exists(const AssetKey& key, const std::string* partition) {
   connect();

@@ -4,6 +4,7 @@
 
 #include "strata/core/error.hpp"
 #include "strata/core/utf8.hpp"
+#include "strata/core/value_display.hpp"
 
 namespace strata {
 namespace {
@@ -43,6 +44,31 @@ std::string markdown_preview(const arrow::Table& table, int rows) {
   }
   return out;
 }
+
+namespace {
+
+constexpr int kDisplayedRows = 20;
+
+// `asset value` of a table: its size, columns and first rows.
+std::string display_table(const Value& value) {
+  const ArrowTable& table = value.get<ArrowTable>();
+  if (!table) return "(no table)";
+  std::string columns;
+  for (const auto& field : table->schema()->fields()) {
+    columns += (columns.empty() ? "" : ", ") + field->name() + " " + field->type()->ToString();
+  }
+  std::string out = std::to_string(table->num_rows()) + " rows; columns: " + columns + "\n\n" +
+                    markdown_preview(*table, kDisplayedRows);
+  if (table->num_rows() > kDisplayedRows) {
+    out += "(first " + std::to_string(kDisplayedRows) + " of " + std::to_string(table->num_rows()) + " rows)\n";
+  }
+  return out;
+}
+
+[[maybe_unused]] const bool kTableDisplayRegistered =
+    (register_value_printer(typeid(ArrowTable), &display_table), true);
+
+}  // namespace
 
 Metadata table_metadata(const arrow::Table& table, int preview_rows) {
   std::vector<TableColumn> columns;
