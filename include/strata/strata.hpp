@@ -11,5 +11,6 @@
 #include "strata/core/system_metadata.hpp"
 #include "strata/execution/backfill.hpp"
 #include "strata/execution/materialize.hpp"
+#include "strata/execution/run_queue_coordinator.hpp"
 #include "strata/io/filesystem_io_manager.hpp"
 #include "strata/io/in_memory_io_manager.hpp"

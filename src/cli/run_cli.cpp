@@ -13,6 +13,7 @@
 
 #include "catalog_commands.hpp"
 #include "cli_session.hpp"
+#include "queue_commands.hpp"
 #include "run_commands.hpp"
 #include "run_history_commands.hpp"
 #include "strata/core/nearest_name.hpp"
@@ -149,6 +150,7 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   materialize->add_option("-p,--partition", run.partition, "The partition to materialize");
   add_range_options(materialize, run);
   add_run_options(materialize, run);
+  materialize->add_flag("--queue", run.queue, "Submit the run to the instance's run queue; prints its id");
 
   auto* job = app.add_subcommand("job", "Run jobs");
   job->require_subcommand(1);
@@ -156,6 +158,7 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   job_execute->add_option("name", run.job, "The job's name ('list jobs' shows them)")->required();
   job_execute->add_option("-p,--partition", run.partition, "The partition to run");
   add_run_options(job_execute, run);
+  job_execute->add_flag("--queue", run.queue, "Submit the run to the instance's run queue; prints its id");
 
   auto* backfill = app.add_subcommand("backfill", "Materialize many partitions, split into runs by backfill policy");
   backfill->add_option("-s,--select", run.select, "Assets (selection syntax as for materialize)")->required();
@@ -182,6 +185,11 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   runs_command->add_option("--job", runs.job, "Only runs of this job");
   runs_command->add_option("--asset", runs.asset, "Only runs that materialized this asset");
   runs_command->add_option("--limit", runs.limit, "At most this many runs")->capture_default_str();
+  cli::DequeueOptions dequeue;
+  auto* runs_dequeue =
+      runs_command->add_subcommand("dequeue", "Start the queued runs that the run_queue limits allow now");
+  runs_dequeue->add_option("run_id", dequeue.run_id, "Only this queued run (an id or unique prefix)");
+  runs_dequeue->add_flag("--drain", dequeue.drain, "Dequeue again when the started runs end, until none starts");
 
   std::string run_id;
   bool follow = false;
@@ -215,6 +223,7 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   if (backfill->parsed()) return cli::backfill_command(session, run);
   if (list->parsed()) return cli::list_command(session, list_what);
   if (asset_show->parsed()) return cli::asset_show_command(session, asset_key, history_limit);
+  if (runs_dequeue->parsed()) return cli::runs_dequeue_command(session, dequeue);
   if (runs_command->parsed()) return cli::runs_command(session, runs);
   if (logs->parsed()) return cli::logs_command(session, run_id, follow);
   if (wipe->parsed()) return cli::wipe_command(session, wipe_keys, yes, streams.in, streams.in_is_terminal);

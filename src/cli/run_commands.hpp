@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli_session.hpp"
+#include "strata/storage/run_queue.hpp"
 
 namespace strata::cli {
 
@@ -23,10 +24,15 @@ struct RunCommandOptions {
   int max_concurrency = 0;
   std::vector<std::string> tags{};  // "key=value"
   std::string log_level = "info";
+  bool queue = false;  // materialize, job execute: submit to the run queue instead of running
 };
 
 int materialize_command(CliSession& session, const RunCommandOptions& options);
 int job_execute_command(CliSession& session, const RunCommandOptions& options);
 int backfill_command(CliSession& session, const RunCommandOptions& options);
+
+// Runs a queued run claimed by this process, with the progress display and summary of the other
+// run commands; the exit code as theirs. Throws what execute_queued_run throws.
+int execute_claimed_run(CliSession& session, const QueuedRun& run);
 
 }  // namespace strata::cli

@@ -45,6 +45,7 @@ std::shared_ptr<NodeDef> new_asset_node(std::string name, NodeKind kind, const s
   node->required_resource_keys = std::move(options.required_resource_keys);
   node->partitions = std::move(options.partitions);
   node->backfill_policy = options.backfill_policy;
+  node->pool = options.pool;
   return node;
 }
 

@@ -21,29 +21,12 @@
 #include "strata/io/filesystem_io_manager.hpp"
 #include "strata/storage/event_writer.hpp"
 #include "strata/storage/instance.hpp"
+#include "strata/storage/pool_slots.hpp"
 
 namespace strata {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string new_run_id() {
-  // Reseeded in a forked child: a copied generator would repeat the parent's ids.
-  static thread_local std::mt19937_64 rng;
-  static thread_local pid_t seeded_for = 0;
-  if (seeded_for != ::getpid()) {
-    seeded_for = ::getpid();
-    rng.seed(std::random_device{}() ^ static_cast<uint64_t>(now_unix_us()) ^ (static_cast<uint64_t>(seeded_for) << 32));
-  }
-  uint64_t a = rng();
-  uint64_t b = rng();
-  char text[40];
-  std::snprintf(text, sizeof text, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
-                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
-  return text;
-}
 
 // A temporary STRATA_HOME, removed with everything in it when the last RunResult holding it goes.
 std::shared_ptr<void> make_temporary_home(fs::path& path) {
@@ -201,7 +184,7 @@ class Run {
     data_->start_us = now_unix_us();
     if (options_.instance) {
       // Recorded before anything runs: a StorageError here means nothing ran.
-      options_.instance->storage().add_run(run_record());
+      if (!options_.claimed_from_queue) options_.instance->storage().add_run(run_record());
       writer_ = std::make_unique<EventWriter>(options_.instance->storage());
     }
     emit(make_event(EventType::kRunStart, "",
@@ -245,11 +228,7 @@ class Run {
     for (const auto& key : plan_.asset_keys())
       record.selection += (record.selection.empty() ? "" : ",") + key.to_string();
     record.status = RunStatus::kStarted;
-    record.tags = options_.tags;
-    if (options_.partition_keys.size() == 1) record.tags["strata/partition"] = options_.partition_keys.front();
-    if (options_.partition_keys.size() > 1) {
-      record.tags["strata/partition_range"] = options_.partition_keys.front() + ".." + options_.partition_keys.back();
-    }
+    record.tags = run_tags(options_.tags, options_.partition_keys);
     record.run_config = masked_run_config(options_.run_config, plan_.resources()).dump();
     record.owner_host = Instance::host_name();
     record.owner_pid = ::getpid();
@@ -476,6 +455,7 @@ class Run {
     }
     emit(make_event(EventType::kStepStart, step.key, "Started execution of step '" + step.key + "'"));
     try {
+      PoolSlotLease pool_slot = hold_pool_slot(step);  // freed when the step ends, however it ends
       StepRunner runner(*this, index, result.start_us);
       runner.load_inputs();
       ExecutionContext context(*step.node, data_->run_id, step.key, runner.logger(), resources_, step_scope(*step.node),
@@ -514,6 +494,16 @@ class Run {
         }
       }
     }
+  }
+
+  // Waits for a slot of the step's concurrency pool, when it names one the instance limits.
+  PoolSlotLease hold_pool_slot(const PlanStep& step) {
+    return PoolSlotLease::acquire(
+        options_.instance.get(), step.node->pool, data_->run_id, step.key, [&](int64_t limit) {
+          emit(
+              make_event(EventType::kLog, step.key,
+                         "Waiting for a slot of pool '" + step.node->pool + "' (limit " + std::to_string(limit) + ")"));
+        });
   }
 
   const ExecutionPlan& plan_;

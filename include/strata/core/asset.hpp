@@ -59,6 +59,7 @@ struct AssetOptions {
   std::vector<std::string> required_resource_keys{};
   PartitionsPtr partitions{};                       // e.g. strata::daily_partitions("2024-01-01")
   std::optional<BackfillPolicy> backfill_policy{};  // how backfills split into runs
+  std::string pool{};  // concurrency pool of the step (strata.yaml concurrency.pools limits it)
 };
 
 // A typed output of a multi-asset: strata::out<T>("name", {...}).
@@ -94,6 +95,7 @@ struct MultiAssetOptions {
   std::vector<std::string> required_resource_keys{};
   PartitionsPtr partitions{};
   std::optional<BackfillPolicy> backfill_policy{};
+  std::string pool{};  // concurrency pool of the step
 };
 
 struct SourceAssetOptions {

@@ -61,6 +61,9 @@ struct NodeDef {
   PartitionsPtr partitions;                       // null: not partitioned
   std::optional<BackfillPolicy> backfill_policy;  // null: one partition per run
   ComputeFn compute;                              // empty for source assets
+  // The concurrency pool the step runs in (empty: none); the instance limits how many steps of a
+  // pool run at once across all runs and processes (storage/pool_slots.hpp).
+  std::string pool;
 
   // Index of the output named `name`, or -1.
   int output_index(const std::string& name) const;

@@ -42,6 +42,7 @@ struct OpOptions {
   std::vector<OpOut> outs{};  // or several named outputs, yielded by the body or returned as a tuple
   std::string description{};
   std::vector<std::string> required_resource_keys{};
+  std::string pool{};  // concurrency pool of the step (strata.yaml concurrency.pools limits it)
 };
 
 // One output of one op invocation inside a job body.

@@ -29,6 +29,9 @@ struct RunOptions {
   // The partitions this run materializes: one key, or several for a single run over a range
   // (BackfillPolicy::single_run). Required when the selection is partitioned, refused otherwise.
   std::vector<std::string> partition_keys{};
+  // The run's record already exists (a queued run claimed by a dequeuer, status STARTED): it is not
+  // added again. run_id must name it.
+  bool claimed_from_queue = false;
 };
 
 }  // namespace strata
