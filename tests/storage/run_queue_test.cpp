@@ -17,7 +17,7 @@
 #include "backend_fixture.hpp"
 #include "expect_error.hpp"
 #include "forked_child.hpp"
-#include "service_unavailable.hpp"
+#include "instance_backend_test.hpp"
 
 namespace s = strata;
 namespace fs = std::filesystem;
@@ -114,18 +114,8 @@ class ForkedGroup {
   std::vector<pid_t> pids_;
 };
 
-class RunQueueTest : public ::testing::TestWithParam<std::string> {
+class RunQueueTest : public s::testing::InstanceBackendTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == "postgres") {
-      if (s::testing::shared_postgres() == nullptr) {
-        STRATA_SERVICE_UNAVAILABLE(
-            "PostgreSQL server binaries are not installed; install Debian's `postgresql` package");
-      }
-      s::testing::configure_postgres_home(home.path());
-    }
-  }
-
   // Adds `yaml` (run_queue:/concurrency: sections) to the instance's strata.yaml.
   void configure(const std::string& yaml) {
     fs::create_directories(home.path());
@@ -151,7 +141,6 @@ class RunQueueTest : public ::testing::TestWithParam<std::string> {
     return 3;
   }
 
-  TempDir home{"strata-queue"};
   TempDir scratch{"strata-queue-scratch"};
 };
 
@@ -162,6 +151,19 @@ s::QueuedRun queued(const std::string& id, std::map<std::string, std::string> ta
   s::QueuedRun run;
   run.run.run_id = id;
   run.run.tags = std::move(tags);
+  return run;
+}
+
+// A run record whose owner is a process on this host that has exited.
+s::RunRecord owned_by_a_gone_process(const std::string& id, s::RunStatus status) {
+  s::RunRecord run;
+  run.run_id = id;
+  run.job_name = "__ASSET_JOB";
+  run.status = status;
+  run.owner_host = s::Instance::host_name();
+  run.owner_pid = s::testing::finished_process_pid();
+  run.owner_start_ticks = 1;
+  run.create_time_us = s::now_unix_us();
   return run;
 }
 
@@ -202,14 +204,7 @@ TEST(RunQueueRule, ChoosesInOrderWithinLimits) {
 // reaper used to fail QUEUED runs whose recorded owner was gone.)
 TEST_P(RunQueueTest, QueuedRunOfAGoneProcessIsNotReaped) {
   auto instance = s::Instance::open(home.path());
-  s::RunRecord run;
-  run.run_id = "queued-by-a-gone-process";
-  run.job_name = "__ASSET_JOB";
-  run.status = s::RunStatus::kQueued;
-  run.owner_host = s::Instance::host_name();
-  run.owner_pid = s::testing::finished_process_pid();
-  run.owner_start_ticks = 1;
-  run.create_time_us = s::now_unix_us();
+  s::RunRecord run = owned_by_a_gone_process("queued-by-a-gone-process", s::RunStatus::kQueued);
   instance->storage().add_run(run);
   EXPECT_TRUE(instance->reap_dead_runs().empty());
   EXPECT_EQ(instance->storage().get_run(run.run_id)->status, s::RunStatus::kQueued);
@@ -444,14 +439,7 @@ TEST_P(RunQueueTest, PoolLimitHoldsAcrossProcesses) {
 TEST_P(RunQueueTest, ReaperFreesSlotsOfDeadRuns) {
   configure("concurrency:\n  default_pool_limit: 1\n");
   auto instance = s::Instance::open(home.path());
-  s::RunRecord run;
-  run.run_id = "died-in-pool";
-  run.job_name = "__ASSET_JOB";
-  run.status = s::RunStatus::kStarted;
-  run.owner_host = s::Instance::host_name();
-  run.owner_pid = s::testing::finished_process_pid();
-  run.owner_start_ticks = 1;
-  run.create_time_us = s::now_unix_us();
+  s::RunRecord run = owned_by_a_gone_process("died-in-pool", s::RunStatus::kStarted);
   instance->storage().add_run(run);
   ASSERT_TRUE(instance->storage().claim_pool_slot({"any", run.run_id, "step"}, 1));
   EXPECT_FALSE(instance->storage().claim_pool_slot({"any", "other", "step"}, 1));
