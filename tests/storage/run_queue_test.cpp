@@ -435,6 +435,31 @@ TEST_P(RunQueueTest, PoolLimitHoldsAcrossProcesses) {
   for (const auto& run : instance->storage().runs({})) EXPECT_EQ(run.status, s::RunStatus::kFailure);
 }
 
+// Ops name pools too: three independent ops of pool `api` (limit 1) in one run take turns.
+TEST_P(RunQueueTest, OpsOfAPoolInOneRunTakeTurns) {
+  configure("concurrency:\n  pools: {api: 1}\n");
+  SharedCounters counters(scratch / "ops.json");
+  auto call = [&counters] {
+    counters.enter({"api"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // inside for a while (not a synchronisation)
+    counters.leave({"api"});
+    return 1;
+  };
+  auto a = s::op("call_a", {.pool = "api"}, call);
+  auto b = s::op("call_b", {.pool = "api"}, call);
+  auto c = s::op("call_c", {.pool = "api"}, call);
+  auto job = s::job("calls", [&] {
+    a();
+    b();
+    c();
+  });
+  auto instance = s::Instance::open(home.path());
+  auto result = s::execute_in_process(job, {.instance = instance, .max_concurrency = 3});
+  ASSERT_TRUE(result.success()) << result.failure_message();
+  EXPECT_EQ(counters.peak("api"), 1);
+  EXPECT_TRUE(instance->storage().pool_slots("api").empty());
+}
+
 // A run that died holding a pool slot: the reaper fails the run and frees the slot.
 TEST_P(RunQueueTest, ReaperFreesSlotsOfDeadRuns) {
   configure("concurrency:\n  default_pool_limit: 1\n");
