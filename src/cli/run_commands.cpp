@@ -230,6 +230,7 @@ int submit_to_queue(CliSession& session, const RunCommandOptions& options, const
   request.partition_keys = setup.options.partition_keys;
   request.run_config = setup.options.run_config;
   request.tags = setup.options.tags;
+  request.max_concurrency = setup.options.max_concurrency;
   std::string run_id = submit_run(session.defs, session.instance(), request);
   session.out << run_id << "\n";
   return kExitSuccess;
@@ -239,6 +240,11 @@ int submit_to_queue(CliSession& session, const RunCommandOptions& options, const
 
 int execute_claimed_run(CliSession& session, const QueuedRun& run) {
   ProgressDisplay display(session.live_out ? *session.live_out : session.out, session.terminal, LogLevel::kInfo);
+  try {
+    display.expect_run(plan_for_request(session.defs, queued_run_request(run)).steps().size());
+  } catch (const std::exception&) {
+    // execute_queued_run below fails the run with the reason.
+  }
   RunOptions options;
   options.instance = session.shared_instance();
   options.keep_outputs = false;

@@ -11,7 +11,9 @@ namespace {
 
 using json = nlohmann::json;
 
-ExecutionPlan plan_for(const Definitions& defs, const RunRequest& request) {
+}  // namespace
+
+ExecutionPlan plan_for_request(const Definitions& defs, const RunRequest& request) {
   if (request.job_name.empty() == request.selection.empty()) {
     throw DefinitionError("a run request names a job or an asset selection (one of them)");
   }
@@ -21,10 +23,8 @@ ExecutionPlan plan_for(const Definitions& defs, const RunRequest& request) {
   return ExecutionPlan::for_assets(defs, keys);
 }
 
-}  // namespace
-
 std::string submit_run(const Definitions& defs, Instance& instance, const RunRequest& request) {
-  ExecutionPlan plan = plan_for(defs, request);
+  ExecutionPlan plan = plan_for_request(defs, request);
   json masked = masked_run_config(request.run_config, plan.resources());
   if (masked != request.run_config.document()) {
     throw ConfigError(
@@ -41,7 +41,9 @@ std::string submit_run(const Definitions& defs, Instance& instance, const RunReq
   record.tags = run_tags(request.tags, request.partition_keys);
   record.run_config = masked.dump();
   record.create_time_us = now_unix_us();
-  json launch = {{"partition_keys", request.partition_keys}, {"tags", request.tags}};
+  if (request.max_concurrency < 0) throw ConfigError("max_concurrency must be 0 (all cores) or more");
+  json launch = {
+      {"partition_keys", request.partition_keys}, {"tags", request.tags}, {"max_concurrency", request.max_concurrency}};
   launch[request.job_name.empty() ? "select" : "job"] = request.job_name.empty() ? request.selection : request.job_name;
   instance.storage().enqueue_run(record, launch.dump());
   return record.run_id;
@@ -56,18 +58,20 @@ RunRequest queued_run_request(const QueuedRun& queued) {
   request.tags = launch.value("tags", std::map<std::string, std::string>{});
   request.run_config = RunConfig::from_json(queued.run.run_config.empty() ? "{}" : queued.run.run_config);
   request.run_id = queued.run.run_id;
+  request.max_concurrency = launch.value("max_concurrency", 0);
   return request;
 }
 
 RunResult execute_queued_run(const Definitions& defs, const QueuedRun& queued, RunOptions options) {
   try {
     RunRequest request = queued_run_request(queued);
-    ExecutionPlan plan = plan_for(defs, request);
+    ExecutionPlan plan = plan_for_request(defs, request);
     options.run_id = request.run_id;
     options.claimed_from_queue = true;
     options.tags = request.tags;
     options.run_config = request.run_config;
     options.partition_keys = request.partition_keys;
+    options.max_concurrency = request.max_concurrency;
     return execute_plan(plan, std::move(options));
   } catch (const std::exception& e) {
     // Nothing ran: the run ends here rather than staying STARTED.

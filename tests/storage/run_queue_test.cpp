@@ -223,7 +223,7 @@ TEST_P(RunQueueTest, QueueSurvivesReopeningAndStartsRunsAsSubmitted) {
     auto instance = s::Instance::open(home.path());
     ids.push_back(
         s::submit_run(defs, *instance, {.selection = "regions", .partition_keys = {"us"}, .tags = {{"k", "v"}}}));
-    ids.push_back(s::submit_run(defs, *instance, {.job_name = "words_job"}));
+    ids.push_back(s::submit_run(defs, *instance, {.job_name = "words_job", .max_concurrency = 2}));
     ids.push_back(s::submit_run(
         defs, *instance,
         {.selection = "words", .run_config = s::RunConfig::from_yaml("resources: {}\n"), .tags = {{"team", "data"}}}));
@@ -239,6 +239,11 @@ TEST_P(RunQueueTest, QueueSurvivesReopeningAndStartsRunsAsSubmitted) {
     EXPECT_EQ(queue[i].run.status, s::RunStatus::kQueued);
   }
   EXPECT_EQ(queue[0].run.tags.at("strata/partition"), "us");
+  s::RunRequest job_request = s::queued_run_request(queue[1]);
+  EXPECT_EQ(job_request.job_name, "words_job");
+  EXPECT_EQ(job_request.max_concurrency, 2);
+  EXPECT_EQ(s::queued_run_request(queue[0]).partition_keys, std::vector<std::string>{"us"});
+  EXPECT_EQ(s::queued_run_request(queue[2]).tags.at("team"), "data");
   EXPECT_EQ(instance->storage().runs({.status = s::RunStatus::kQueued}).size(), 3u);
 
   s::RunQueueCoordinator coordinator(instance, s::in_process_launcher(defs, instance));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "strata/core/definitions.hpp"
+#include "strata/execution/plan.hpp"
 #include "strata/execution/run_options.hpp"
 #include "strata/execution/run_result.hpp"
 #include "strata/storage/instance.hpp"
@@ -31,8 +32,12 @@ struct RunRequest {
   // secret value must come from the environment ({env: NAME}), which the queue keeps as a name.
   RunConfig run_config{};
   std::map<std::string, std::string> tags{};
-  std::string run_id{};  // empty: a new id
+  std::string run_id{};     // empty: a new id
+  int max_concurrency = 0;  // steps at once when it runs (RunOptions::max_concurrency)
 };
+
+// The plan of what `request` runs. Throws DefinitionError (unknown job, selection matching nothing).
+ExecutionPlan plan_for_request(const Definitions& defs, const RunRequest& request);
 
 // Checks the request against `defs` (the job or selection exists, the run config has no literal
 // secret) and records it in `instance` as a QUEUED run with a RUN_ENQUEUED event; returns the run
@@ -43,7 +48,8 @@ std::string submit_run(const Definitions& defs, Instance& instance, const RunReq
 RunRequest queued_run_request(const QueuedRun& queued);
 
 // Runs a claimed queued run (status STARTED) in this process; `options` gives the instance, the
-// event listener and such; run id, tags, run config and partitions come from the queue. A run that
+// event listener and such; run id, tags, run config, partitions and max_concurrency come from the
+// queue. A run that
 // cannot start (its job is gone from the definitions, a partition key no longer exists...) is
 // marked FAILURE with the reason, and the error is rethrown.
 RunResult execute_queued_run(const Definitions& defs, const QueuedRun& queued, RunOptions options);
