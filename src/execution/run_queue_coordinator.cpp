@@ -25,6 +25,7 @@ ExecutionPlan plan_for_request(const Definitions& defs, const RunRequest& reques
 
 std::string submit_run(const Definitions& defs, Instance& instance, const RunRequest& request) {
   ExecutionPlan plan = plan_for_request(defs, request);
+  validate_partition_keys(plan, request.partition_keys, &instance.storage());
   json masked = masked_run_config(request.run_config, plan.resources());
   if (masked != request.run_config.document()) {
     throw ConfigError(

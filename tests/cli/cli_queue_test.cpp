@@ -79,6 +79,10 @@ TEST_F(CliQueueTest, BadInputIsRefused) {
   expect_usage_error(d, {"materialize", "-s", "regions", "--from", "eu", "--to", "us", "--queue"},
                      "--queue takes one run");
   expect_usage_error(d, {"job", "execute", "nope_job", "--queue"}, "nope_job");
+  expect_usage_error(d, {"materialize", "-s", "regions", "--partition", "mars", "--queue"}, "mars");
+  expect_usage_error(d, {"materialize", "-s", "regions", "--queue"}, "give a partition key");
+  CliOutcome region = cli(d, {"materialize", "-s", "regions", "--partition", "eu", "--queue"});
+  EXPECT_EQ(region.exit_code, 0) << region.err;
 }
 
 TEST_F(CliQueueTest, BadLimitsInStrataYamlAreRefused) {

@@ -39,9 +39,10 @@ struct RunRequest {
 // The plan of what `request` runs. Throws DefinitionError (unknown job, selection matching nothing).
 ExecutionPlan plan_for_request(const Definitions& defs, const RunRequest& request);
 
-// Checks the request against `defs` (the job or selection exists, the run config has no literal
-// secret) and records it in `instance` as a QUEUED run with a RUN_ENQUEUED event; returns the run
-// id. Throws DefinitionError or ConfigError (nothing recorded), StorageError.
+// Checks the request against `defs` (the job or selection exists, its partition keys fit, the run
+// config has no literal secret) and records it in `instance` as a QUEUED run with a RUN_ENQUEUED
+// event; returns the run id. Throws DefinitionError, PartitionError or ConfigError (nothing
+// recorded), StorageError.
 std::string submit_run(const Definitions& defs, Instance& instance, const RunRequest& request);
 
 // The request a queued run was submitted with (run config from its record).
