@@ -13,5 +13,6 @@
 #include "strata/execution/executor.hpp"
 #include "strata/execution/materialize.hpp"
 #include "strata/execution/reexecution.hpp"
+#include "strata/execution/run_queue_coordinator.hpp"
 #include "strata/io/filesystem_io_manager.hpp"
 #include "strata/io/in_memory_io_manager.hpp"

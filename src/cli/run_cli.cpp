@@ -14,6 +14,7 @@
 #include "asset_value_command.hpp"
 #include "catalog_commands.hpp"
 #include "cli_session.hpp"
+#include "queue_commands.hpp"
 #include "run_commands.hpp"
 #include "run_history_commands.hpp"
 #include "strata/core/nearest_name.hpp"
@@ -35,7 +36,7 @@ const std::vector<std::string> kCommands = {"materialize", "job", "backfill", "l
 
 // Commands that take a sub-command, and the sub-commands they know.
 const std::map<std::string, std::vector<std::string>> kSubcommands = {
-    {"job", {"execute"}}, {"asset", {"show", "value"}}, {"runs", {"cancel", "reexecute"}}};
+    {"job", {"execute"}}, {"asset", {"show", "value"}}, {"runs", {"cancel", "dequeue", "reexecute"}}};
 
 // The command the user meant: the first argument that is not an option (nor --home's value), and
 // the argument right after it when that is not an option either (a sub-command; `runs --status
@@ -156,6 +157,7 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   materialize->add_option("-p,--partition", run.partition, "The partition to materialize");
   add_range_options(materialize, run);
   add_run_options(materialize, run);
+  materialize->add_flag("--queue", run.queue, "Submit the run to the instance's run queue; prints its id");
 
   auto* job = app.add_subcommand("job", "Run jobs");
   job->require_subcommand(1);
@@ -163,6 +165,7 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   job_execute->add_option("name", run.job, "The job's name ('list jobs' shows them)")->required();
   job_execute->add_option("-p,--partition", run.partition, "The partition to run");
   add_run_options(job_execute, run);
+  job_execute->add_flag("--queue", run.queue, "Submit the run to the instance's run queue; prints its id");
 
   auto* backfill = app.add_subcommand("backfill", "Materialize many partitions, split into runs by backfill policy");
   backfill->add_option("-s,--select", run.select, "Assets (selection syntax as for materialize)")->required();
@@ -210,6 +213,11 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   runs_reexecute->add_option("--steps", reexecute.steps, "Only these steps or assets (comma-separated)")
       ->delimiter(',');
   add_run_options(runs_reexecute, reexecute.run);
+  cli::DequeueOptions dequeue;
+  auto* runs_dequeue =
+      runs_command->add_subcommand("dequeue", "Start the queued runs that the run_queue limits allow now");
+  runs_dequeue->add_option("run_id", dequeue.run_id, "Only this queued run (an id or unique prefix)");
+  runs_dequeue->add_flag("--drain", dequeue.drain, "Dequeue again when the started runs end, until none starts");
 
   std::string run_id;
   bool follow = false;
@@ -246,6 +254,7 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   if (runs_cancel->parsed()) return cli::cancel_command(session, control_run_id, wait);
   if (runs_reexecute->parsed()) return cli::reexecute_command(session, control_run_id, reexecute);
   if (asset_value->parsed()) return cli::asset_value_command(session, asset_key, value_partition);
+  if (runs_dequeue->parsed()) return cli::runs_dequeue_command(session, dequeue);
   if (runs_command->parsed()) return cli::runs_command(session, runs);
   if (logs->parsed()) return cli::logs_command(session, run_id, follow);
   if (wipe->parsed()) return cli::wipe_command(session, wipe_keys, yes, streams.in, streams.in_is_terminal);

@@ -9,6 +9,7 @@
 #include "strata/execution/executor.hpp"
 #include "strata/execution/plan.hpp"
 #include "strata/execution/reexecution.hpp"
+#include "strata/execution/run_queue_coordinator.hpp"
 #include "strata/execution/step_config.hpp"
 #include "terminal_text.hpp"
 #include "text_table.hpp"
@@ -249,17 +250,60 @@ BackfillPlan plan_partitions(CliSession& session, const ParsedSelection& parsed,
   }
 }
 
+// --queue: records the run as QUEUED for `runs dequeue` and prints its id.
+int submit_to_queue(CliSession& session, const RunCommandOptions& options, const RunSetup& setup) {
+  RunRequest request;
+  request.job_name = options.job;
+  request.selection = options.select;
+  request.partition_keys = setup.options.partition_keys;
+  request.run_config = setup.options.run_config;
+  request.tags = setup.options.tags;
+  request.max_concurrency = setup.options.max_concurrency;
+  std::string run_id = submit_run(session.defs, session.instance(), request);
+  session.out << run_id << "\n";
+  return kExitSuccess;
+}
+
 }  // namespace
+
+int execute_claimed_run(CliSession& session, const QueuedRun& run) {
+  ProgressDisplay display(session.live_out ? *session.live_out : session.out, session.terminal, LogLevel::kInfo);
+  try {
+    display.expect_run(plan_for_request(session.defs, queued_run_request(run)).steps().size());
+  } catch (const std::exception&) {
+    // execute_queued_run below fails the run with the reason.
+  }
+  RunOptions options;
+  options.instance = session.shared_instance();
+  options.keep_outputs = false;
+  options.on_event = [&display](const Event& event) { display.on_event(event); };
+  RunResult result = [&] {
+    try {
+      return execute_queued_run(session.defs, run, std::move(options));
+    } catch (...) {
+      display.finish();
+      throw;
+    }
+  }();
+  display.finish();
+  print_summary(session, result);
+  return result.success() ? kExitSuccess : kExitFailure;
+}
 
 int materialize_command(CliSession& session, const RunCommandOptions& options) {
   check_partition_flags(options);
   ParsedSelection parsed = parse_selection(session.defs, options.select);
   RunSetup setup = prepare_run(session, options, nullptr);
+  if (options.queue && !options.from.empty()) {
+    throw UsageError("--queue takes one run; --from/--to may split into several",
+                     "queue one partition with --partition, or run the range without --queue");
+  }
   if (!options.from.empty()) {
     // A range goes through the backfill machinery: the assets' BackfillPolicy splits it into runs.
     return run_backfill(session, parsed, plan_partitions(session, parsed, options), setup);
   }
   if (!options.partition.empty()) setup.options.partition_keys = {options.partition};
+  if (options.queue) return submit_to_queue(session, options, setup);
   ExecutionPlan plan = ExecutionPlan::for_assets(session.defs, parsed.keys);
   return run_plan(session, plan, setup);
 }
@@ -274,6 +318,7 @@ int job_execute_command(CliSession& session, const RunCommandOptions& options) {
   }();
   RunSetup setup = prepare_run(session, options, &job);
   if (!options.partition.empty()) setup.options.partition_keys = {options.partition};
+  if (options.queue) return submit_to_queue(session, options, setup);
   ExecutionPlan plan = ExecutionPlan::for_job(session.defs, job);
   return run_plan(session, plan, setup);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli_session.hpp"
+#include "strata/storage/run_queue.hpp"
 
 namespace strata::cli {
 
@@ -24,6 +25,7 @@ struct RunCommandOptions {
   int max_concurrency = 0;
   std::vector<std::string> tags{};  // "key=value"
   std::string log_level = "info";
+  bool queue = false;  // materialize, job execute: submit to the run queue instead of running
 };
 
 int materialize_command(CliSession& session, const RunCommandOptions& options);
@@ -37,5 +39,8 @@ struct ReexecuteCommandOptions {
 };
 // A new run of what run `run_id` (or a unique prefix) ran, or of part of it (execution/reexecution.hpp).
 int reexecute_command(CliSession& session, const std::string& run_id, const ReexecuteCommandOptions& options);
+// Runs a queued run claimed by this process, with the progress display and summary of the other
+// run commands; the exit code as theirs. Throws what execute_queued_run throws.
+int execute_claimed_run(CliSession& session, const QueuedRun& run);
 
 }  // namespace strata::cli

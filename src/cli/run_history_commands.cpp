@@ -20,7 +20,8 @@ std::string run_duration(const RunRecord& run) {
   return format_duration_us(end - run.start_time_us) + (run.end_time_us == 0 ? " (running)" : "");
 }
 
-// The run `text` names: an exact id, or the only id starting with it.
+}  // namespace
+
 RunRecord find_run(CliSession& session, const std::string& text) {
   Storage& storage = session.instance().storage();
   if (auto run = storage.get_run(text)) return *run;
@@ -38,8 +39,6 @@ RunRecord find_run(CliSession& session, const std::string& text) {
     throw UsageError("run id prefix '" + text + "' is ambiguous (" + std::to_string(matches.size()) + " runs)", hint);
   throw UsageError("no run '" + text + "' in " + storage.describe() + did_you_mean(text, ids), hint);
 }
-
-}  // namespace
 
 int runs_command(CliSession& session, const RunsCommandOptions& options) {
   RunFilter filter;

@@ -16,6 +16,8 @@ struct RunsCommandOptions {
 };
 
 int runs_command(CliSession& session, const RunsCommandOptions& options);
+// The run `text` names: an exact id, or the only id starting with it. UsageError otherwise.
+RunRecord find_run(CliSession& session, const std::string& text);
 // `run_id` may be a unique prefix of a run id (as `runs` shows them).
 int logs_command(CliSession& session, const std::string& run_id, bool follow);
 // Asks a run to stop (Instance::cancel_run); with `wait`, waits until it has stopped and prints how

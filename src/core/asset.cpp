@@ -47,6 +47,7 @@ std::shared_ptr<NodeDef> new_asset_node(std::string name, NodeKind kind, const s
   node->backfill_policy = options.backfill_policy;
   if (options.retry_policy) options.retry_policy->validate(owner);
   node->retry_policy = options.retry_policy;
+  node->pool = options.pool;
   return node;
 }
 

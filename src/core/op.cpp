@@ -40,6 +40,7 @@ OpDefinition make_op(std::string name, OpOptions options, std::vector<const Type
   node->name = name;
   node->kind = NodeKind::kOp;
   node->description = options.description;
+  node->pool = options.pool;
   if (options.ins.size() != input_types.size()) {
     throw DefinitionError(owner + ": the function takes " + std::to_string(input_types.size()) +
                           " input(s) but `ins` names " + std::to_string(options.ins.size()));

@@ -22,29 +22,12 @@
 #include "strata/io/filesystem_io_manager.hpp"
 #include "strata/storage/event_writer.hpp"
 #include "strata/storage/instance.hpp"
+#include "strata/storage/pool_slots.hpp"
 
 namespace strata {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string new_run_id() {
-  // Reseeded in a forked child: a copied generator would repeat the parent's ids.
-  static thread_local std::mt19937_64 rng;
-  static thread_local pid_t seeded_for = 0;
-  if (seeded_for != ::getpid()) {
-    seeded_for = ::getpid();
-    rng.seed(std::random_device{}() ^ static_cast<uint64_t>(now_unix_us()) ^ (static_cast<uint64_t>(seeded_for) << 32));
-  }
-  uint64_t a = rng();
-  uint64_t b = rng();
-  char text[40];
-  std::snprintf(text, sizeof text, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
-                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
-  return text;
-}
 
 // A temporary STRATA_HOME, removed with everything in it when the last RunResult holding it goes.
 std::shared_ptr<void> make_temporary_home(fs::path& path) {
@@ -65,7 +48,61 @@ std::string format_ms(int64_t microseconds) {
   return text;
 }
 
+std::string owner_name(const NodeDef& node) {
+  if (node.outputs.size() == 1 && node.outputs[0].asset_key) return node.outputs[0].asset_key->to_string();
+  return node.name;
+}
+
+// A run of several partitions: every asset output it stores must be storable as a range by its
+// manager, or come as PerPartition values (checked on the resources' definitions; run config
+// changes fields, never a manager's kind).
+void validate_partition_ranges(const ExecutionPlan& plan) {
+  for (const auto& step : plan.steps()) {
+    if (!step.node->partitions) continue;
+    for (size_t i = 0; i < step.node->outputs.size(); ++i) {
+      const std::string& key = step.output_managers[i];
+      auto it = plan.resources().find(key);
+      std::string problem = partition_range_problem(step.node->outputs[i], key,
+                                                    it == plan.resources().end() ? nullptr : &it->second.prototype());
+      if (!problem.empty()) throw PartitionError(problem);
+    }
+  }
+}
+
 }  // namespace
+
+// Refuses, before anything runs, a partitioned selection without keys, keys for an unpartitioned
+// selection, assets partitioned differently, and keys that are not partitions of the assets.
+void validate_partition_keys(const ExecutionPlan& plan, const std::vector<std::string>& keys,
+                             DynamicPartitionsStore* store) {
+  const NodeDef* partitioned = nullptr;
+  const NodeDef* plain = nullptr;
+  for (const auto& step : plan.steps()) {
+    const NodeDef& node = *step.node;
+    if (!node.partitions) {
+      if (!plain) plain = &node;
+      continue;
+    }
+    if (partitioned && !partitioned->partitions->same_as(*node.partitions)) {
+      throw PartitionError("assets '" + owner_name(*partitioned) + "' (" + partitioned->partitions->describe() +
+                           ") and '" + owner_name(node) + "' (" + node.partitions->describe() +
+                           ") are partitioned differently; materialize them in separate runs");
+    }
+    if (!partitioned) partitioned = &node;
+  }
+  if (partitioned && keys.empty()) {
+    throw PartitionError("asset '" + owner_name(*partitioned) + "' is partitioned (" +
+                         partitioned->partitions->describe() + "): give a partition key, " +
+                         partitioned->partitions->format_hint(store));
+  }
+  if (!partitioned && !keys.empty()) {
+    throw PartitionError("partition key '" + keys.front() + "' given, but " +
+                         (plain ? "asset '" + owner_name(*plain) + "' is" : std::string("the selected assets are")) +
+                         " not partitioned");
+  }
+  for (const auto& key : keys) partitioned->partitions->validate_key(key, owner_name(*partitioned), store);
+  if (keys.size() > 1) validate_partition_ranges(plan);
+}
 
 class Run;
 
@@ -141,60 +178,8 @@ class Run {
     return options_.instance ? &options_.instance->storage() : nullptr;
   }
 
-  // Refuses, before anything runs, a partitioned selection without keys, keys for an unpartitioned
-  // selection, assets partitioned differently, and keys that are not partitions of the assets.
-  void validate_partitions() const {
-    const NodeDef* partitioned = nullptr;
-    const NodeDef* plain = nullptr;
-    for (const auto& step : plan_.steps()) {
-      const NodeDef& node = *step.node;
-      if (!node.partitions) {
-        if (!plain) plain = &node;
-        continue;
-      }
-      if (partitioned && !partitioned->partitions->same_as(*node.partitions)) {
-        throw PartitionError("assets '" + owner_name(*partitioned) + "' (" + partitioned->partitions->describe() +
-                             ") and '" + owner_name(node) + "' (" + node.partitions->describe() +
-                             ") are partitioned differently; materialize them in separate runs");
-      }
-      if (!partitioned) partitioned = &node;
-    }
-    const auto& keys = options_.partition_keys;
-    if (partitioned && keys.empty()) {
-      throw PartitionError("asset '" + owner_name(*partitioned) + "' is partitioned (" +
-                           partitioned->partitions->describe() + "): give a partition key, " +
-                           partitioned->partitions->format_hint(partition_store()));
-    }
-    if (!partitioned && !keys.empty()) {
-      throw PartitionError("partition key '" + keys.front() + "' given, but " +
-                           (plain ? "asset '" + owner_name(*plain) + "' is" : std::string("the selected assets are")) +
-                           " not partitioned");
-    }
-    for (const auto& key : keys)
-      partitioned->partitions->validate_key(key, owner_name(*partitioned), partition_store());
-    if (keys.size() > 1) validate_partition_ranges();
-  }
-
-  // A run of several partitions: every asset output it stores must be storable as a range by its
-  // manager, or come as PerPartition values (checked on the resources' definitions; run config
-  // changes fields, never a manager's kind).
-  void validate_partition_ranges() const {
-    for (const auto& step : plan_.steps()) {
-      if (!step.node->partitions) continue;
-      for (size_t i = 0; i < step.node->outputs.size(); ++i) {
-        const std::string& key = step.output_managers[i];
-        auto it = plan_.resources().find(key);
-        std::string problem = partition_range_problem(
-            step.node->outputs[i], key, it == plan_.resources().end() ? nullptr : &it->second.prototype());
-        if (!problem.empty()) throw PartitionError(problem);
-      }
-    }
-  }
-
-  static std::string owner_name(const NodeDef& node) {
-    if (node.outputs.size() == 1 && node.outputs[0].asset_key) return node.outputs[0].asset_key->to_string();
-    return node.name;
-  }
+  // Refuses, before anything runs, partition keys that do not fit the plan (validate_partition_keys).
+  void validate_partitions() const { validate_partition_keys(plan_, options_.partition_keys, partition_store()); }
 
   PartitionScope step_scope(const NodeDef& node) const {
     if (!node.partitions) return {};
@@ -207,7 +192,7 @@ class Run {
     data_->start_us = now_unix_us();
     if (options_.instance) {
       // Recorded before anything runs: a StorageError here means nothing ran.
-      options_.instance->storage().add_run(run_record());
+      if (!options_.claimed_from_queue) options_.instance->storage().add_run(run_record());
       writer_ = std::make_unique<EventWriter>(options_.instance->storage());
     }
     emit(make_event(EventType::kRunStart, "",
@@ -261,12 +246,7 @@ class Run {
     for (const auto& key : plan_.asset_keys())
       record.selection += (record.selection.empty() ? "" : ",") + key.to_string();
     record.status = RunStatus::kStarted;
-    record.tags = options_.tags;
-    if (options_.partition_keys.size() == 1) record.tags["strata/partition"] = options_.partition_keys.front();
-    if (options_.partition_keys.size() > 1) {
-      record.tags["strata/partition_range"] = options_.partition_keys.front() + ".." + options_.partition_keys.back();
-      record.tags["strata/partition_keys"] = nlohmann::json(options_.partition_keys).dump();
-    }
+    record.tags = run_tags(options_.tags, options_.partition_keys);
     record.run_config = recorded_run_config(plan_, options_.run_config, step_configs_).dump();
     record.owner_host = Instance::host_name();
     record.owner_pid = ::getpid();
@@ -600,6 +580,7 @@ class Run {
   // One attempt of a step: loads its inputs, runs its function, stores its outputs.
   void run_attempt(int index) {
     const PlanStep& step = plan_.steps()[static_cast<size_t>(index)];
+    PoolSlotLease pool_slot = hold_pool_slot(step);  // freed when the attempt ends, however it ends
     StepRunner runner(*this, index, data_->steps[static_cast<size_t>(index)].start_us);
     runner.load_inputs();
     ExecutionContext context(*step.node, data_->run_id, step.key, runner.logger(), resources_, step_scope(*step.node),
@@ -647,6 +628,16 @@ class Run {
         emit(std::move(failed));
       }
     }
+  }
+
+  // Waits for a slot of the step's concurrency pool, when it names one the instance limits.
+  PoolSlotLease hold_pool_slot(const PlanStep& step) {
+    return PoolSlotLease::acquire(
+        options_.instance.get(), step.node->pool, data_->run_id, step.key, [&](int64_t limit) {
+          emit(
+              make_event(EventType::kLog, step.key,
+                         "Waiting for a slot of pool '" + step.node->pool + "' (limit " + std::to_string(limit) + ")"));
+        });
   }
 
   const ExecutionPlan& plan_;

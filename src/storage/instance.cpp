@@ -30,6 +30,13 @@ storage:
 #     dbname: strata
 # io_manager:
 #   base_dir: /data/storage   # default: <this directory>/storage
+# run_queue:                  # runs submitted with --queue (see docs/execution.md)
+#   max_concurrent_runs: 10
+#   tag_concurrency_limits:
+#     - {key: database, value: duckdb, limit: 1}
+# concurrency:                # steps of a pool at once, across runs and processes
+#   pools: {warehouse: 2}
+#   default_pool_limit: 4
 )";
 
 using json = nlohmann::json;
@@ -68,6 +75,67 @@ fs::path absolute_in(const fs::path& home, const std::string& path) {
   return p.is_absolute() ? p : home / p;
 }
 
+// A limit: a whole number, at least `min`.
+int64_t limit_value(const json& node, const std::string& name, int64_t min, const fs::path& file) {
+  if (node.is_number_integer()) {
+    int64_t value = node.get<int64_t>();
+    if (value >= min) return value;
+    throw ConfigError(file.string() + ": field '" + name + "' must be " + std::to_string(min) + " or more, got " +
+                      std::to_string(value));
+  }
+  std::string text = node.is_string() ? node.get<std::string>() : node.dump();
+  try {
+    size_t used = 0;
+    int64_t value = std::stoll(text, &used);
+    if (used == text.size()) return limit_value(json(value), name, min, file);
+  } catch (const std::exception&) {
+  }
+  throw ConfigError(file.string() + ": field '" + name + "' must be a whole number, got '" + text + "'");
+}
+
+RunQueueConfig run_queue_config(const json& node, const fs::path& file) {
+  check_keys(node, "run_queue", {"max_concurrent_runs", "tag_concurrency_limits"}, file);
+  RunQueueConfig config;
+  if (const json* max = field(node, "max_concurrent_runs")) {
+    config.max_concurrent_runs = limit_value(*max, "run_queue.max_concurrent_runs", 0, file);
+  }
+  if (const json* limits = field(node, "tag_concurrency_limits")) {
+    if (!limits->is_array()) {
+      throw ConfigError(file.string() + ": 'run_queue.tag_concurrency_limits' must be a list of {key, value, limit}");
+    }
+    for (size_t i = 0; i < limits->size(); ++i) {
+      std::string where = "run_queue.tag_concurrency_limits[" + std::to_string(i) + "]";
+      const json& entry = (*limits)[i];
+      check_keys(entry, where, {"key", "value", "limit"}, file);
+      TagConcurrencyLimit limit;
+      const json* key = field(entry, "key");
+      const json* value = field(entry, "limit");
+      if (!key || !value) throw ConfigError(file.string() + ": '" + where + "' needs a 'key' and a 'limit'");
+      limit.key = scalar(*key, where + ".key", file);
+      if (limit.key.empty()) throw ConfigError(file.string() + ": field '" + where + ".key' is empty");
+      if (const json* tag_value = field(entry, "value")) limit.value = scalar(*tag_value, where + ".value", file);
+      limit.limit = limit_value(*value, where + ".limit", 0, file);
+      config.tag_concurrency_limits.push_back(std::move(limit));
+    }
+  }
+  return config;
+}
+
+PoolLimits pool_limits(const json& node, const fs::path& file) {
+  check_keys(node, "concurrency", {"pools", "default_pool_limit"}, file);
+  PoolLimits limits;
+  if (const json* pools = field(node, "pools")) {
+    if (!pools->is_object()) throw ConfigError(file.string() + ": 'concurrency.pools' must be a mapping POOL: LIMIT");
+    for (const auto& [pool, value] : pools->items()) {
+      limits.pools[pool] = limit_value(value, "concurrency.pools." + pool, 1, file);
+    }
+  }
+  if (const json* fallback = field(node, "default_pool_limit")) {
+    limits.default_limit = limit_value(*fallback, "concurrency.default_pool_limit", 1, file);
+  }
+  return limits;
+}
+
 }  // namespace
 
 InstanceConfig InstanceConfig::load(const fs::path& home) {
@@ -78,7 +146,7 @@ InstanceConfig InstanceConfig::load(const fs::path& home) {
   if (!fs::exists(file)) return config;
   // Bounded and strict like every configuration document (core/config_document.hpp).
   json root = read_config_document(file, file.string());
-  check_keys(root, "", {"storage", "io_manager"}, file);
+  check_keys(root, "", {"storage", "io_manager", "run_queue", "concurrency"}, file);
   if (const json* storage = field(root, "storage")) {
     check_keys(*storage, "storage", {"sqlite", "postgres"}, file);
     const json* sqlite = field(*storage, "sqlite");
@@ -115,6 +183,8 @@ InstanceConfig InstanceConfig::load(const fs::path& home) {
       }
     }
   }
+  if (const json* queue = field(root, "run_queue")) config.run_queue = run_queue_config(*queue, file);
+  if (const json* concurrency = field(root, "concurrency")) config.pools = pool_limits(*concurrency, file);
   if (const json* io = field(root, "io_manager")) {
     check_keys(*io, "io_manager", {"base_dir"}, file);
     if (const json* base = field(*io, "base_dir")) {
@@ -207,7 +277,7 @@ RunStatus Instance::cancel_run(const std::string& run_id, const std::string& rea
 std::vector<std::string> Instance::reap_dead_runs() {
   std::vector<std::string> reaped;
   std::string host = host_name();
-  for (RunStatus status : {RunStatus::kStarted, RunStatus::kQueued, RunStatus::kCanceling}) {
+  for (RunStatus status : {RunStatus::kStarted, RunStatus::kCanceling}) {
     for (const RunRecord& run : storage_->runs({.status = status, .limit = 100'000})) {
       if (run.owner_host != host || run.owner_pid <= 0) continue;  // another machine: cannot tell here
       int64_t ticks = process_start_ticks(run.owner_pid);
@@ -232,6 +302,11 @@ std::vector<std::string> Instance::reap_dead_runs() {
         return reaped;
       }
       publish_recorded_outputs(*storage_, run);
+      try {
+        storage_->release_pool_slots_of_run(run.run_id);
+      } catch (const StorageError&) {
+        return reaped;  // as above; the run is failed, its slots are freed by a later call
+      }
       reaped.push_back(run.run_id);
     }
   }

@@ -123,12 +123,8 @@ class PostgresStorage : public Storage {
   void add_run(const RunRecord& record) override {
     RunRecord run = storage_detail::stored_run(record);
     std::lock_guard lock(mutex_);
-    Params p;
-    p.add(run.run_id).add(run.job_name).add(run.selection).add(std::string(run_status_name(run.status)));
-    p.add(storage_detail::stored_tags(run.tags)).add(run.run_config).add(run.owner_host).add(run.owner_pid);
-    p.add(run.owner_start_ticks).add(run.create_time_us).add(run.start_time_us).add(run.end_time_us);
-    query(std::string("INSERT INTO runs(") + kRunColumns + ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)", p,
-          "cannot record run " + run.run_id);
+    query(std::string("INSERT INTO runs(") + kRunColumns + ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
+          run_params(run), "cannot record run " + run.run_id);
   }
 
   void update_run_status(const std::string& run_id, RunStatus status, int64_t time_us) override {
@@ -224,6 +220,99 @@ class PostgresStorage : public Storage {
       if (changed) write_rows(rows, false);
     });
     return changed;
+  }
+
+  void enqueue_run(const RunRecord& record, const std::string& launch) override {
+    RunRecord run = storage_detail::stored_run(record);
+    run.status = RunStatus::kQueued;
+    std::vector<EventRow> rows{storage_detail::to_row(run_enqueued_event(run.run_id, run.create_time_us))};
+    std::lock_guard lock(mutex_);
+    transaction([&] {
+      lock_queue();
+      query(std::string("INSERT INTO runs(") + kRunColumns + ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
+            run_params(run), "cannot record run " + run.run_id);
+      Params p;
+      p.add(run.run_id).add(stored_text(launch));
+      query(sql(storage_detail::kEnqueueSql), p, "cannot queue run " + run.run_id);
+      write_rows(rows, false);
+    });
+  }
+
+  std::vector<QueuedRun> queued_runs() override {
+    std::lock_guard lock(mutex_);
+    return read_queue();
+  }
+
+  std::vector<QueuedRun> dequeue_runs(const DequeueDecision& decide, const RunOwner& owner, int64_t time_us) override {
+    std::lock_guard lock(mutex_);
+    std::vector<QueuedRun> claimed;
+    transaction([&] {
+      lock_queue();  // one dequeuer at a time, across processes
+      std::vector<QueuedRun> queued = read_queue();
+      Result running =
+          query(std::string("SELECT ") + kRunColumns + " FROM runs WHERE " + storage_detail::kInProgressCondition,
+                Params(), "cannot read the runs in progress");
+      std::vector<RunRecord> in_progress;
+      for (int i = 0; i < running.rows(); ++i) in_progress.push_back(read_run(running, i));
+      claimed = storage_detail::claim_chosen(
+          decide, std::move(queued), in_progress, owner, time_us, [&](const std::string& run_id) {
+            Params p;
+            p.add(owner.host).add(owner.pid).add(owner.start_ticks).add(time_us).add(run_id);
+            if (query(sql(storage_detail::kClaimRunSql) + " RETURNING run_id", p, "cannot start run").rows() == 0) {
+              return false;
+            }
+            Params id;
+            id.add(run_id);
+            query("DELETE FROM run_queue WHERE run_id=$1", id, "cannot dequeue run");
+            std::vector<EventRow> rows{storage_detail::to_row(run_dequeued_event(run_id, owner, time_us))};
+            write_rows(rows, false);
+            return true;
+          });
+      exec(storage_detail::kRemoveStaleQueueEntriesSql);
+    });
+    return claimed;
+  }
+
+  bool claim_pool_slot(const PoolSlot& slot, int64_t limit) override {
+    std::lock_guard lock(mutex_);
+    bool claimed = false;
+    transaction([&] {
+      Params pool;
+      pool.add(stored_text(slot.pool));
+      query("SELECT pg_advisory_xact_lock(727374, hashtext($1))", pool, "cannot lock pool " + slot.pool);
+      Result held = query(sql(storage_detail::kPoolCountSql), slot_params(slot), "cannot read pool " + slot.pool);
+      bool mine = held.integer(0, 1) > 0;
+      claimed = mine || held.integer(0, 0) < limit;
+      if (!claimed || mine) return;
+      Params p = slot_params(slot);
+      p.add(now_unix_us());
+      query(sql(storage_detail::kPoolInsertSql), p, "cannot claim a slot of pool " + slot.pool);
+    });
+    return claimed;
+  }
+
+  void release_pool_slot(const PoolSlot& slot) override {
+    std::lock_guard lock(mutex_);
+    query(sql(storage_detail::kPoolReleaseSql), slot_params(slot), "cannot free a slot of pool " + slot.pool);
+  }
+
+  int64_t release_pool_slots_of_run(const std::string& run_id) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(stored_text(run_id));
+    PGresult* raw = exec_params(sql(storage_detail::kPoolReleaseRunSql), p);
+    Result result(raw);
+    return std::stoll(PQcmdTuples(raw));
+  }
+
+  std::vector<PoolSlot> pool_slots(const std::string& pool) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(stored_text(pool));
+    Result r = query(sql(storage_detail::kPoolSlotsSql), p, "cannot read pool " + pool);
+    std::vector<PoolSlot> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2)});
+    return out;
   }
 
   std::vector<EventRecord> events_for_run(const std::string& run_id, int64_t after_id, int limit) override {
@@ -639,6 +728,40 @@ class PostgresStorage : public Storage {
           "status=excluded.status WHERE excluded.last_event_id > asset_partitions.last_event_id";
       query(sql, p, "cannot update partition status");
     }
+  }
+
+  static Params run_params(const RunRecord& run) {
+    Params p;
+    p.add(run.run_id).add(run.job_name).add(run.selection).add(std::string(run_status_name(run.status)));
+    p.add(storage_detail::stored_tags(run.tags)).add(run.run_config).add(run.owner_host).add(run.owner_pid);
+    p.add(run.owner_start_ticks).add(run.create_time_us).add(run.start_time_us).add(run.end_time_us);
+    return p;
+  }
+
+  static Params slot_params(const PoolSlot& slot) {
+    Params p;
+    p.add(stored_text(slot.pool)).add(stored_text(slot.run_id)).add(stored_text(slot.step_key));
+    return p;
+  }
+
+  static std::string sql(const char* text) {
+    return storage_detail::for_dialect(storage_detail::Dialect::kPostgres, text);
+  }
+
+  // Serializes the queue's writers (enqueue, dequeue) until the transaction ends.
+  void lock_queue() { exec("SELECT pg_advisory_xact_lock(727373)"); }
+
+  std::vector<QueuedRun> read_queue() {
+    Result r = query(storage_detail::kQueueSelectSql, Params(), "cannot read the run queue");
+    std::vector<QueuedRun> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      QueuedRun queued;
+      queued.run = read_run(r, i);
+      queued.position = r.integer(i, 12);
+      queued.launch = r.text(i, 13);
+      out.push_back(std::move(queued));
+    }
+    return out;
   }
 
   static BackfillRecord read_backfill(const Result& r, int i) {

@@ -61,6 +61,15 @@ std::vector<const char*> migration_statements(int from) {
         "CREATE INDEX backfills_by_time ON backfills(create_time)",
     };
   }
+  if (from == 2) {
+    return {
+        // The queue: one row per QUEUED run, `position` gives the submission order (queued_position below).
+        "CREATE TABLE run_queue (position BIGINT PRIMARY KEY, run_id TEXT NOT NULL UNIQUE, launch TEXT NOT NULL)",
+        "CREATE TABLE pool_slots (pool TEXT NOT NULL, run_id TEXT NOT NULL, step_key TEXT NOT NULL, claim_time "
+        "BIGINT NOT NULL, PRIMARY KEY (pool, run_id, step_key))",
+        "CREATE INDEX pool_slots_by_run ON pool_slots(run_id)",
+    };
+  }
   return {};
 }
 
@@ -80,6 +89,41 @@ void upgrade_schema(Dialect dialect, int64_t found_version, const std::function<
     for (const char* sql : migration_statements(static_cast<int>(v))) exec(sql);
     exec("UPDATE strata_schema SET version=" + std::to_string(v + 1));
   }
+}
+
+}  // namespace strata::storage_detail
+
+namespace strata::storage_detail {
+
+std::string for_dialect(Dialect dialect, const char* sql) {
+  std::string out(sql);
+  if (dialect == Dialect::kPostgres) {
+    for (char& c : out) {
+      if (c == '?') c = '$';
+    }
+  }
+  return out;
+}
+
+}  // namespace strata::storage_detail
+
+namespace strata::storage_detail {
+
+std::vector<QueuedRun> claim_chosen(const DequeueDecision& decide, std::vector<QueuedRun> queued,
+                                    const std::vector<RunRecord>& in_progress, const RunOwner& owner, int64_t time_us,
+                                    const std::function<bool(const std::string& run_id)>& claim) {
+  std::vector<QueuedRun> claimed;
+  for (size_t index : decide(queued, in_progress)) {
+    QueuedRun& run = queued.at(index);
+    if (!claim(run.run.run_id)) continue;
+    run.run.status = RunStatus::kStarted;
+    run.run.owner_host = owner.host;
+    run.run.owner_pid = owner.pid;
+    run.run.owner_start_ticks = owner.start_ticks;
+    run.run.start_time_us = time_us;
+    claimed.push_back(std::move(run));
+  }
+  return claimed;
 }
 
 }  // namespace strata::storage_detail

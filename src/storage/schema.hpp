@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "strata/storage/run_record.hpp"
+#include "strata/storage/run_queue.hpp"
 
 namespace strata::storage_detail {
 
@@ -30,5 +31,47 @@ std::vector<const char*> migration_statements(int from);
 // `database` when the database is newer than this build (`unchanged` says what was not touched).
 void upgrade_schema(Dialect dialect, int64_t found_version, const std::function<void(const std::string&)>& exec,
                     const std::string& database, const std::string& unchanged);
+
+}  // namespace strata::storage_detail
+
+namespace strata::storage_detail {
+
+// The SQL of the run queue and the pool slots, shared by both backends: written with SQLite's ?N
+// parameters; for_dialect() gives PostgreSQL's $N.
+std::string for_dialect(Dialect dialect, const char* sql);
+
+// Storage::dequeue_runs after reading the queue: claims the runs `decide` chooses, each with
+// `claim(run_id)` (the backend's conditional update, queue removal and RUN_DEQUEUED event: false
+// when the run is no longer QUEUED), and returns them as claimed (STARTED by `owner` at `time_us`).
+std::vector<QueuedRun> claim_chosen(const DequeueDecision& decide, std::vector<QueuedRun> queued,
+                                    const std::vector<RunRecord>& in_progress, const RunOwner& owner, int64_t time_us,
+                                    const std::function<bool(const std::string& run_id)>& claim);
+
+// ?1 run id, ?2 launch document: appends to the queue (inside the caller's exclusive transaction).
+inline constexpr const char* kEnqueueSql =
+    "INSERT INTO run_queue(position, run_id, launch) SELECT COALESCE(MAX(position), 0) + 1, ?1, ?2 FROM run_queue";
+// The run columns of both backends' read_run, then the queue position and the launch document.
+inline constexpr const char* kQueueSelectSql =
+    "SELECT r.run_id, r.job_name, r.selection, r.status, r.tags, r.run_config, r.owner_host, r.owner_pid, "
+    "r.owner_start_ticks, r.create_time, r.start_time, r.end_time, q.position, q.launch FROM run_queue q JOIN runs r "
+    "ON r.run_id=q.run_id WHERE r.status='QUEUED' ORDER BY q.position";
+inline constexpr const char* kInProgressCondition = "status IN ('STARTED', 'CANCELING')";
+// ?1 host, ?2 pid, ?3 start ticks, ?4 start time, ?5 run id: claims a run still QUEUED.
+inline constexpr const char* kClaimRunSql =
+    "UPDATE runs SET status='STARTED', owner_host=?1, owner_pid=?2, owner_start_ticks=?3, start_time=?4 WHERE "
+    "run_id=?5 AND status='QUEUED'";
+inline constexpr const char* kRemoveStaleQueueEntriesSql =
+    "DELETE FROM run_queue WHERE run_id NOT IN (SELECT run_id FROM runs WHERE status='QUEUED')";
+// ?1 pool, ?2 run id, ?3 step key: the slots held in the pool, and whether this step holds one.
+inline constexpr const char* kPoolCountSql =
+    "SELECT count(*), COALESCE(SUM(CASE WHEN run_id=?2 AND step_key=?3 THEN 1 ELSE 0 END), 0) FROM pool_slots "
+    "WHERE pool=?1";
+// ?1 pool, ?2 run id, ?3 step key, ?4 time.
+inline constexpr const char* kPoolInsertSql =
+    "INSERT INTO pool_slots(pool, run_id, step_key, claim_time) VALUES(?1, ?2, ?3, ?4)";
+inline constexpr const char* kPoolReleaseSql = "DELETE FROM pool_slots WHERE pool=?1 AND run_id=?2 AND step_key=?3";
+inline constexpr const char* kPoolReleaseRunSql = "DELETE FROM pool_slots WHERE run_id=?1";
+inline constexpr const char* kPoolSlotsSql =
+    "SELECT pool, run_id, step_key FROM pool_slots WHERE pool=?1 ORDER BY claim_time, run_id, step_key";
 
 }  // namespace strata::storage_detail

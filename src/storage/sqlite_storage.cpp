@@ -136,29 +136,8 @@ class SqliteStorage : public Storage {
   std::string describe() const override { return "sqlite:" + path_.string(); }
 
   void add_run(const RunRecord& record) override {
-    RunRecord run = storage_detail::stored_run(record);
     std::lock_guard lock(mutex_);
-    auto& insert = statement(
-        "INSERT INTO runs(run_id, job_name, selection, status, tags, run_config, owner_host, owner_pid, "
-        "owner_start_ticks, create_time, start_time, end_time) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
-    insert.bind(1, run.run_id)
-        .bind(2, run.job_name)
-        .bind(3, run.selection)
-        .bind(4, std::string(run_status_name(run.status)));
-    insert.bind(5, storage_detail::stored_tags(run.tags))
-        .bind(6, run.run_config)
-        .bind(7, run.owner_host)
-        .bind(8, run.owner_pid);
-    insert.bind(9, run.owner_start_ticks)
-        .bind(10, run.create_time_us)
-        .bind(11, run.start_time_us)
-        .bind(12, run.end_time_us);
-    try {
-      insert.run();
-    } catch (const SqliteError& e) {
-      insert.reset();
-      throw SqliteError(e.kind(), "cannot record run " + run.run_id + " in " + describe() + ": " + e.what());
-    }
+    insert_run(record);
   }
 
   void update_run_status(const std::string& run_id, RunStatus status, int64_t time_us) override {
@@ -228,6 +207,99 @@ class SqliteStorage : public Storage {
       if (changed) insert_events({event});
     });
     return changed;
+  }
+
+  void enqueue_run(const RunRecord& record, const std::string& launch) override {
+    RunRecord run = record;
+    run.status = RunStatus::kQueued;
+    std::lock_guard lock(mutex_);
+    transaction([&] {
+      insert_run(run);
+      statement(storage_detail::kEnqueueSql).bind(1, stored_text(run.run_id)).bind(2, stored_text(launch)).run();
+      insert_events({run_enqueued_event(run.run_id, run.create_time_us)});
+    });
+  }
+
+  std::vector<QueuedRun> queued_runs() override {
+    std::lock_guard lock(mutex_);
+    return read_queue();
+  }
+
+  std::vector<QueuedRun> dequeue_runs(const DequeueDecision& decide, const RunOwner& owner, int64_t time_us) override {
+    std::lock_guard lock(mutex_);
+    std::vector<QueuedRun> claimed;
+    transaction([&] {  // BEGIN IMMEDIATE: one dequeuer at a time, across processes
+      std::vector<QueuedRun> queued = read_queue();
+      std::vector<RunRecord> in_progress;
+      auto& select =
+          statement(std::string("SELECT ") + kRunColumns + " FROM runs WHERE " + storage_detail::kInProgressCondition);
+      while (select.step()) in_progress.push_back(read_run(select));
+      select.reset();
+      claimed = storage_detail::claim_chosen(decide, std::move(queued), in_progress, owner, time_us,
+                                             [&](const std::string& run_id) {
+                                               statement(storage_detail::kClaimRunSql)
+                                                   .bind(1, owner.host)
+                                                   .bind(2, owner.pid)
+                                                   .bind(3, owner.start_ticks)
+                                                   .bind(4, time_us)
+                                                   .bind(5, run_id)
+                                                   .run();
+                                               if (sqlite3_changes(conn_.db) == 0) return false;
+                                               statement("DELETE FROM run_queue WHERE run_id=?1").bind(1, run_id).run();
+                                               insert_events({run_dequeued_event(run_id, owner, time_us)});
+                                               return true;
+                                             });
+      // Entries of runs no longer QUEUED (canceled while waiting) leave the queue.
+      exec(storage_detail::kRemoveStaleQueueEntriesSql);
+    });
+    return claimed;
+  }
+
+  bool claim_pool_slot(const PoolSlot& slot, int64_t limit) override {
+    std::lock_guard lock(mutex_);
+    bool claimed = false;
+    transaction([&] {
+      auto& held = statement(storage_detail::kPoolCountSql);
+      held.bind(1, stored_text(slot.pool)).bind(2, stored_text(slot.run_id)).bind(3, stored_text(slot.step_key));
+      held.step();
+      int64_t count = held.integer(0);
+      bool mine = held.integer(1) > 0;
+      held.reset();
+      claimed = mine || count < limit;
+      if (!claimed || mine) return;
+      statement(storage_detail::kPoolInsertSql)
+          .bind(1, stored_text(slot.pool))
+          .bind(2, stored_text(slot.run_id))
+          .bind(3, stored_text(slot.step_key))
+          .bind(4, now_unix_us())
+          .run();
+    });
+    return claimed;
+  }
+
+  void release_pool_slot(const PoolSlot& slot) override {
+    std::lock_guard lock(mutex_);
+    statement(storage_detail::kPoolReleaseSql)
+        .bind(1, stored_text(slot.pool))
+        .bind(2, stored_text(slot.run_id))
+        .bind(3, stored_text(slot.step_key))
+        .run();
+  }
+
+  int64_t release_pool_slots_of_run(const std::string& run_id) override {
+    std::lock_guard lock(mutex_);
+    statement(storage_detail::kPoolReleaseRunSql).bind(1, stored_text(run_id)).run();
+    return sqlite3_changes(conn_.db);
+  }
+
+  std::vector<PoolSlot> pool_slots(const std::string& pool) override {
+    std::lock_guard lock(mutex_);
+    auto& select = statement(storage_detail::kPoolSlotsSql);
+    select.bind(1, stored_text(pool));
+    std::vector<PoolSlot> out;
+    while (select.step()) out.push_back({select.text(0), select.text(1), select.text(2)});
+    select.reset();
+    return out;
   }
 
   std::vector<EventRecord> events_for_run(const std::string& run_id, int64_t after_id, int limit) override {
@@ -488,6 +560,47 @@ class SqliteStorage : public Storage {
           storage_detail::Dialect::kSqlite, found, [this](const std::string& sql) { exec(sql); },
           "'" + path_.string() + "'", "The file was left untouched");
     });
+  }
+
+  // Inserts `record` (inside the caller's lock; in the caller's transaction, when there is one).
+  void insert_run(const RunRecord& record) {
+    RunRecord run = storage_detail::stored_run(record);
+    auto& insert = statement(
+        "INSERT INTO runs(run_id, job_name, selection, status, tags, run_config, owner_host, owner_pid, "
+        "owner_start_ticks, create_time, start_time, end_time) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
+    insert.bind(1, run.run_id)
+        .bind(2, run.job_name)
+        .bind(3, run.selection)
+        .bind(4, std::string(run_status_name(run.status)));
+    insert.bind(5, storage_detail::stored_tags(run.tags))
+        .bind(6, run.run_config)
+        .bind(7, run.owner_host)
+        .bind(8, run.owner_pid);
+    insert.bind(9, run.owner_start_ticks)
+        .bind(10, run.create_time_us)
+        .bind(11, run.start_time_us)
+        .bind(12, run.end_time_us);
+    try {
+      insert.run();
+    } catch (const SqliteError& e) {
+      insert.reset();
+      throw SqliteError(e.kind(), "cannot record run " + run.run_id + " in " + describe() + ": " + e.what());
+    }
+  }
+
+  // The QUEUED runs with their launch documents, in submission order.
+  std::vector<QueuedRun> read_queue() {
+    auto& select = statement(storage_detail::kQueueSelectSql);
+    std::vector<QueuedRun> out;
+    while (select.step()) {
+      QueuedRun queued;
+      queued.run = read_run(select);
+      queued.position = select.integer(12);
+      queued.launch = select.text(13);
+      out.push_back(std::move(queued));
+    }
+    select.reset();
+    return out;
   }
 
   // Appends `events` inside the caller's transaction, keeping the asset catalog up to date.

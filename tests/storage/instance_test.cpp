@@ -13,6 +13,7 @@
 
 #include "backend_fixture.hpp"
 #include "expect_error.hpp"
+#include "instance_backend_test.hpp"
 #include "service_unavailable.hpp"
 #include "subprocess.hpp"
 
@@ -31,19 +32,7 @@ std::string read_file(const fs::path& path) {
 
 using strata::testing::error_of;
 
-class InstanceTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    if (GetParam() == "postgres") {
-      if (s::testing::shared_postgres() == nullptr) {
-        STRATA_SERVICE_UNAVAILABLE(
-            "PostgreSQL server binaries are not installed; install Debian's `postgresql` package");
-      }
-      s::testing::configure_postgres_home(home.path());
-    }
-  }
-  TempDir home{"strata-home"};
-};
+using InstanceTest = strata::testing::InstanceBackendTest;
 
 s::AssetsDefinition counted(const std::string& name) {
   return s::asset(name, [] { return 1; });

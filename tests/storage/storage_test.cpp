@@ -379,8 +379,8 @@ TEST_P(StorageTest, BackfillsRecordProgress) {
   EXPECT_FALSE(storage->get_backfill("bf-9").has_value());
 }
 
-// A database written by schema version 1 is migrated when opened: the version-2 tables appear and
-// per-partition status is rebuilt from the event log.
+// A database written by schema version 1 is migrated when opened: the version-2 tables appear,
+// per-partition status is rebuilt from the event log, and the version-3 queue and pool tables appear.
 TEST_P(StorageTest, VersionOneDatabaseIsMigrated) {
   s::AssetKey key{"events"};
   storage->add_run(run("r1", "job", 1));
@@ -388,8 +388,8 @@ TEST_P(StorageTest, VersionOneDatabaseIsMigrated) {
                           event("r1", s::EventType::kMaterializationFailed, key, "2024-01-02")});
   storage.reset();
   std::string downgrade =
-      "DROP TABLE asset_partitions; DROP TABLE dynamic_partitions; DROP TABLE backfills; "
-      "UPDATE strata_schema SET version = 1;";
+      "DROP TABLE asset_partitions; DROP TABLE dynamic_partitions; DROP TABLE backfills; DROP TABLE run_queue; "
+      "DROP TABLE pool_slots; UPDATE strata_schema SET version = 1;";
   if (postgres) {
     std::string conninfo = "host=127.0.0.1 port=" + std::to_string(postgres->port) + " user=" + postgres->user +
                            " password=" + postgres->password + " dbname=" + postgres->dbname;
@@ -406,6 +406,8 @@ TEST_P(StorageTest, VersionOneDatabaseIsMigrated) {
   EXPECT_TRUE(status[1].failed);
   storage->add_dynamic_partitions("customers", {"acme"});  // the new tables exist
   EXPECT_EQ(storage->dynamic_partitions("customers").size(), 1u);
+  EXPECT_TRUE(storage->queued_runs().empty());
+  EXPECT_TRUE(storage->claim_pool_slot({"warehouse", "r1", "step"}, 1));
 }
 
 // Each cause of an SQLite failure is worded as what it is; only a corrupt file is called unusable.

@@ -62,6 +62,7 @@ struct AssetOptions {
   PartitionsPtr partitions{};                       // e.g. strata::daily_partitions("2024-01-01")
   std::optional<BackfillPolicy> backfill_policy{};  // how backfills split into runs
   std::optional<RetryPolicy> retry_policy{};        // retries of a failed step (null: the job's default)
+  std::string pool{};  // concurrency pool of the step (strata.yaml concurrency.pools limits it)
 };
 
 // A typed output of a multi-asset: strata::out<T>("name", {...}).
@@ -98,6 +99,7 @@ struct MultiAssetOptions {
   PartitionsPtr partitions{};
   std::optional<BackfillPolicy> backfill_policy{};
   std::optional<RetryPolicy> retry_policy{};
+  std::string pool{};  // concurrency pool of the step
 };
 
 struct SourceAssetOptions {

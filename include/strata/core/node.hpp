@@ -65,6 +65,9 @@ struct NodeDef {
   std::optional<RetryPolicy> retry_policy;        // null: the job's default, else no retries
   ComputeFn compute;                              // empty for source assets
   std::shared_ptr<const ConfigSchema> config;     // the function's config parameter; null: it takes none
+  // The concurrency pool the step runs in (empty: none); the instance limits how many steps of a
+  // pool run at once across all runs and processes (storage/pool_slots.hpp).
+  std::string pool;
 
   // Index of the output named `name`, or -1.
   int output_index(const std::string& name) const;

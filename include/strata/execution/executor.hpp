@@ -11,4 +11,11 @@ namespace strata {
 
 RunResult execute_plan(const ExecutionPlan& plan, RunOptions options);
 
+// Throws PartitionError, before anything runs, for partition keys that do not fit `plan`: a
+// partitioned selection without keys, keys for an unpartitioned one, assets partitioned
+// differently, keys that are not partitions of the assets (dynamic ones looked up in `store`, which
+// may be null), several keys for outputs whose managers cannot store a range.
+void validate_partition_keys(const ExecutionPlan& plan, const std::vector<std::string>& keys,
+                             DynamicPartitionsStore* store);
+
 }  // namespace strata

@@ -33,6 +33,9 @@ struct RunOptions {
   // Cancels the run when canceled (from any thread). Null: a run still stops when the instance
   // records it as CANCELING (Instance::cancel_run, `runs cancel`).
   std::shared_ptr<RunCancellation> cancellation{};
+  // The run's record already exists (a queued run claimed by a dequeuer, status STARTED): it is not
+  // added again. run_id must name it.
+  bool claimed_from_queue = false;
 };
 
 }  // namespace strata

@@ -18,6 +18,12 @@
 //       dbname: strata
 //   io_manager:
 //     base_dir: /data/storage        # default: $STRATA_HOME/storage
+//   run_queue:                       # storage/run_queue.hpp
+//     max_concurrent_runs: 10
+//     tag_concurrency_limits: [{key: database, value: duckdb, limit: 1}]
+//   concurrency:                     # storage/pool_slots.hpp
+//     pools: {warehouse: 2}
+//     default_pool_limit: 4
 #pragma once
 
 #include <filesystem>
@@ -27,6 +33,8 @@
 
 #include "strata/core/config_field.hpp"
 #include "strata/storage/backends.hpp"
+#include "strata/storage/pool_slots.hpp"
+#include "strata/storage/run_queue.hpp"
 #include "strata/storage/storage.hpp"
 
 namespace strata {
@@ -38,6 +46,8 @@ struct InstanceConfig {
   PostgresConnection postgres{};        // password filled from `postgres_password` when opened
   Setting<std::string> postgres_password{};
   std::filesystem::path storage_base_dir{};  // absolute after load()
+  RunQueueConfig run_queue{};
+  PoolLimits pools{};
 
   // Reads <home>/strata.yaml (defaults when absent). Throws ConfigError naming the file and field.
   static InstanceConfig load(const std::filesystem::path& home);
@@ -55,11 +65,13 @@ class Instance {
   const InstanceConfig& config() const { return config_; }
   Storage& storage() { return *storage_; }
 
-  // Runs recorded as QUEUED/STARTED whose owner process (on this host) no longer exists are marked
+  // Runs recorded as STARTED whose owner process (on this host) no longer exists are marked
   // FAILURE with a RUN_FAILURE event, each in one transaction and only if its status is still the one
   // read (Storage::fail_run_if_status): a run that finished meanwhile keeps its status, and of several
   // processes reaping at once exactly one fails the run — and publishes the staged files of
-  // materializations the run recorded but did not publish (storage/staged_output_recovery.hpp).
+  // materializations the run recorded but did not publish (storage/staged_output_recovery.hpp) and
+  // frees the run's concurrency pool slots. QUEUED runs have no process until a dequeuer claims
+  // them (their submitter may exit): they are left waiting.
   // Returns the ids this call failed. Storage that cannot be written (full disk...) stops the
   // reaping without an error, for a later call.
   std::vector<std::string> reap_dead_runs();

@@ -35,6 +35,14 @@ struct RunRecord {
   int64_t end_time_us = 0;
 };
 
+// A new random run id (UUID version 4 text), unique also across forked processes.
+std::string new_run_id();
+
+// `tags` plus the tags naming the partitions of a run over `partition_keys` (strata/partition, or
+// strata/partition_range FIRST..LAST for several).
+std::map<std::string, std::string> run_tags(std::map<std::string, std::string> tags,
+                                            const std::vector<std::string>& partition_keys);
+
 struct RunFilter {
   std::optional<RunStatus> status{};
   std::optional<std::string> job_name{};

@@ -11,6 +11,7 @@
 
 #include "strata/core/event.hpp"
 #include "strata/core/partitions.hpp"
+#include "strata/storage/run_queue.hpp"
 #include "strata/storage/run_record.hpp"
 
 namespace strata {
@@ -35,6 +36,13 @@ struct BackfillRecord {
 };
 
 // The state of one partition of an asset, from its latest materialization or failure.
+// A held slot of a concurrency pool (storage/pool_slots.hpp).
+struct PoolSlot {
+  std::string pool{};
+  std::string run_id{};
+  std::string step_key{};
+};
+
 struct PartitionStatusRecord {
   std::string partition{};
   bool materialized = false;  // has a materialization after the last wipe
@@ -49,8 +57,8 @@ class Storage : public DynamicPartitionsStore {
   virtual std::string describe() const = 0;
   // The schema version this build writes.
   // Version 1: runs, event log, asset keys. Version 2: per-partition status, dynamic partitions,
-  // backfills (older databases are migrated when opened).
-  static constexpr int kSchemaVersion = 2;
+  // backfills. Version 3: the run queue and pool slots (older databases are migrated when opened).
+  static constexpr int kSchemaVersion = 3;
 
   // --- runs ---
   // Throws StorageError when a run with the id exists.
@@ -97,6 +105,30 @@ class Storage : public DynamicPartitionsStore {
                                int64_t runs_failed, int64_t end_time_us) = 0;
   virtual std::optional<BackfillRecord> get_backfill(const std::string& backfill_id) = 0;
   virtual std::vector<BackfillRecord> backfills(int limit = 100) = 0;  // newest first
+
+  // --- run queue (storage/run_queue.hpp) ---
+  // In one transaction: records `run` (status QUEUED, no owner), its `launch` document at the end of
+  // the queue, and its RUN_ENQUEUED event. Throws StorageError when a run with the id exists.
+  virtual void enqueue_run(const RunRecord& run, const std::string& launch) = 0;
+  // The runs still QUEUED, in submission order.
+  virtual std::vector<QueuedRun> queued_runs() = 0;
+  // In one transaction that excludes every other dequeuer (of any process): reads the queue and the
+  // runs in progress (STARTED, CANCELING), lets `decide` choose, and claims its choice — each run
+  // STARTED with `owner` as its owner and `time_us` as its start time, a RUN_DEQUEUED event, its
+  // queue entry removed. Returns the claimed runs (status STARTED), in submission order. A run is
+  // claimed once, whatever the number of concurrent dequeuers.
+  virtual std::vector<QueuedRun> dequeue_runs(const DequeueDecision& decide, const RunOwner& owner,
+                                              int64_t time_us) = 0;
+
+  // --- concurrency pools (storage/pool_slots.hpp) ---
+  // In one transaction that excludes other claimers of the pool: adds `slot` when the pool holds
+  // fewer than `limit` slots; returns whether it did (true also when `slot` is already held).
+  virtual bool claim_pool_slot(const PoolSlot& slot, int64_t limit) = 0;
+  virtual void release_pool_slot(const PoolSlot& slot) = 0;
+  // Frees every slot held by the run (the reaper, for runs that died); returns how many.
+  virtual int64_t release_pool_slots_of_run(const std::string& run_id) = 0;
+  // The slots held in `pool`.
+  virtual std::vector<PoolSlot> pool_slots(const std::string& pool) = 0;
 };
 
 }  // namespace strata
