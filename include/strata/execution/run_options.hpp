@@ -1,13 +1,15 @@
-// RunOptions: how to run one job or selection in-process.
+// RunOptions: how to run one job or selection.
 #pragma once
 
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "strata/core/event.hpp"
+#include "strata/core/executor_kind.hpp"
 #include "strata/core/run_config.hpp"
 #include "strata/execution/run_cancellation.hpp"
 #include "strata/storage/instance.hpp"
@@ -33,6 +35,9 @@ struct RunOptions {
   // Cancels the run when canceled (from any thread). Null: a run still stops when the instance
   // records it as CANCELING (Instance::cancel_run, `runs cancel`).
   std::shared_ptr<RunCancellation> cancellation{};
+  // Where the steps run (execution/executor.hpp); unset: the run config's execution.executor, else
+  // the job's choice, else in process.
+  std::optional<ExecutorKind> executor{};
 };
 
 }  // namespace strata

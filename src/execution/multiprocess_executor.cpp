@@ -1,0 +1,354 @@
+// The multi-process executor: each step of a run in a child process of the same program, started
+// as `<program> __step-worker` (the hidden worker command of run_cli) with a socket on fd 3.
+//
+// The protocol, one JSON document per line:
+//   run -> worker   {"request": {...}}     the step: run id, homes, job/assets, step key, partitions, run config
+//   worker -> run   {"event": {...}}       an event the step emitted (stamped by the worker)
+//   worker -> run   {"commit": true}       make every event so far durable (before publishing staged data)
+//   run -> worker   {"committed": true} or {"commit_error": "..."}
+//   worker -> run   {"end": {...}}         how the step ended, and which outputs it yielded
+// The run records every event itself (one EventWriter per run, live progress, a complete
+// RunResult), so a worker never opens the instance's storage for writing; a worker that dies
+// before "end" fails its step with how it died.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "step_launcher.hpp"
+#include "strata/core/definitions.hpp"
+#include "strata/core/io_manager.hpp"
+#include "strata/core/type_info.hpp"
+#include "strata/execution/program_command.hpp"
+#include "strata/storage/instance.hpp"
+
+extern char** environ;
+
+namespace strata::detail {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int kWorkerFd = 3;
+constexpr const char* kAssetJob = "__ASSET_JOB";
+
+// Lines over a socket: whole lines in, whole lines out (never SIGPIPE).
+class LineSocket {
+ public:
+  explicit LineSocket(int fd) : fd_(fd) {}
+
+  // False when the other side closed the socket (or it failed).
+  bool read_line(std::string& line) {
+    for (;;) {
+      size_t newline = buffer_.find('\n', scanned_);
+      if (newline != std::string::npos) {
+        line.assign(buffer_, 0, newline);
+        buffer_.erase(0, newline + 1);
+        scanned_ = 0;
+        return true;
+      }
+      scanned_ = buffer_.size();
+      char chunk[65536];
+      ssize_t got = ::read(fd_, chunk, sizeof chunk);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) return false;
+      buffer_.append(chunk, static_cast<size_t>(got));
+    }
+  }
+
+  // False when the other side is gone.
+  bool write_line(const json& document) {
+    std::string text = document.dump(-1, ' ', false, json::error_handler_t::replace);
+    text += '\n';
+    size_t done = 0;
+    while (done < text.size()) {
+      ssize_t wrote = ::send(fd_, text.data() + done, text.size() - done, MSG_NOSIGNAL);
+      if (wrote < 0 && errno == EINTR) continue;
+      if (wrote <= 0) return false;
+      done += static_cast<size_t>(wrote);
+    }
+    return true;
+  }
+
+ private:
+  int fd_;
+  std::string buffer_;
+  size_t scanned_ = 0;
+};
+
+json event_to_json(const Event& event) {
+  json out = {{"type", event_type_name(event.type)},
+              {"step", event.step_key},
+              {"time", event.timestamp_us},
+              {"level", log_level_name(event.level)},
+              {"message", event.message},
+              {"name", event.name},
+              {"error_type", event.error_type}};
+  if (event.asset_key) out["asset"] = event.asset_key->path();
+  if (event.partition) out["partition"] = *event.partition;
+  if (!event.metadata.empty()) out["metadata"] = metadata_to_json(event.metadata);
+  return out;
+}
+
+Event event_from_json(const json& in, const std::string& run_id) {
+  Event event;
+  auto type = event_type_from_name(in.at("type").get<std::string>());
+  if (!type) throw Error("a step worker sent an event of unknown type '" + in.at("type").get<std::string>() + "'");
+  event.type = *type;
+  event.run_id = run_id;
+  event.step_key = in.at("step").get<std::string>();
+  event.timestamp_us = in.at("time").get<int64_t>();
+  event.level = log_level_from_name(in.at("level").get<std::string>()).value_or(LogLevel::kInfo);
+  event.message = in.at("message").get<std::string>();
+  event.name = in.at("name").get<std::string>();
+  event.error_type = in.at("error_type").get<std::string>();
+  if (in.contains("asset")) event.asset_key = AssetKey(in.at("asset").get<std::vector<std::string>>());
+  if (in.contains("partition")) event.partition = in.at("partition").get<std::string>();
+  if (in.contains("metadata")) event.metadata = metadata_from_json(in.at("metadata").get<std::string>());
+  return event;
+}
+
+// Why `manager_key` cannot serve the multi-process executor, or "" when it can.
+std::string process_local_manager(const ExecutionPlan& plan, const std::string& manager_key) {
+  auto it = plan.resources().find(manager_key);
+  if (it == plan.resources().end()) return "";  // the built-in filesystem default
+  const Resource& prototype = it->second.prototype();
+  bool shares = true;
+  if (const auto* manager = dynamic_cast<const InputManager*>(&prototype)) shares = manager->shares_across_processes();
+  if (const auto* factory = dynamic_cast<const IOManagerFactory*>(&prototype)) {
+    shares = factory->shares_across_processes();
+  }
+  if (shares) return "";
+  return "I/O manager '" + manager_key + "' (" + demangle(typeid(prototype).name()) +
+         ") keeps values in the memory of one process, and the multi-process executor runs each step in a process "
+         "of its own, so the step that reads it could not load it; use a filesystem, table or database I/O manager "
+         "for it, or run with the in_process executor";
+}
+
+// A step's child process, killed and reaped if the run stops waiting for it.
+class WorkerProcess {
+ public:
+  WorkerProcess(const std::vector<std::string>& command, const std::string& step_key) {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+      throw Error("step '" + step_key + "': cannot create a socket for its process: " + std::strerror(errno));
+    }
+    fd_ = fds[0];
+    // Above the standard descriptors, so the dup2 onto fd 3 in the child always clears close-on-exec.
+    int child_end = ::fcntl(fds[1], F_DUPFD_CLOEXEC, 10);
+    ::close(fds[1]);
+    std::vector<std::string> words = command;
+    words.push_back("__step-worker");
+    std::vector<char*> argv;
+    for (auto& word : words) argv.push_back(word.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    ::posix_spawn_file_actions_init(&actions);
+    ::posix_spawn_file_actions_adddup2(&actions, child_end, kWorkerFd);
+    int error = ::posix_spawn(&pid_, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
+    ::posix_spawn_file_actions_destroy(&actions);
+    ::close(child_end);
+    if (error != 0) {
+      ::close(fd_);
+      throw Error("step '" + step_key + "': cannot start its process: " + std::strerror(error));
+    }
+  }
+  ~WorkerProcess() {
+    if (fd_ >= 0) ::close(fd_);
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  WorkerProcess(const WorkerProcess&) = delete;
+  WorkerProcess& operator=(const WorkerProcess&) = delete;
+
+  int fd() const { return fd_; }
+  pid_t pid() const { return pid_; }
+  // Waits for the process to end; its wait status.
+  int wait() {
+    ::close(fd_);
+    fd_ = -1;
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  int fd_ = -1;
+  pid_t pid_ = -1;
+};
+
+class ChildProcessLauncher : public StepLauncher {
+ public:
+  ChildProcessLauncher(const ExecutionPlan& plan, const RunOptions& options) : command_(program_command()) {
+    request_ = {{"job", plan.job_name()},
+                {"partitions", options.partition_keys},
+                {"run_config", options.run_config.document()},
+                {"instance_home", options.instance ? options.instance->home().string() : std::string()}};
+    json assets = json::array();
+    for (const auto& key : plan.asset_keys()) assets.push_back(key.path());
+    request_["assets"] = std::move(assets);
+  }
+
+  void run_step(StepLaunch& launch) override {
+    const std::string& key = launch.step.key;
+    WorkerProcess worker(command_, key);
+    LineSocket socket(worker.fd());
+    json request = request_;
+    request["run_id"] = launch.run_id;
+    request["strata_home"] = launch.strata_home.string();
+    request["records_events"] = launch.records_events;
+    request["step"] = key;
+    socket.write_line({{"request", std::move(request)}});  // a worker that is gone shows below
+    std::string line;
+    std::optional<json> end;
+    while (!end && socket.read_line(line)) {
+      json message;
+      try {
+        message = json::parse(line);
+        if (message.contains("event")) {
+          launch.record(event_from_json(message.at("event"), launch.run_id));
+        } else if (message.contains("commit")) {
+          try {
+            launch.commit();
+            socket.write_line({{"committed", true}});
+          } catch (const std::exception& e) {
+            socket.write_line({{"commit_error", e.what()}});
+          }
+        } else if (message.contains("end")) {
+          end = message.at("end");
+        }
+      } catch (const json::exception& e) {
+        throw RemoteStepError("step '" + key + "': its process (pid " + std::to_string(worker.pid()) +
+                                  ") sent a message that is not understood: " + e.what(),
+                              "ProtocolError");
+      }
+    }
+    int status = worker.wait();
+    if (!end) {
+      throw RemoteStepError("step '" + key + "' " + describe_exit_status(status) + " (its process, pid " +
+                                std::to_string(worker.pid()) + ", ended before the step finished)",
+                            "ProcessCrash");
+    }
+    std::vector<int> yielded = end->at("yielded").get<std::vector<int>>();
+    for (size_t i = 0; i < yielded.size() && i < launch.yielded.size(); ++i) launch.yielded[i] = yielded[i] ? 1 : 0;
+    if (!end->at("success").get<bool>()) {
+      throw RemoteStepError(end->at("message").get<std::string>(), end->at("error_type").get<std::string>());
+    }
+  }
+
+ private:
+  std::vector<std::string> command_;
+  json request_;
+};
+
+// The worker's side of the socket.
+class SocketChannel : public StepChannel {
+ public:
+  SocketChannel(LineSocket& socket, bool records, std::filesystem::path instance_home)
+      : socket_(socket), records_(records), instance_home_(std::move(instance_home)) {}
+
+  bool records_events() const override { return records_; }
+  void send(const Event& event) override { socket_.write_line({{"event", event_to_json(event)}}); }
+  void commit() override {
+    std::string line;
+    if (!socket_.write_line({{"commit", true}}) || !socket_.read_line(line)) {
+      throw StorageError("the run that started this step is gone; its events could not be recorded");
+    }
+    json reply = json::parse(line);
+    if (reply.contains("commit_error")) throw StorageError(reply.at("commit_error").get<std::string>());
+  }
+  std::string latest_materialization_run(const AssetKey& asset, const std::optional<std::string>& partition) override {
+    if (instance_home_.empty()) return "";
+    if (!instance_) instance_ = Instance::open(instance_home_);
+    auto latest = instance_->storage().latest_materialization(asset, partition);
+    return latest ? latest->event.run_id : std::string();
+  }
+
+ private:
+  LineSocket& socket_;
+  bool records_;
+  std::filesystem::path instance_home_;
+  std::shared_ptr<Instance> instance_;
+};
+
+ExecutionPlan worker_plan(const Definitions& defs, const json& request) {
+  std::string job_name = request.at("job").get<std::string>();
+  const JobDefinition* job = job_name == kAssetJob ? nullptr : &defs.job(job_name);
+  if (job && job->kind() == JobDefinition::Kind::kOps) return ExecutionPlan::for_job(defs, *job);
+  std::vector<AssetKey> keys;
+  for (const auto& path : request.at("assets")) keys.emplace_back(path.get<std::vector<std::string>>());
+  return ExecutionPlan::for_assets(defs, keys, job);
+}
+
+}  // namespace
+
+std::unique_ptr<StepLauncher> make_child_process_launcher(const ExecutionPlan& plan, const RunOptions& options) {
+  for (const auto& step : plan.steps()) {
+    for (size_t i = 0; i < step.node->outputs.size(); ++i) {
+      const OutputDef& out = step.node->outputs[i];
+      if (!out.has_value()) continue;
+      std::string why = process_local_manager(plan, step.output_managers[i]);
+      if (!why.empty()) {
+        std::string what = out.asset_key ? "asset '" + out.asset_key->to_string() + "'"
+                                         : "output '" + out.name + "' of step '" + step.key + "'";
+        throw DefinitionError("the multi-process executor cannot run " + what + ": " + why);
+      }
+    }
+    for (size_t i = 0; i < step.inputs.size(); ++i) {
+      std::string why = process_local_manager(plan, step.inputs[i].manager_key);
+      if (!why.empty()) {
+        throw DefinitionError("the multi-process executor cannot run step '" + step.key + "' (input '" +
+                              step.node->inputs[i].name + "'): " + why);
+      }
+    }
+  }
+  return std::make_unique<ChildProcessLauncher>(plan, options);
+}
+
+int run_step_worker(const Definitions& defs, int fd) {
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);  // not inherited by whatever the step starts
+  LineSocket socket(fd);
+  std::string line;
+  if (!socket.read_line(line)) return 3;  // no run to report to
+  WorkerOutcome outcome;
+  try {
+    json request = json::parse(line).at("request");
+    ExecutionPlan plan = worker_plan(defs, request);
+    std::string step_key = request.at("step").get<std::string>();
+    int index = -1;
+    for (size_t i = 0; i < plan.steps().size(); ++i) {
+      if (plan.steps()[i].key == step_key) index = static_cast<int>(i);
+    }
+    if (index < 0) throw DefinitionError("step '" + step_key + "' is not part of this program's plan for the run");
+    RunOptions options;
+    options.run_id = request.at("run_id").get<std::string>();
+    options.strata_home = request.at("strata_home").get<std::string>();
+    options.run_config = RunConfig::from_json(request.at("run_config").dump());
+    options.partition_keys = request.at("partitions").get<std::vector<std::string>>();
+    SocketChannel channel(socket, request.at("records_events").get<bool>(),
+                          request.at("instance_home").get<std::string>());
+    outcome = execute_step_in_worker(plan, std::move(options), index, channel);
+  } catch (const std::exception& e) {
+    outcome.success = false;
+    outcome.error_type = demangle(typeid(e).name());
+    outcome.error_message = std::string("the step's process could not run it: ") + e.what();
+  }
+  std::vector<int> yielded(outcome.yielded.begin(), outcome.yielded.end());
+  bool sent = socket.write_line({{"end",
+                                  {{"success", outcome.success},
+                                   {"error_type", outcome.error_type},
+                                   {"message", outcome.error_message},
+                                   {"yielded", yielded}}}});
+  return sent ? 0 : 3;
+}
+
+}  // namespace strata::detail
