@@ -81,8 +81,10 @@ static void check_execution_section(const json& value, const std::string& source
   const std::string shape = source + ": 'execution' must be {executor: in_process | multiprocess}";
   if (!value.is_object()) throw ConfigError(shape);
   for (const auto& [key, field] : value.items()) {
-    if (key != "executor") throw ConfigError(source + ": execution." + key + " is not a setting; " + shape.substr(source.size() + 2));
-    if (!field.is_string()) throw ConfigError(source + ": execution.executor must be a name (in_process or multiprocess)");
+    if (key != "executor")
+      throw ConfigError(source + ": execution." + key + " is not a setting; " + shape.substr(source.size() + 2));
+    if (!field.is_string())
+      throw ConfigError(source + ": execution.executor must be a name (in_process or multiprocess)");
     if (!executor_kind_from_name(field.get<std::string>())) {
       throw ConfigError(source + ": unknown executor '" + field.get<std::string>() +
                         "' in execution.executor; use in_process or multiprocess");

@@ -444,10 +444,9 @@ class Run {
         upstream.status = StepStatus::kSuccess;
         upstream.yielded[static_cast<size_t>(input.output)] = 1;
         const OutputDef& out = *input.upstream_output;
-        upstream.outputs[static_cast<size_t>(input.output)] = std::make_shared<OutputContext>(
-            OutputContextFields{out.asset_key, out.name, input.upstream_step_key, data_->run_id, out.metadata, out.type,
-                                out.code_version, step_scope(*input.upstream_node), logger_for(step.key), &resources_,
-                                false});
+        upstream.outputs[static_cast<size_t>(input.output)] = std::make_shared<OutputContext>(OutputContextFields{
+            out.asset_key, out.name, input.upstream_step_key, data_->run_id, out.metadata, out.type, out.code_version,
+            step_scope(*input.upstream_node), logger_for(step.key), &resources_, false});
       }
       try {
         data_->steps[static_cast<size_t>(index)].start_us = now_unix_us();
@@ -482,8 +481,8 @@ class Run {
   std::string check_configured_resources() {
     for (const std::string& key : options_.run_config.configured_resource_keys()) {
       if (!plan_.resources().count(key)) {
-        std::string error = "resource initialization failed: run config configures resource '" + key +
-                            "', which is not defined";
+        std::string error =
+            "resource initialization failed: run config configures resource '" + key + "', which is not defined";
         Event event = make_event(EventType::kLog, "", error);
         event.level = LogLevel::kError;
         event.error_type = "strata::ConfigError";

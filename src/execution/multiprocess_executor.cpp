@@ -82,12 +82,8 @@ class LineSocket {
 };
 
 json event_to_json(const Event& event) {
-  json out = {{"type", event_type_name(event.type)},
-              {"step", event.step_key},
-              {"time", event.timestamp_us},
-              {"level", log_level_name(event.level)},
-              {"message", event.message},
-              {"name", event.name},
+  json out = {{"type", event_type_name(event.type)},  {"step", event.step_key},   {"time", event.timestamp_us},
+              {"level", log_level_name(event.level)}, {"message", event.message}, {"name", event.name},
               {"error_type", event.error_type}};
   if (event.asset_key) out["asset"] = event.asset_key->path();
   if (event.partition) out["partition"] = *event.partition;

@@ -57,7 +57,7 @@ std::vector<std::string> program_command_before(const std::vector<std::string>& 
   if (words.empty()) return {cli_args.empty() ? std::string("strata") : cli_args.front()};
   size_t given = cli_args.empty() ? 0 : cli_args.size() - 1;
   if (words.size() >= given + 1 && std::equal(cli_args.begin() + (cli_args.empty() ? 0 : 1), cli_args.end(),
-                                               words.end() - static_cast<std::ptrdiff_t>(given))) {
+                                              words.end() - static_cast<std::ptrdiff_t>(given))) {
     words.resize(words.size() - given);
   } else {
     words.resize(1);

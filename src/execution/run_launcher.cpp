@@ -133,15 +133,12 @@ DetachedRun launch_run_detached(const DetachedRunRequest& request) {
     throw DetachedRunError(said.empty() ? "the run's process exited with status " + std::to_string(code) : said,
                            code == 0 ? 1 : code);
   }
-  throw DetachedRunError("run " + run.run_id + " did not start" +
-                             (report.empty() && said.empty() ? "" : ": " + said) + " (log: " + run.log_file.string() +
-                             ")",
+  throw DetachedRunError("run " + run.run_id + " did not start" + (report.empty() && said.empty() ? "" : ": " + said) +
+                             " (log: " + run.log_file.string() + ")",
                          1);
 }
 
-void report_detached_started(int fd) {
-  write_all(fd, "started " + std::to_string(::getpid()) + "\n");
-}
+void report_detached_started(int fd) { write_all(fd, "started " + std::to_string(::getpid()) + "\n"); }
 
 void report_detached_exit(int fd, int exit_code) { write_all(fd, "exit " + std::to_string(exit_code) + "\n"); }
 

@@ -34,10 +34,10 @@ struct StepLaunch {
   const PlanStep& step;
   const std::string& run_id;
   const std::filesystem::path& strata_home;
-  bool records_events = false;             // the run is recorded in an instance
-  std::function<void(Event)> record;       // an event the step emitted (already stamped), recorded as is
-  std::function<void()> commit;            // makes every recorded event durable; throws on failure
-  std::vector<char>& yielded;              // per output: whether the step yielded it (set by the launcher)
+  bool records_events = false;        // the run is recorded in an instance
+  std::function<void(Event)> record;  // an event the step emitted (already stamped), recorded as is
+  std::function<void()> commit;       // makes every recorded event durable; throws on failure
+  std::vector<char>& yielded;         // per output: whether the step yielded it (set by the launcher)
 };
 
 // Runs steps somewhere else. run_step returns when the step succeeded and throws RemoteStepError

@@ -23,8 +23,8 @@
 #include <cstddef>
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 

@@ -14,10 +14,10 @@
 //   (InMemoryIOManager) are refused with a DefinitionError before the run is recorded.
 #pragma once
 
-#include "strata/execution/plan.hpp"
-#include "strata/execution/run_options.hpp"
 #include <string>
 
+#include "strata/execution/plan.hpp"
+#include "strata/execution/run_options.hpp"
 #include "strata/execution/run_result.hpp"
 
 namespace strata {
