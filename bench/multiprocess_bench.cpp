@@ -5,7 +5,7 @@
 //   multiprocess_process_start_ms   starting this program and returning (exec, dynamic linking,
 //                                   building the Definitions, exit): `<program> --version`
 //   multiprocess_definitions_ms     building the 200-asset Definitions, in process
-// The fastest of 3 repetitions of each run is taken (the one least disturbed by the machine).
+// The fastest of 5 repetitions of each run is taken (the one least disturbed by the machine).
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kSteps = 200;
-constexpr int kRepetitions = 3;
+constexpr int kRepetitions = 5;
 
 s::Definitions chain(const fs::path& data) {
   std::vector<s::AssetsDefinition> assets;

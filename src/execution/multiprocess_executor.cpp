@@ -1,7 +1,12 @@
-// The multi-process executor: each step of a run in a child process of the same program, started
-// as `<program> __step-worker` (the hidden worker command of run_cli) with a socket on fd 3.
+// The multi-process executor: each step of a run in a process of its own.
 //
-// The protocol, one JSON document per line:
+// A run starts its step server once, on its first step: this program again (`<program>
+// __step-worker`, the hidden worker command of run_cli; no second program) with a control socket
+// on fd 3. For each step the run hands the server one end of a new socket; the server forks a
+// process for the step (so exec, dynamic linking and building the Definitions are paid once per
+// run, not per step), reports its pid, and reports how it ended (its wait status) when it does.
+//
+// The step's protocol on its socket, one JSON document per line:
 //   run -> worker   {"request": {...}}     the step: run id, homes, job/assets, step key, partitions, run config
 //   worker -> run   {"event": {...}}       an event the step emitted (stamped by the worker)
 //   worker -> run   {"commit": true}       make every event so far durable (before publishing staged data)
@@ -12,17 +17,26 @@
 // before "end" fails its step with how it died.
 #include <fcntl.h>
 #include <spawn.h>
+#include <poll.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "step_launcher.hpp"
 #include "strata/core/definitions.hpp"
 #include "strata/core/io_manager.hpp"
+#include "strata/core/shutdown.hpp"
 #include "strata/core/type_info.hpp"
 #include "strata/execution/program_command.hpp"
 #include "strata/storage/instance.hpp"
@@ -126,15 +140,65 @@ std::string process_local_manager(const ExecutionPlan& plan, const std::string& 
          "for it, or run with the in_process executor";
 }
 
-// A step's child process, killed and reaped if the run stops waiting for it.
-class WorkerProcess {
+// Sends `text` as one packet on `socket`, with `fd` attached (SCM_RIGHTS) when >= 0.
+bool send_packet(int socket, const std::string& text, int fd = -1) {
+  iovec data{const_cast<char*>(text.data()), text.size()};
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (fd >= 0) {
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
+  }
+  for (;;) {
+    ssize_t sent = ::sendmsg(socket, &message, MSG_NOSIGNAL);
+    if (sent < 0 && errno == EINTR) continue;
+    return sent == static_cast<ssize_t>(text.size());
+  }
+}
+
+// Receives one packet (and the descriptor attached to it, else -1); false at end of stream.
+bool receive_packet(int socket, std::string& text, int& fd) {
+  char buffer[512];
+  iovec data{buffer, sizeof buffer};
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  ssize_t got;
+  do {
+    got = ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
+  } while (got < 0 && errno == EINTR);
+  if (got <= 0) return false;
+  text.assign(buffer, static_cast<size_t>(got));
+  fd = -1;
+  cmsghdr* header = CMSG_FIRSTHDR(&message);
+  if (header && header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
+    std::memcpy(&fd, CMSG_DATA(header), sizeof(int));
+  }
+  return true;
+}
+
+// The run's step server: one process of this program (`<program> __step-worker`, started once per
+// run, so the program's start-up and Definitions are paid once) that forks a process for each step.
+// The step processes are the server's children; it reports their pids and how they ended over a
+// control socket (packets "started ID PID", "exited ID STATUS"). Thread-safe.
+class StepServer {
  public:
-  WorkerProcess(const std::vector<std::string>& command, const std::string& step_key) {
+  explicit StepServer(const std::vector<std::string>& command) {
     int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
-      throw Error("step '" + step_key + "': cannot create a socket for its process: " + std::strerror(errno));
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
+      throw Error(std::string("cannot create a socket for the step processes: ") + std::strerror(errno));
     }
-    fd_ = fds[0];
+    control_ = fds[0];
     // Above the standard descriptors, so the dup2 onto fd 3 in the child always clears close-on-exec.
     int child_end = ::fcntl(fds[1], F_DUPFD_CLOEXEC, 10);
     ::close(fds[1]);
@@ -150,36 +214,99 @@ class WorkerProcess {
     ::posix_spawn_file_actions_destroy(&actions);
     ::close(child_end);
     if (error != 0) {
-      ::close(fd_);
-      throw Error("step '" + step_key + "': cannot start its process: " + std::strerror(error));
+      ::close(control_);
+      throw Error(std::string("cannot start this program for the step processes: ") + std::strerror(error));
+    }
+    reader_ = std::thread([this] { read_reports(); });
+  }
+  // Ends the server (it kills step processes still running) and waits for it.
+  ~StepServer() {
+    ::shutdown(control_, SHUT_RDWR);
+    reader_.join();
+    ::close(control_);
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
     }
   }
-  ~WorkerProcess() {
-    if (fd_ >= 0) ::close(fd_);
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  WorkerProcess(const WorkerProcess&) = delete;
-  WorkerProcess& operator=(const WorkerProcess&) = delete;
+  StepServer(const StepServer&) = delete;
+  StepServer& operator=(const StepServer&) = delete;
 
-  int fd() const { return fd_; }
-  pid_t pid() const { return pid_; }
-  // Waits for the process to end; its wait status.
-  int wait() {
-    ::close(fd_);
-    fd_ = -1;
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  // Has the server fork a process that serves `step_fd`; its request id.
+  uint64_t start(int step_fd) {
+    std::lock_guard lock(mutex_);
+    uint64_t id = ++last_id_;
+    if (gone_ || !send_packet(control_, std::to_string(id), step_fd)) {
+      gone_ = true;
+      throw Error("the step server process (pid " + std::to_string(pid_) + ") is gone");
     }
-    pid_ = -1;
-    return status;
+    children_[id];
+    return id;
   }
+  // Waits until the process of request `id` ended: its wait status, or nullopt when the server
+  // ended first. `pid` is the step process's pid (0 when it never started).
+  std::optional<int> wait(uint64_t id, int64_t& pid) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return children_[id].status.has_value() || gone_; });
+    Child child = children_[id];
+    children_.erase(id);
+    pid = child.pid;
+    return child.status;
+  }
+  pid_t pid() const { return pid_; }
 
  private:
-  int fd_ = -1;
+  struct Child {
+    int64_t pid = 0;
+    std::optional<int> status;
+  };
+
+  void read_reports() {
+    std::string text;
+    int unused = -1;
+    while (receive_packet(control_, text, unused)) {
+      char kind[16] = {};
+      unsigned long long id = 0;
+      long long value = 0;
+      if (std::sscanf(text.c_str(), "%15s %llu %lld", kind, &id, &value) != 3) continue;
+      std::lock_guard lock(mutex_);
+      auto it = children_.find(id);
+      if (it == children_.end()) continue;
+      if (std::strcmp(kind, "started") == 0) it->second.pid = value;
+      if (std::strcmp(kind, "exited") == 0) it->second.status = static_cast<int>(value);
+      changed_.notify_all();
+    }
+    std::lock_guard lock(mutex_);
+    gone_ = true;
+    changed_.notify_all();
+  }
+
+  int control_ = -1;
   pid_t pid_ = -1;
+  std::thread reader_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<uint64_t, Child> children_;
+  uint64_t last_id_ = 0;
+  bool gone_ = false;
+};
+
+// One step's socket; the far end goes to the step's process.
+struct StepSocket {
+  int fd = -1;
+  int far = -1;
+  explicit StepSocket(const std::string& step_key) {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+      throw Error("step '" + step_key + "': cannot create a socket for its process: " + std::strerror(errno));
+    }
+    fd = fds[0];
+    far = fds[1];
+  }
+  ~StepSocket() {
+    if (fd >= 0) ::close(fd);
+    if (far >= 0) ::close(far);
+  }
+  StepSocket(const StepSocket&) = delete;
+  StepSocket& operator=(const StepSocket&) = delete;
 };
 
 class ChildProcessLauncher : public StepLauncher {
@@ -196,20 +323,24 @@ class ChildProcessLauncher : public StepLauncher {
 
   void run_step(StepLaunch& launch) override {
     const std::string& key = launch.step.key;
-    WorkerProcess worker(command_, key);
-    LineSocket socket(worker.fd());
+    StepServer& steps = server();
+    StepSocket step_socket(key);
+    uint64_t id = steps.start(step_socket.far);
+    ::close(step_socket.far);
+    step_socket.far = -1;
+    LineSocket socket(step_socket.fd);
     json request = request_;
     request["run_id"] = launch.run_id;
     request["strata_home"] = launch.strata_home.string();
     request["records_events"] = launch.records_events;
     request["step"] = key;
-    socket.write_line({{"request", std::move(request)}});  // a worker that is gone shows below
+    socket.write_line({{"request", std::move(request)}});  // a process that is gone shows below
     std::string line;
     std::optional<json> end;
-    while (!end && socket.read_line(line)) {
-      json message;
+    std::string protocol_error;
+    while (!end && protocol_error.empty() && socket.read_line(line)) {
       try {
-        message = json::parse(line);
+        json message = json::parse(line);
         if (message.contains("event")) {
           launch.record(event_from_json(message.at("event"), launch.run_id));
         } else if (message.contains("commit")) {
@@ -223,18 +354,29 @@ class ChildProcessLauncher : public StepLauncher {
           end = message.at("end");
         }
       } catch (const json::exception& e) {
-        throw RemoteStepError("step '" + key + "': its process (pid " + std::to_string(worker.pid()) +
-                                  ") sent a message that is not understood: " + e.what(),
-                              "ProtocolError");
+        protocol_error = e.what();
       }
     }
-    int status = worker.wait();
+    ::shutdown(step_socket.fd, SHUT_RDWR);  // a process that is still going stops at its next message
+    int64_t pid = 0;
+    std::optional<int> status = steps.wait(id, pid);
+    std::string process = "its process (pid " + std::to_string(pid) + ")";
+    if (!protocol_error.empty()) {
+      throw RemoteStepError("step '" + key + "': " + process + " sent a message that is not understood: " +
+                                protocol_error,
+                            "ProtocolError");
+    }
     if (!end) {
-      throw RemoteStepError("step '" + key + "' " + describe_exit_status(status) + " (its process, pid " +
-                                std::to_string(worker.pid()) + ", ended before the step finished)",
+      if (!status) {
+        throw RemoteStepError("step '" + key + "': the step server process (pid " + std::to_string(steps.pid()) +
+                                  ") ended before the step finished",
+                              "ProcessCrash");
+      }
+      throw RemoteStepError("step '" + key + "' " + describe_exit_status(*status) + " (" + process +
+                                " ended before the step finished)",
                             "ProcessCrash");
     }
-    std::vector<int> yielded = end->at("yielded").get<std::vector<int>>();
+  std::vector<int> yielded = end->at("yielded").get<std::vector<int>>();
     for (size_t i = 0; i < yielded.size() && i < launch.yielded.size(); ++i) launch.yielded[i] = yielded[i] ? 1 : 0;
     if (!end->at("success").get<bool>()) {
       throw RemoteStepError(end->at("message").get<std::string>(), end->at("error_type").get<std::string>());
@@ -242,8 +384,16 @@ class ChildProcessLauncher : public StepLauncher {
   }
 
  private:
+  StepServer& server() {
+    std::lock_guard lock(server_mutex_);
+    if (!server_) server_ = std::make_unique<StepServer>(command_);
+    return *server_;
+  }
+
   std::vector<std::string> command_;
   json request_;
+  std::mutex server_mutex_;
+  std::unique_ptr<StepServer> server_;
 };
 
 // The worker's side of the socket.
@@ -310,7 +460,8 @@ std::unique_ptr<StepLauncher> make_child_process_launcher(const ExecutionPlan& p
   return std::make_unique<ChildProcessLauncher>(plan, options);
 }
 
-int run_step_worker(const Definitions& defs, int fd) {
+// In a step process: runs the step requested on `fd` and reports it there.
+static int run_one_step(const Definitions& defs, int fd) {
   ::fcntl(fd, F_SETFD, FD_CLOEXEC);  // not inherited by whatever the step starts
   LineSocket socket(fd);
   std::string line;
@@ -345,6 +496,69 @@ int run_step_worker(const Definitions& defs, int fd) {
                                    {"message", outcome.error_message},
                                    {"yielded", yielded}}}});
   return sent ? 0 : 3;
+}
+
+int run_step_worker(const Definitions& defs, int control) {
+  ::fcntl(control, F_SETFD, FD_CLOEXEC);
+  // Step processes are reported as they end: SIGCHLD through a signalfd, waited for in the loop.
+  sigset_t child_signal, previous;
+  sigemptyset(&child_signal);
+  sigaddset(&child_signal, SIGCHLD);
+  ::sigprocmask(SIG_BLOCK, &child_signal, &previous);
+  int signals = ::signalfd(-1, &child_signal, SFD_CLOEXEC);
+  std::map<pid_t, std::string> running;  // pid -> request id
+  auto reap = [&] {
+    int status = 0;
+    pid_t pid;
+    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+      auto it = running.find(pid);
+      if (it == running.end()) continue;
+      send_packet(control, "exited " + it->second + " " + std::to_string(status));
+      running.erase(it);
+    }
+  };
+  for (;;) {
+    pollfd ready[2] = {{control, POLLIN, 0}, {signals, POLLIN, 0}};
+    if (::poll(ready, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (ready[1].revents & POLLIN) {
+      signalfd_siginfo info;
+      while (::read(signals, &info, sizeof info) < 0 && errno == EINTR) {
+      }
+      reap();
+    }
+    if (ready[0].revents == 0) continue;
+    std::string id;
+    int step_fd = -1;
+    if (!receive_packet(control, id, step_fd)) break;  // the run is over (or gone)
+    if (step_fd < 0) continue;
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::close(control);
+      ::close(signals);
+      ::sigprocmask(SIG_SETMASK, &previous, nullptr);
+      int code = run_one_step(defs, step_fd);
+      run_shutdown_hooks();
+      std::fflush(nullptr);
+      ::_exit(code);
+    }
+    ::close(step_fd);
+    if (pid < 0) {
+      send_packet(control, "exited " + id + " " + std::to_string(W_EXITCODE(126, 0)));
+      continue;
+    }
+    running.emplace(pid, id);
+    send_packet(control, "started " + id + " " + std::to_string(pid));
+  }
+  for (const auto& [pid, id] : running) ::kill(pid, SIGKILL);
+  while (!running.empty()) {
+    pid_t pid = ::waitpid(-1, nullptr, 0);
+    if (pid < 0 && errno != EINTR) break;
+    running.erase(pid);
+  }
+  return 0;
 }
 
 }  // namespace strata::detail

@@ -6,8 +6,8 @@
 // execution.executor, else the job's JobOptions::executor, else in process):
 // - in_process: on a pool of threads of this process;
 // - multiprocess: each step in a child process of this program (program_command.hpp; its main must
-//   hand its arguments to strata::run_cli, which serves the hidden worker command), at most
-//   max_concurrency at once. The step loads its inputs and stores its outputs through the I/O
+//   hand its arguments to strata::run_cli, which serves the hidden worker command: a step server
+//   started once per run forks a process for each step), at most max_concurrency at once. The step loads its inputs and stores its outputs through the I/O
 //   managers as in process, and sends its events to this process, which records them. A step whose
 //   process crashes fails with how it died ("step 'x' was killed by signal 11 (SIGSEGV)"); output
 //   values are not kept in the RunResult. I/O managers that cannot share data across processes
@@ -28,8 +28,8 @@ RunResult execute_plan(const ExecutionPlan& plan, RunOptions options);
 std::string new_run_id();
 
 namespace detail {
-// The multi-process executor's hidden worker command, served by run_cli: reads one step's request
-// from `fd`, runs the step, reports its events and outcome on `fd`. Returns the exit code.
+// The multi-process executor's hidden worker command, served by run_cli: the step server of one run
+// (multiprocess_executor.cpp), on the control socket `fd`. Returns the exit code.
 int run_step_worker(const Definitions& defs, int fd);
 }  // namespace detail
 
