@@ -12,9 +12,9 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <string>
 #include <strata/cli/run_cli.hpp>
 #include <strata/strata.hpp>
+#include <string>
 #include <vector>
 
 #include "bench_main.hpp"
@@ -80,9 +80,9 @@ int main(int argc, char** argv) {
   fs::create_directories(dir);
   std::string self = argv[0];
   auto materialize = [&](const std::string& executor) {
-    return std::vector<std::string>{self,   "--data",     (dir / "data").string(), "materialize", "--select",
-                                    "*",    "--executor", executor,                "--home",      (dir / "home").string(),
-                                    "--plain"};
+    return std::vector<std::string>{
+        self,     "--data", (dir / "data").string(), "materialize", "--select", "*", "--executor",
+        executor, "--home", (dir / "home").string(), "--plain"};
   };
   double in_process = fastest(materialize("in_process"));
   double multiprocess = fastest(materialize("multiprocess"));

@@ -16,8 +16,8 @@
 // RunResult), so a worker never opens the instance's storage for writing; a worker that dies
 // before "end" fails its step with how it died.
 #include <fcntl.h>
-#include <spawn.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -30,8 +30,8 @@
 #include <cstring>
 #include <map>
 #include <mutex>
-#include <thread>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "step_launcher.hpp"
 #include "strata/core/definitions.hpp"
@@ -40,6 +40,7 @@
 #include "strata/core/type_info.hpp"
 #include "strata/execution/program_command.hpp"
 #include "strata/storage/instance.hpp"
+#include "strata/storage/staged_output_recovery.hpp"
 
 extern char** environ;
 
@@ -311,7 +312,8 @@ struct StepSocket {
 
 class ChildProcessLauncher : public StepLauncher {
  public:
-  ChildProcessLauncher(const ExecutionPlan& plan, const RunOptions& options) : command_(program_command()) {
+  ChildProcessLauncher(const ExecutionPlan& plan, const RunOptions& options)
+      : command_(program_command()), instance_(options.instance) {
     request_ = {{"job", plan.job_name()},
                 {"partitions", options.partition_keys},
                 {"run_config", options.run_config.document()},
@@ -362,9 +364,9 @@ class ChildProcessLauncher : public StepLauncher {
     std::optional<int> status = steps.wait(id, pid);
     std::string process = "its process (pid " + std::to_string(pid) + ")";
     if (!protocol_error.empty()) {
-      throw RemoteStepError("step '" + key + "': " + process + " sent a message that is not understood: " +
-                                protocol_error,
-                            "ProtocolError");
+      throw RemoteStepError(
+          "step '" + key + "': " + process + " sent a message that is not understood: " + protocol_error,
+          "ProtocolError");
     }
     if (!end) {
       if (!status) {
@@ -373,10 +375,10 @@ class ChildProcessLauncher : public StepLauncher {
                               "ProcessCrash");
       }
       throw RemoteStepError("step '" + key + "' " + describe_exit_status(*status) + " (" + process +
-                                " ended before the step finished)",
+                                " ended before the step finished)" + publish_recorded(launch, pid),
                             "ProcessCrash");
     }
-  std::vector<int> yielded = end->at("yielded").get<std::vector<int>>();
+    std::vector<int> yielded = end->at("yielded").get<std::vector<int>>();
     for (size_t i = 0; i < yielded.size() && i < launch.yielded.size(); ++i) launch.yielded[i] = yielded[i] ? 1 : 0;
     if (!end->at("success").get<bool>()) {
       throw RemoteStepError(end->at("message").get<std::string>(), end->at("error_type").get<std::string>());
@@ -384,6 +386,23 @@ class ChildProcessLauncher : public StepLauncher {
   }
 
  private:
+  // A step process that died between recording a materialization and publishing its staged data
+  // (core/staged_files.hpp): publishes it now, as reaping a dead run would, before the files of a
+  // process that is gone are swept as abandoned. "" or what went wrong, to add to the step's error.
+  std::string publish_recorded(const StepLaunch& launch, int64_t pid) {
+    if (!instance_ || !launch.records_events || pid <= 0) return "";
+    try {
+      launch.commit();
+      RunRecord writer;
+      writer.run_id = launch.run_id;
+      writer.owner_pid = pid;
+      publish_recorded_outputs(instance_->storage(), writer);
+      return "";
+    } catch (const std::exception& e) {
+      return std::string("; publishing what it recorded failed: ") + e.what();
+    }
+  }
+
   StepServer& server() {
     std::lock_guard lock(server_mutex_);
     if (!server_) server_ = std::make_unique<StepServer>(command_);
@@ -391,6 +410,7 @@ class ChildProcessLauncher : public StepLauncher {
   }
 
   std::vector<std::string> command_;
+  std::shared_ptr<Instance> instance_;
   json request_;
   std::mutex server_mutex_;
   std::unique_ptr<StepServer> server_;

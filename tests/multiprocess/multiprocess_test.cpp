@@ -79,6 +79,18 @@ TEST_F(MultiprocessTest, CrashingStepsFailAloneAndNameTheSignal) {
   EXPECT_EQ(stored<std::vector<int64_t>>("doubled"), (std::vector<int64_t>{2, 4, 6}));
 }
 
+TEST_F(MultiprocessTest, OutputRecordedByAStepProcessThatDiedBeforePublishingIsPublished) {
+  auto result = run_command(command({"materialize", "--select", "half_published", "--executor", "multiprocess"}));
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("step 'half_published' was killed by signal 9 (SIGKILL)"), std::string::npos)
+      << result.output;
+  // The catalog names this run's data, so the data readers load is this run's.
+  auto latest = instance()->storage().latest_materialization(s::AssetKey("half_published"));
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->event.run_id, only_run().run_id);
+  EXPECT_EQ(stored<int64_t>("half_published"), 42);
+}
+
 TEST_F(MultiprocessTest, OutputsPassBetweenProcessesThroughParquetDuckDBAndFiles) {
   auto result = run_command(command({"job", "execute", "tables_job", "--executor", "multiprocess"}));
   ASSERT_EQ(result.exit_code, 0) << result.output;

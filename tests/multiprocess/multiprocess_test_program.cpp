@@ -8,6 +8,8 @@
 //   kept (in-memory manager "memory") -> kept_user
 //   gate                                    waits until the file $STRATA_TEST_GATE exists
 //   pid_a, pid_b                            return the pid of the process that ran them
+//   half_published                          its manager ("crash_publish") kills the process between
+//                                           recording the materialization and publishing the file
 // Jobs: crash_job (numbers, doubled, segfaults, after_segfault, aborts), tables_job (ids, id_table,
 // id_sum), memory_job (kept, kept_user), pids_job (pid_a, pid_b; executor multiprocess in code),
 // ops_job (make -> add_one, op outputs through the filesystem manager).
@@ -30,6 +32,13 @@
 namespace s = strata;
 
 namespace {
+
+// The filesystem manager, killed (SIGKILL) when it is about to publish a staged output.
+class CrashingPublishManager : public s::FilesystemIOManager {
+ public:
+  using s::FilesystemIOManager::FilesystemIOManager;
+  void publish_output(s::OutputContext&) override { ::raise(SIGKILL); }
+};
 
 s::ArrowTable id_rows(int64_t count) {
   arrow::Int64Builder ids;
@@ -73,6 +82,7 @@ s::Definitions definitions(const std::filesystem::path& data) {
     while (gate && !std::filesystem::exists(gate)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     return std::string("opened");
   }));
+  assets.push_back(s::asset("half_published", {.io_manager_key = "crash_publish"}, [] { return int64_t{42}; }));
   assets.push_back(s::asset("pid_a", [] { return static_cast<int64_t>(::getpid()); }));
   assets.push_back(s::asset("pid_b", [] { return static_cast<int64_t>(::getpid()); }));
 
@@ -89,7 +99,8 @@ s::Definitions definitions(const std::filesystem::path& data) {
       .resources = {{"io_manager", s::FilesystemIOManager({.base_dir = (data / "files").string()})},
                     {"parquet", s::ParquetIOManager({.base_uri = (data / "lake").string()})},
                     {"duckdb", s::DuckDBIOManager({.database = (data / "warehouse.duckdb").string()})},
-                    {"memory", s::InMemoryIOManager()}},
+                    {"memory", s::InMemoryIOManager()},
+                    {"crash_publish", CrashingPublishManager({.base_dir = (data / "files").string()})}},
   });
 }
 

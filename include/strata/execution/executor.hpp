@@ -7,9 +7,9 @@
 // - in_process: on a pool of threads of this process;
 // - multiprocess: each step in a child process of this program (program_command.hpp; its main must
 //   hand its arguments to strata::run_cli, which serves the hidden worker command: a step server
-//   started once per run forks a process for each step), at most max_concurrency at once. The step loads its inputs and stores its outputs through the I/O
-//   managers as in process, and sends its events to this process, which records them. A step whose
-//   process crashes fails with how it died ("step 'x' was killed by signal 11 (SIGSEGV)"); output
+//   started once per run forks a process for each step), at most max_concurrency at once. The step loads its inputs and
+//   stores its outputs through the I/O managers as in process, and sends its events to this process, which records
+//   them. A step whose process crashes fails with how it died ("step 'x' was killed by signal 11 (SIGSEGV)"); output
 //   values are not kept in the RunResult. I/O managers that cannot share data across processes
 //   (InMemoryIOManager) are refused with a DefinitionError before the run is recorded.
 #pragma once
