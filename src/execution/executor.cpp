@@ -1001,7 +1001,6 @@ RunResult execute_plan(const ExecutionPlan& plan, RunOptions options) {
 namespace detail {
 
 WorkerOutcome execute_step_in_worker(const ExecutionPlan& plan, RunOptions options, int index, StepChannel& channel) {
-  options.instance.reset();
   options.keep_outputs = false;
   options.on_event = nullptr;
   Run run(plan, std::move(options));

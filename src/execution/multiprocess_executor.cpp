@@ -233,13 +233,18 @@ class StepServer {
 
   // Has the server fork a process that serves `step_fd`; its request id.
   uint64_t start(int step_fd) {
-    std::lock_guard lock(mutex_);
-    uint64_t id = ++last_id_;
-    if (gone_ || !send_packet(control_, std::to_string(id), step_fd)) {
-      gone_ = true;
+    uint64_t id = 0;
+    {
+      std::lock_guard lock(mutex_);  // registered first: its reports may come at once
+      id = ++last_id_;
+      children_[id];
+    }
+    std::lock_guard sending(send_mutex_);  // not mutex_: the reader must go on while this sends
+    if (!send_packet(control_, std::to_string(id), step_fd)) {
+      std::lock_guard lock(mutex_);
+      children_.erase(id);
       throw Error("the step server process (pid " + std::to_string(pid_) + ") is gone");
     }
-    children_[id];
     return id;
   }
   // Waits until the process of request `id` ended: its wait status, or nullopt when the server
@@ -283,7 +288,8 @@ class StepServer {
   int control_ = -1;
   pid_t pid_ = -1;
   std::thread reader_;
-  std::mutex mutex_;
+  std::mutex send_mutex_;
+  std::mutex mutex_;  // children_, gone_
   std::condition_variable changed_;
   std::map<uint64_t, Child> children_;
   uint64_t last_id_ = 0;
@@ -501,8 +507,13 @@ static int run_one_step(const Definitions& defs, int fd) {
     options.strata_home = request.at("strata_home").get<std::string>();
     options.run_config = RunConfig::from_json(request.at("run_config").dump());
     options.partition_keys = request.at("partitions").get<std::vector<std::string>>();
-    SocketChannel channel(socket, request.at("records_events").get<bool>(),
-                          request.at("instance_home").get<std::string>());
+    std::string instance_home = request.at("instance_home").get<std::string>();
+    SocketChannel channel(socket, request.at("records_events").get<bool>(), instance_home);
+    // Partition mappings may need the instance's dynamic partitions; other steps never open it.
+    const PlanStep& step = plan.steps()[static_cast<size_t>(index)];
+    bool partitioned = step.node->partitions != nullptr;
+    for (const auto& input : step.inputs) partitioned = partitioned || input.mapping != nullptr;
+    if (partitioned && !instance_home.empty()) options.instance = Instance::open(instance_home);
     outcome = execute_step_in_worker(plan, std::move(options), index, channel);
   } catch (const std::exception& e) {
     outcome.success = false;

@@ -78,6 +78,7 @@ struct WorkerOutcome {
 // Runs the step at `index` of `plan` in this process as part of the run `options.run_id` (set up the
 // resources it uses, load its inputs, call it, store its outputs, tear down), sending its events
 // (not STEP_START/STEP_SUCCESS/STEP_FAILURE, which the launching run emits) through `channel`.
+// options.instance, when set, serves partition lookups only: nothing is written to it.
 WorkerOutcome execute_step_in_worker(const ExecutionPlan& plan, RunOptions options, int index, StepChannel& channel);
 
 }  // namespace strata::detail

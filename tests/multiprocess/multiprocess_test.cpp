@@ -112,6 +112,19 @@ TEST_F(MultiprocessTest, OpOutputsPassAtTheirRunIdPaths) {
   EXPECT_NE(handled.front().metadata.find("path")->to_display_string().find(run.run_id), std::string::npos);
 }
 
+TEST_F(MultiprocessTest, PartitionedStepsRunInTheirOwnProcesses) {
+  auto result = run_command(
+      command({"materialize", "--select", "region,region_upper", "--partition", "us", "--executor", "multiprocess"}));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  s::RunRecord run = only_run();
+  for (const char* step : {"region", "region_upper"}) {
+    auto materialized = events(run.run_id, s::EventType::kMaterialization, step);
+    ASSERT_EQ(materialized.size(), 1u) << step;
+    EXPECT_EQ(materialized.front().partition, std::optional<std::string>("us"));
+  }
+  EXPECT_NE(result.output.find("data/files/region_upper/us"), std::string::npos) << result.output;
+}
+
 TEST_F(MultiprocessTest, JobChoosesTheExecutorInCodeAndEachStepHasItsOwnProcess) {
   auto result = run_command(command({"job", "execute", "pids_job", "--max-concurrency", "1"}));
   ASSERT_EQ(result.exit_code, 0) << result.output;

@@ -8,6 +8,7 @@
 //   kept (in-memory manager "memory") -> kept_user
 //   gate                                    waits until the file $STRATA_TEST_GATE exists
 //   pid_a, pid_b                            return the pid of the process that ran them
+//   region -> region_upper                  partitioned (static eu, us)
 //   half_published                          its manager ("crash_publish") kills the process between
 //                                           recording the materialization and publishing the file
 // Jobs: crash_job (numbers, doubled, segfaults, after_segfault, aborts), tables_job (ids, id_table,
@@ -17,6 +18,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -81,6 +83,14 @@ s::Definitions definitions(const std::filesystem::path& data) {
     ctx.log().info("waiting for the gate file");
     while (gate && !std::filesystem::exists(gate)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     return std::string("opened");
+  }));
+  auto regions = s::static_partitions({"eu", "us"});
+  assets.push_back(
+      s::asset("region", {.partitions = regions}, [](s::AssetContext& ctx) { return ctx.partition_key(); }));
+  assets.push_back(s::asset("region_upper", {.ins = {"region"}, .partitions = regions}, [](const std::string& region) {
+    std::string upper = region;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return upper;
   }));
   assets.push_back(s::asset("half_published", {.io_manager_key = "crash_publish"}, [] { return int64_t{42}; }));
   assets.push_back(s::asset("pid_a", [] { return static_cast<int64_t>(::getpid()); }));
