@@ -455,6 +455,9 @@ class Run {
       } catch (const std::exception& e) {
         outcome.error_type = error_type_of(e);
         outcome.error_message = e.what();
+        if (const auto* retry = dynamic_cast<const RetryRequested*>(&e)) {
+          outcome.retry_requested = std::make_pair(retry->max_retries(), static_cast<int64_t>(retry->wait().count()));
+        }
       }
     } else {
       outcome.error_type = "ConfigError";
@@ -699,7 +702,8 @@ class Run {
                                 records_events(),
                                 [this](Event event) { record(std::move(event)); },
                                 [this] { commit_events(); },
-                                state(index).yielded};
+                                state(index).yielded,
+                                *cancellation_};
       launcher_->run_step(launch);
       return;
     }

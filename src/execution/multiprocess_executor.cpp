@@ -17,6 +17,7 @@
 // before "end" fails its step with how it died.
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -24,10 +25,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -36,6 +39,7 @@
 #include "step_launcher.hpp"
 #include "strata/core/definitions.hpp"
 #include "strata/core/io_manager.hpp"
+#include "strata/core/retry_policy.hpp"
 #include "strata/core/shutdown.hpp"
 #include "strata/core/type_info.hpp"
 #include "strata/execution/program_command.hpp"
@@ -50,12 +54,20 @@ namespace {
 using json = nlohmann::json;
 
 constexpr int kWorkerFd = 3;
+// How long a step of a canceled run has to stop after SIGTERM before it is killed.
+constexpr std::chrono::seconds kCancelGrace{10};
 constexpr const char* kAssetJob = "__ASSET_JOB";
 
 // Lines over a socket: whole lines in, whole lines out (never SIGPIPE).
 class LineSocket {
  public:
   explicit LineSocket(int fd) : fd_(fd) {}
+
+  // While read_line waits, `on_idle` is called every `every` (to act on a cancellation).
+  void set_idle(std::function<void()> on_idle, std::chrono::milliseconds every) {
+    on_idle_ = std::move(on_idle);
+    every_ = every;
+  }
 
   // False when the other side closed the socket (or it failed).
   bool read_line(std::string& line) {
@@ -68,6 +80,12 @@ class LineSocket {
         return true;
       }
       scanned_ = buffer_.size();
+      if (on_idle_) {
+        pollfd entry{fd_, POLLIN, 0};
+        int ready = ::poll(&entry, 1, static_cast<int>(every_.count()));
+        if (ready == 0) on_idle_();
+        if (ready <= 0) continue;
+      }
       char chunk[65536];
       ssize_t got = ::read(fd_, chunk, sizeof chunk);
       if (got < 0 && errno == EINTR) continue;
@@ -94,6 +112,8 @@ class LineSocket {
   int fd_;
   std::string buffer_;
   size_t scanned_ = 0;
+  std::function<void()> on_idle_;
+  std::chrono::milliseconds every_{0};
 };
 
 json event_to_json(const Event& event) {
@@ -258,6 +278,12 @@ class StepServer {
     return child.status;
   }
   pid_t pid() const { return pid_; }
+  // The pid of request `id`'s process, 0 until the server reported it.
+  int64_t pid_of(uint64_t id) {
+    std::lock_guard lock(mutex_);
+    auto it = children_.find(id);
+    return it == children_.end() ? 0 : it->second.pid;
+  }
 
  private:
   struct Child {
@@ -337,6 +363,22 @@ class ChildProcessLauncher : public StepLauncher {
     ::close(step_socket.far);
     step_socket.far = -1;
     LineSocket socket(step_socket.fd);
+    // A canceled run asks the step to stop (SIGTERM: ExecutionContext::is_canceled turns true in the
+    // step's process), then stops it (SIGKILL) when it has not after kCancelGrace.
+    std::optional<std::chrono::steady_clock::time_point> asked;
+    socket.set_idle(
+        [&] {
+          if (!launch.cancellation.canceled()) return;
+          int64_t pid = steps.pid_of(id);
+          if (pid <= 0) return;
+          if (!asked) {
+            ::kill(static_cast<pid_t>(pid), SIGTERM);
+            asked = std::chrono::steady_clock::now();
+          } else if (std::chrono::steady_clock::now() - *asked > kCancelGrace) {
+            ::kill(static_cast<pid_t>(pid), SIGKILL);
+          }
+        },
+        std::chrono::milliseconds(10));
     json request = request_;
     request["run_id"] = launch.run_id;
     request["strata_home"] = launch.strata_home.string();
@@ -386,6 +428,11 @@ class ChildProcessLauncher : public StepLauncher {
     }
     std::vector<int> yielded = end->at("yielded").get<std::vector<int>>();
     for (size_t i = 0; i < yielded.size() && i < launch.yielded.size(); ++i) launch.yielded[i] = yielded[i] ? 1 : 0;
+    if (!end->at("success").get<bool>() && end->contains("retry")) {
+      const json& retry = end->at("retry");
+      throw RetryRequested(end->at("message").get<std::string>(), retry.at("max_retries").get<int>(),
+                           std::chrono::milliseconds(retry.at("wait_ms").get<int64_t>()));
+    }
     if (!end->at("success").get<bool>()) {
       throw RemoteStepError(end->at("message").get<std::string>(), end->at("error_type").get<std::string>());
     }
@@ -486,6 +533,22 @@ std::unique_ptr<StepLauncher> make_child_process_launcher(const ExecutionPlan& p
   return std::make_unique<ChildProcessLauncher>(plan, options);
 }
 
+// In a step process: a cancellation that SIGTERM (from the run, when it is canceled) triggers.
+std::shared_ptr<RunCancellation> cancel_on_sigterm() {
+  auto cancellation = std::make_shared<RunCancellation>();
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  ::pthread_sigmask(SIG_BLOCK, &term, nullptr);  // before any thread of the step exists
+  std::thread([cancellation, term] {
+    int signal = 0;
+    while (::sigwait(&term, &signal) != 0) {
+    }
+    cancellation->cancel("the run was canceled");
+  }).detach();
+  return cancellation;
+}
+
 // In a step process: runs the step requested on `fd` and reports it there.
 static int run_one_step(const Definitions& defs, int fd) {
   ::fcntl(fd, F_SETFD, FD_CLOEXEC);  // not inherited by whatever the step starts
@@ -503,6 +566,7 @@ static int run_one_step(const Definitions& defs, int fd) {
     }
     if (index < 0) throw DefinitionError("step '" + step_key + "' is not part of this program's plan for the run");
     RunOptions options;
+    options.cancellation = cancel_on_sigterm();
     options.run_id = request.at("run_id").get<std::string>();
     options.strata_home = request.at("strata_home").get<std::string>();
     options.run_config = RunConfig::from_json(request.at("run_config").dump());
@@ -521,21 +585,29 @@ static int run_one_step(const Definitions& defs, int fd) {
     outcome.error_message = std::string("the step's process could not run it: ") + e.what();
   }
   std::vector<int> yielded(outcome.yielded.begin(), outcome.yielded.end());
-  bool sent = socket.write_line({{"end",
-                                  {{"success", outcome.success},
-                                   {"error_type", outcome.error_type},
-                                   {"message", outcome.error_message},
-                                   {"yielded", yielded}}}});
+  json end = {{"success", outcome.success},
+              {"error_type", outcome.error_type},
+              {"message", outcome.error_message},
+              {"yielded", yielded}};
+  if (outcome.retry_requested) {
+    end["retry"] = {{"max_retries", outcome.retry_requested->first}, {"wait_ms", outcome.retry_requested->second}};
+  }
+  bool sent = socket.write_line({{"end", std::move(end)}});
   return sent ? 0 : 3;
 }
 
 int run_step_worker(const Definitions& defs, int control) {
   ::fcntl(control, F_SETFD, FD_CLOEXEC);
+  // Ctrl-C on a terminal reaches the whole process group: the server and its step processes leave
+  // it to the run, which cancels its steps itself.
+  ::signal(SIGINT, SIG_IGN);
   // Step processes are reported as they end: SIGCHLD through a signalfd, waited for in the loop.
+  // (Whatever the run had blocked is not inherited: step processes start with no signal blocked.)
   sigset_t child_signal, previous;
   sigemptyset(&child_signal);
   sigaddset(&child_signal, SIGCHLD);
-  ::sigprocmask(SIG_BLOCK, &child_signal, &previous);
+  ::sigprocmask(SIG_SETMASK, &child_signal, nullptr);
+  sigemptyset(&previous);
   int signals = ::signalfd(-1, &child_signal, SFD_CLOEXEC);
   std::map<pid_t, std::string> running;  // pid -> request id
   auto reap = [&] {

@@ -7,12 +7,14 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "strata/core/error.hpp"
 #include "strata/core/event.hpp"
 #include "strata/execution/plan.hpp"
+#include "strata/execution/run_cancellation.hpp"
 #include "strata/execution/run_options.hpp"
 
 namespace strata::detail {
@@ -34,14 +36,16 @@ struct StepLaunch {
   const PlanStep& step;
   const std::string& run_id;
   const std::filesystem::path& strata_home;
-  bool records_events = false;        // the run is recorded in an instance
-  std::function<void(Event)> record;  // an event the step emitted (already stamped), recorded as is
-  std::function<void()> commit;       // makes every recorded event durable; throws on failure
-  std::vector<char>& yielded;         // per output: whether the step yielded it (set by the launcher)
+  bool records_events = false;          // the run is recorded in an instance
+  std::function<void(Event)> record;    // an event the step emitted (already stamped), recorded as is
+  std::function<void()> commit;         // makes every recorded event durable; throws on failure
+  std::vector<char>& yielded;           // per output: whether the step yielded it (set by the launcher)
+  const RunCancellation& cancellation;  // once canceled, the step is asked to stop, then stopped
 };
 
 // Runs steps somewhere else. run_step returns when the step succeeded and throws RemoteStepError
-// when it failed or crashed. Called from several run threads at once.
+// when it failed or crashed (RetryRequested when the step asked for a retry). Called from several
+// run threads at once.
 class StepLauncher {
  public:
   virtual ~StepLauncher() = default;
@@ -73,6 +77,8 @@ struct WorkerOutcome {
   std::string error_type{};
   std::string error_message{};
   std::vector<char> yielded{};
+  // The step threw RetryRequested: its max_retries and wait (ms).
+  std::optional<std::pair<int, int64_t>> retry_requested{};
 };
 
 // Runs the step at `index` of `plan` in this process as part of the run `options.run_id` (set up the

@@ -112,6 +112,40 @@ TEST_F(MultiprocessTest, OpOutputsPassAtTheirRunIdPaths) {
   EXPECT_NE(handled.front().metadata.find("path")->to_display_string().find(run.run_id), std::string::npos);
 }
 
+TEST_F(MultiprocessTest, RetryRequestedInAStepProcessIsRetriedInANewOne) {
+  auto counter = dir_.path() / "flaky-attempts";
+  s::testing::CommandOptions env{.user = {}, .extra_env = {"STRATA_TEST_FLAKY=" + counter.string()}};
+  auto result = run_command(command({"materialize", "--select", "flaky", "--executor", "multiprocess"}), env);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(stored<int64_t>("flaky"), 3);
+  s::RunRecord run = only_run();
+  EXPECT_EQ(events(run.run_id, s::EventType::kStepUpForRetry, "flaky").size(), 2u);
+  EXPECT_EQ(events(run.run_id, s::EventType::kStepRestarted, "flaky").size(), 2u);
+}
+
+TEST_F(MultiprocessTest, CanceledRunAsksItsStepProcessesToStop) {
+  s::testing::Child running(command({"materialize", "--select", "patient,numbers", "--executor", "multiprocess",
+                                     "--max-concurrency", "1", "--plain"}));
+  std::string run_id;
+  while (run_id.empty()) {
+    auto line = running.read_line();
+    ASSERT_TRUE(line.has_value()) << "the run ended before its step waited";
+    if (line->find("waiting to be canceled") == std::string::npos) continue;
+    for (const auto& run : instance()->storage().runs({})) run_id = run.run_id;
+  }
+  auto cancel = run_command(command({"runs", "cancel", run_id, "--wait"}));
+  EXPECT_EQ(cancel.exit_code, 0) << cancel.output;
+  std::string rest;
+  while (auto line = running.read_line()) rest += *line + "\n";
+  EXPECT_NE(running.wait(), 0) << rest;
+  auto record = instance()->storage().get_run(run_id);
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->status, s::RunStatus::kCanceled);
+  auto failure = events(run_id, s::EventType::kStepFailure, "patient");
+  ASSERT_EQ(failure.size(), 1u) << rest;
+  EXPECT_EQ(failure.front().error_type, "strata::CanceledError");  // it stopped itself, not killed
+}
+
 TEST_F(MultiprocessTest, PartitionedStepsRunInTheirOwnProcesses) {
   auto result = run_command(
       command({"materialize", "--select", "region,region_upper", "--partition", "us", "--executor", "multiprocess"}));

@@ -8,6 +8,9 @@
 //   kept (in-memory manager "memory") -> kept_user
 //   gate                                    waits until the file $STRATA_TEST_GATE exists
 //   pid_a, pid_b                            return the pid of the process that ran them
+//   patient                                 waits until the run is canceled (cooperatively)
+//   flaky                                   asks for a retry (RetryRequested) until the file
+//                                           $STRATA_TEST_FLAKY holds 2 attempts, counting them there
 //   region -> region_upper                  partitioned (static eu, us)
 //   half_published                          its manager ("crash_publish") kills the process between
 //                                           recording the materialization and publishing the file
@@ -23,6 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <strata/arrow/file_formats.hpp>
 #include <strata/arrow/path_io_manager.hpp>
 #include <strata/cli/run_cli.hpp>
@@ -83,6 +87,21 @@ s::Definitions definitions(const std::filesystem::path& data) {
     ctx.log().info("waiting for the gate file");
     while (gate && !std::filesystem::exists(gate)) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     return std::string("opened");
+  }));
+  assets.push_back(s::asset("patient", [](s::AssetContext& ctx) {
+    ctx.log().info("waiting to be canceled");
+    while (!ctx.wait_unless_canceled(std::chrono::seconds(1))) {
+    }
+    ctx.check_canceled();
+    return int64_t{1};
+  }));
+  assets.push_back(s::asset("flaky", [] {
+    std::filesystem::path counter = std::getenv("STRATA_TEST_FLAKY");
+    int attempts = 0;
+    std::ifstream(counter) >> attempts;
+    std::ofstream(counter) << ++attempts;
+    if (attempts < 3) throw s::RetryRequested("attempt " + std::to_string(attempts) + " was unlucky", 5);
+    return int64_t{attempts};
   }));
   auto regions = s::static_partitions({"eu", "us"});
   assets.push_back(
