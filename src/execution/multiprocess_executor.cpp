@@ -29,6 +29,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -54,6 +55,7 @@ namespace {
 using json = nlohmann::json;
 
 constexpr int kWorkerFd = 3;
+constexpr const char* kServerEnv = "STRATA_STEP_SERVER";
 // How long a step of a canceled run has to stop after SIGTERM before it is killed.
 constexpr std::chrono::seconds kCancelGrace{10};
 constexpr const char* kAssetJob = "__ASSET_JOB";
@@ -215,6 +217,12 @@ bool receive_packet(int socket, std::string& text, int& fd) {
 class StepServer {
  public:
   explicit StepServer(const std::vector<std::string>& command) {
+    if (std::getenv(kServerEnv) != nullptr) {
+      throw Error(
+          "this process was started as a step server of the multi-process executor but runs a multi-process run "
+          "itself: the program's main() must hand its arguments to strata::run_cli, which serves the step "
+          "server (or use the in_process executor)");
+    }
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
       throw Error(std::string("cannot create a socket for the step processes: ") + std::strerror(errno));
@@ -231,7 +239,14 @@ class StepServer {
     posix_spawn_file_actions_t actions;
     ::posix_spawn_file_actions_init(&actions);
     ::posix_spawn_file_actions_adddup2(&actions, child_end, kWorkerFd);
-    int error = ::posix_spawn(&pid_, "/proc/self/exe", &actions, nullptr, argv.data(), environ);
+    // The server's environment marks it, so that a program that does not serve the worker command
+    // (its main never reaches run_cli) cannot start servers of its own, over and over.
+    std::vector<std::string> environment = {std::string(kServerEnv) + "=1"};
+    for (char** entry = environ; *entry != nullptr; ++entry) environment.emplace_back(*entry);
+    std::vector<char*> envp;
+    for (auto& entry : environment) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+    int error = ::posix_spawn(&pid_, "/proc/self/exe", &actions, nullptr, argv.data(), envp.data());
     ::posix_spawn_file_actions_destroy(&actions);
     ::close(child_end);
     if (error != 0) {
@@ -419,7 +434,8 @@ class ChildProcessLauncher : public StepLauncher {
     if (!end) {
       if (!status) {
         throw RemoteStepError("step '" + key + "': the step server process (pid " + std::to_string(steps.pid()) +
-                                  ") ended before the step finished",
+                                  ") ended before the step finished (the program's main() must hand its "
+                                  "arguments to strata::run_cli, which serves it)",
                               "ProcessCrash");
       }
       throw RemoteStepError("step '" + key + "' " + describe_exit_status(*status) + " (" + process +

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -101,6 +102,11 @@ DetachedRun launch_run_detached(const DetachedRunRequest& request) {
   // Only async-signal-safe calls between fork and exec.
   pid_t first = ::fork();
   if (first == 0) {
+    // Nothing the caller blocked (a command line blocks SIGINT/SIGTERM to watch for Ctrl-C) stays
+    // blocked in the run's process.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::setsid();
     pid_t second = ::fork();
     if (second != 0) ::_exit(second < 0 ? 1 : 0);

@@ -194,6 +194,13 @@ TEST_F(MultiprocessTest, InMemoryManagerIsRefusedBeforeTheRun) {
   EXPECT_EQ(in_process.exit_code, 0) << in_process.output;
 }
 
+TEST_F(MultiprocessTest, ProgramWithoutRunCliFailsItsStepsWithTheReason) {
+  auto result = run_command({STRATA_MULTIPROCESS_TEST_PROGRAM, "--without-run-cli", data().string()});
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("the program's main() must hand its arguments to strata::run_cli"), std::string::npos)
+      << result.output;
+}
+
 TEST_F(MultiprocessTest, UnknownExecutorIsBadInput) {
   auto result = run_command(command({"materialize", "--select", "numbers", "--executor", "multiprocessing"}));
   EXPECT_EQ(result.exit_code, 2) << result.output;

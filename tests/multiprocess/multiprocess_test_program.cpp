@@ -17,6 +17,7 @@
 // Jobs: crash_job (numbers, doubled, segfaults, after_segfault, aborts), tables_job (ids, id_table,
 // id_sum), memory_job (kept, kept_user), pids_job (pid_a, pid_b; executor multiprocess in code),
 // ops_job (make -> add_one, op outputs through the filesystem manager).
+// `--without-run-cli <data dir>` runs pids_job from main() without run_cli (which cannot work).
 #include <arrow/api.h>
 #include <signal.h>
 #include <unistd.h>
@@ -139,6 +140,13 @@ int main(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr, "usage: strata_multiprocess_test_program <data dir> <command> ...\n");
     return 2;
+  }
+  if (std::string(argv[1]) == "--without-run-cli" && argc > 2) {
+    // A program whose main never reaches run_cli, running a multi-process job.
+    auto defs = definitions(argv[2]);
+    s::RunResult result = s::execute_job(defs, "pids_job");
+    std::printf("%s\n", result.failure_message().c_str());
+    return result.success() ? 0 : 1;
   }
   auto defs = definitions(argv[1]);
   std::vector<char*> args{argv[0]};
