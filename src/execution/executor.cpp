@@ -436,7 +436,13 @@ class Run {
     channel_ = &channel;
     const PlanStep& step = plan_.steps()[static_cast<size_t>(index)];
     detail::WorkerOutcome outcome;
-    std::string error = setup_resources(step_resource_keys(step));
+    std::string error;
+    try {
+      step_configs_ = configure_steps(plan_, options_.run_config);  // as the run did before it started
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    if (error.empty()) error = setup_resources(step_resource_keys(step));
     if (error.empty()) {
       for (const auto& input : step.inputs) {
         if (input.step < 0) continue;

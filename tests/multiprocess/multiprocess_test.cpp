@@ -146,6 +146,15 @@ TEST_F(MultiprocessTest, CanceledRunAsksItsStepProcessesToStop) {
   EXPECT_EQ(failure.front().error_type, "strata::CanceledError");  // it stopped itself, not killed
 }
 
+TEST_F(MultiprocessTest, StepProcessesRunWithTheRunsStepConfig) {
+  auto config = dir_.path() / "run.yaml";
+  std::ofstream(config) << "ops:\n  scaled:\n    config:\n      factor: 5\n";
+  auto result = run_command(command(
+      {"materialize", "--select", "numbers,scaled", "--executor", "multiprocess", "--config", config.string()}));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(stored<std::vector<int64_t>>("scaled"), (std::vector<int64_t>{5, 10, 15}));
+}
+
 TEST_F(MultiprocessTest, PartitionedStepsRunInTheirOwnProcesses) {
   auto result = run_command(
       command({"materialize", "--select", "region,region_upper", "--partition", "us", "--executor", "multiprocess"}));

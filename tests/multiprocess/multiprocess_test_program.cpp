@@ -11,6 +11,7 @@
 //   patient                                 waits until the run is canceled (cooperatively)
 //   flaky                                   asks for a retry (RetryRequested) until the file
 //                                           $STRATA_TEST_FLAKY holds 2 attempts, counting them there
+//   scaled                                  numbers times its config's factor (ops.scaled.config)
 //   region -> region_upper                  partitioned (static eu, us)
 //   half_published                          its manager ("crash_publish") kills the process between
 //                                           recording the materialization and publishing the file
@@ -39,6 +40,11 @@
 namespace s = strata;
 
 namespace {
+
+struct ScaleConfig {
+  int64_t factor = 1;
+  STRATA_CONFIG_FIELDS(factor)
+};
 
 // The filesystem manager, killed (SIGKILL) when it is about to publish a staged output.
 class CrashingPublishManager : public s::FilesystemIOManager {
@@ -103,6 +109,11 @@ s::Definitions definitions(const std::filesystem::path& data) {
     std::ofstream(counter) << ++attempts;
     if (attempts < 3) throw s::RetryRequested("attempt " + std::to_string(attempts) + " was unlucky", 5);
     return int64_t{attempts};
+  }));
+  assets.push_back(s::asset("scaled", {.ins = {"numbers"}}, [](const ScaleConfig& config, const Numbers& numbers) {
+    Numbers out;
+    for (int64_t n : numbers) out.push_back(n * config.factor);
+    return out;
   }));
   auto regions = s::static_partitions({"eu", "us"});
   assets.push_back(
