@@ -9,6 +9,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "strata/core/definitions.hpp"
 #include "strata/core/error.hpp"
@@ -41,6 +42,11 @@ struct CliSession {
   std::string program;               // argv[0]'s file name, for hints ("hackernews materialize --help")
   std::filesystem::path home{};      // --home; empty: Instance::default_home()
   bool terminal = false;             // `out` is a terminal: live progress line
+  std::vector<std::string> args{};   // the command line after the program name (for --detach)
+  // In a detached run's process (run_launcher.hpp): the run's id, and where to report that it is
+  // recorded (-1 once reported, or when not detached).
+  std::string detached_run_id{};
+  int detached_report_fd = -1;
 
   // The instance at `home`, opened (and dead runs reaped) on first call.
   Instance& instance();

@@ -2,6 +2,7 @@
 // in run_commands, catalog_commands and run_history_commands.
 #include "strata/cli/run_cli.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -20,6 +21,9 @@
 #include "strata/core/nearest_name.hpp"
 #include "strata/core/shutdown.hpp"
 #include "strata/core/utf8.hpp"
+#include "strata/execution/executor.hpp"
+#include "strata/execution/program_command.hpp"
+#include "strata/execution/run_launcher.hpp"
 #include "terminal_text.hpp"
 
 #ifndef STRATA_VERSION
@@ -31,6 +35,10 @@ namespace {
 
 using cli::kExitFailure;
 using cli::kExitUsage;
+
+constexpr const char* kStepWorkerCommand = "__step-worker";
+constexpr const char* kDetachedRunCommand = "__detached-run";
+constexpr int kLaunchFd = 3;  // the step worker's socket, the detached run's report pipe
 
 const std::vector<std::string> kCommands = {"materialize", "job", "backfill", "list", "asset", "runs", "logs", "wipe"};
 
@@ -108,6 +116,13 @@ void add_run_options(CLI::App* command, cli::RunCommandOptions& run) {
   command->add_option("--max-concurrency", run.max_concurrency, "Steps run at once (default: all cores)");
   command->add_option("--log-level", run.log_level, "Lowest level printed: debug, info, warning, error")
       ->capture_default_str();
+  command->add_option("--executor", run.executor,
+                      "Where steps run: in_process (threads) or multiprocess (a process per step)");
+}
+
+void add_detach_option(CLI::App* command, cli::RunCommandOptions& run) {
+  command->add_flag("--detach", run.detach,
+                    "Start the run as a background process, print its id and return (log: HOME/logs/RUN_ID.log)");
 }
 
 void add_range_options(CLI::App* command, cli::RunCommandOptions& run) {
@@ -129,11 +144,19 @@ std::string parsed_command_path(const CLI::App& app) {
 }
 
 // `streams` write terminal-safe text; `live_out` is the raw stdout the progress line draws on.
-int run(const Definitions& defs, const std::vector<std::string>& args, CliStreams& streams, std::ostream& live_out) {
+int run(const Definitions& defs, const std::vector<std::string>& args, CliStreams& streams, std::ostream& live_out,
+        const std::string& detached_run_id, int& report_fd) {
   std::string program = args.empty() ? "strata" : std::filesystem::path(args[0]).filename().string();
   cli::CliSession session(defs, streams.out, streams.err, program);
   session.terminal = streams.out_is_terminal;
   session.live_out = &live_out;
+  session.detached_run_id = detached_run_id;
+  struct ReportFd {  // hands the descriptor to the session and back (-1 once the run was recorded)
+    int& outer;
+    cli::CliSession& session;
+    ~ReportFd() { outer = session.detached_report_fd; }
+  } report{report_fd, session};
+  session.detached_report_fd = report_fd;
 
   if (auto invalid = invalid_utf8_argument(args)) {
     return usage_error(streams.err, *invalid, "arguments (selections, keys, tags, names, paths) must be UTF-8 text");
@@ -158,6 +181,7 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   add_range_options(materialize, run);
   add_run_options(materialize, run);
   materialize->add_flag("--queue", run.queue, "Submit the run to the instance's run queue; prints its id");
+  add_detach_option(materialize, run);
 
   auto* job = app.add_subcommand("job", "Run jobs");
   job->require_subcommand(1);
@@ -166,6 +190,7 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   job_execute->add_option("-p,--partition", run.partition, "The partition to run");
   add_run_options(job_execute, run);
   job_execute->add_flag("--queue", run.queue, "Submit the run to the instance's run queue; prints its id");
+  add_detach_option(job_execute, run);
 
   auto* backfill = app.add_subcommand("backfill", "Materialize many partitions, split into runs by backfill policy");
   backfill->add_option("-s,--select", run.select, "Assets (selection syntax as for materialize)")->required();
@@ -245,6 +270,7 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   }
 
   session.home = home;
+  session.args.assign(args.begin() + 1, args.end());
   if (plain) session.terminal = false;
   if (materialize->parsed()) return cli::materialize_command(session, run);
   if (job_execute->parsed()) return cli::job_execute_command(session, run);
@@ -263,14 +289,26 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
 
 }  // namespace
 
-int run_cli(const Definitions& defs, const std::vector<std::string>& args, CliStreams raw) {
+int run_cli(const Definitions& defs, const std::vector<std::string>& given_args, CliStreams raw) {
+  // The hidden commands this program serves for itself: a step of a multi-process run
+  // (multiprocess_executor.cpp), and a detached run (run_launcher.hpp).
+  if (given_args.size() >= 2 && given_args[1] == kStepWorkerCommand) return detail::run_step_worker(defs, kLaunchFd);
+  set_program_command(program_command_before(given_args));
+  std::vector<std::string> args = given_args;
+  std::string detached_run_id;
+  if (args.size() >= 3 && args[1] == kDetachedRunCommand) {
+    detached_run_id = args[2];
+    args.erase(args.begin() + 1, args.begin() + 3);
+    ::fcntl(kLaunchFd, F_SETFD, FD_CLOEXEC);  // not inherited by the run's step processes
+  }
   // Everything the commands print goes through terminal-safe streams; only the progress line's own
   // escape sequences go to raw stdout.
   cli::TerminalSafeStream out(raw.out), err(raw.err);
   CliStreams streams{raw.in, out, err, raw.out_is_terminal, raw.in_is_terminal};
   int code = kExitFailure;
+  int report_fd = detached_run_id.empty() ? -1 : kLaunchFd;
   try {
-    code = run(defs, args, streams, raw.out);
+    code = run(defs, args, streams, raw.out, detached_run_id, report_fd);
   } catch (const cli::UsageError& e) {
     code = usage_error(streams.err, e.what(), e.hint());
   } catch (const PartitionError& e) {
@@ -286,6 +324,10 @@ int run_cli(const Definitions& defs, const std::vector<std::string>& args, CliSt
   out.finish();
   err.finish();
   raw.out.flush();
+  if (report_fd >= 0) {
+    report_detached_exit(report_fd, code);  // the run was never recorded: the launcher reports why
+    ::close(report_fd);
+  }
   run_shutdown_hooks();
   return code;
 }

@@ -1,6 +1,7 @@
 #include "run_commands.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "interrupt_watcher.hpp"
 #include "progress_display.hpp"
@@ -9,6 +10,7 @@
 #include "strata/execution/executor.hpp"
 #include "strata/execution/plan.hpp"
 #include "strata/execution/reexecution.hpp"
+#include "strata/execution/run_launcher.hpp"
 #include "strata/execution/run_queue_coordinator.hpp"
 #include "strata/execution/step_config.hpp"
 #include "terminal_text.hpp"
@@ -174,7 +176,55 @@ RunSetup prepare_run(CliSession& session, const RunCommandOptions& options, cons
   setup.display =
       std::make_unique<ProgressDisplay>(session.live_out ? *session.live_out : session.out, session.terminal, level);
   setup.options.on_event = [display = setup.display.get()](const Event& event) { display->on_event(event); };
+  if (!options.executor.empty()) {
+    auto kind = executor_kind_from_name(options.executor);
+    if (!kind) {
+      throw UsageError("unknown executor '" + options.executor + "'" +
+                           did_you_mean(options.executor, {"in_process", "multiprocess"}),
+                       "--executor takes in_process (threads of this process) or multiprocess (a process per step)");
+    }
+    setup.options.executor = kind;
+  }
+  if (!session.detached_run_id.empty()) {
+    // A detached run's process: tells its launcher once the run is recorded.
+    setup.options.run_id = session.detached_run_id;
+    setup.options.on_event = [&session, display = setup.display.get()](const Event& event) {
+      if (event.type == EventType::kRunStart && session.detached_report_fd >= 0) {
+        report_detached_started(session.detached_report_fd);
+        ::close(session.detached_report_fd);
+        session.detached_report_fd = -1;
+      }
+      display->on_event(event);
+    };
+  }
   return setup;
+}
+
+// `materialize ... --detach`, `job execute ... --detach`: the same command line, less --detach and
+// --home, run by a background process (execution/run_launcher.hpp).
+int launch_detached(CliSession& session) {
+  DetachedRunRequest request;
+  for (size_t i = 0; i < session.args.size(); ++i) {
+    const std::string& arg = session.args[i];
+    if (arg == "--detach" || arg.rfind("--home=", 0) == 0) continue;
+    if (arg == "--home") {
+      ++i;
+      continue;
+    }
+    request.command.push_back(arg);
+  }
+  request.home = session.instance().home();
+  DetachedRun run;
+  try {
+    run = launch_run_detached(request);
+  } catch (const DetachedRunError& e) {
+    session.err << e.what() << "\n";  // what the run's process said (its error: and hint: lines)
+    return e.exit_code();
+  }
+  session.out << fmt::format("Run {} started in the background (pid {})\n", run.run_id, run.pid);
+  session.out << "  log:    " << run.log_file.string() << "\n";
+  session.out << fmt::format("  follow: {} logs {} --follow\n", session.program, run.run_id);
+  return kExitSuccess;
 }
 
 void check_partition_flags(const RunCommandOptions& options) {
@@ -294,9 +344,20 @@ int materialize_command(CliSession& session, const RunCommandOptions& options) {
   check_partition_flags(options);
   ParsedSelection parsed = parse_selection(session.defs, options.select);
   RunSetup setup = prepare_run(session, options, nullptr);
+  if (options.queue && options.detach) {
+    throw UsageError("--queue and --detach cannot be combined",
+                     "--queue leaves starting the run to 'runs dequeue'; --detach starts it now in the background");
+  }
   if (options.queue && !options.from.empty()) {
     throw UsageError("--queue takes one run; --from/--to may split into several",
                      "queue one partition with --partition, or run the range without --queue");
+  }
+  if (options.detach) {
+    if (!options.from.empty()) {
+      throw UsageError("--detach starts one run; --from/--to is a backfill of several runs",
+                       "give one partition with --partition, or run the range attached");
+    }
+    return launch_detached(session);
   }
   if (!options.from.empty()) {
     // A range goes through the backfill machinery: the assets' BackfillPolicy splits it into runs.
@@ -317,6 +378,7 @@ int job_execute_command(CliSession& session, const RunCommandOptions& options) {
     }
   }();
   RunSetup setup = prepare_run(session, options, &job);
+  if (options.detach) return launch_detached(session);
   if (!options.partition.empty()) setup.options.partition_keys = {options.partition};
   if (options.queue) return submit_to_queue(session, options, setup);
   ExecutionPlan plan = ExecutionPlan::for_job(session.defs, job);

@@ -25,7 +25,9 @@ struct RunCommandOptions {
   int max_concurrency = 0;
   std::vector<std::string> tags{};  // "key=value"
   std::string log_level = "info";
-  bool queue = false;  // materialize, job execute: submit to the run queue instead of running
+  bool queue = false;      // materialize, job execute: submit to the run queue instead of running
+  std::string executor{};  // in_process or multiprocess; empty: run config, then the job's choice
+  bool detach = false;     // start the run as a background process and return
 };
 
 int materialize_command(CliSession& session, const RunCommandOptions& options);

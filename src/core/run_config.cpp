@@ -70,12 +70,38 @@ std::vector<std::string> RunConfig::configured_op_names() const { return entry_k
 
 void RunConfig::validate_sections() const { check_sections(*doc_, "run config"); }
 
+std::optional<ExecutorKind> RunConfig::executor() const {
+  auto execution = doc_->find("execution");
+  if (execution == doc_->end() || !execution->contains("executor")) return std::nullopt;
+  return executor_kind_from_name(execution->at("executor").get<std::string>());
+}
+
+// `execution: {executor: NAME}` with a known NAME.
+static void check_execution_section(const json& value, const std::string& source) {
+  const std::string shape = source + ": 'execution' must be {executor: in_process | multiprocess}";
+  if (!value.is_object()) throw ConfigError(shape);
+  for (const auto& [key, field] : value.items()) {
+    if (key != "executor")
+      throw ConfigError(source + ": execution." + key + " is not a setting; " + shape.substr(source.size() + 2));
+    if (!field.is_string())
+      throw ConfigError(source + ": execution.executor must be a name (in_process or multiprocess)");
+    if (!executor_kind_from_name(field.get<std::string>())) {
+      throw ConfigError(source + ": unknown executor '" + field.get<std::string>() +
+                        "' in execution.executor; use in_process or multiprocess");
+    }
+  }
+}
+
 void RunConfig::check_sections(const json& doc, const std::string& source) {
   for (const auto& [section, value] : doc.items()) {
+    if (section == "execution") {
+      check_execution_section(value, source);
+      continue;
+    }
     if (section != "resources" && section != "ops") {
       throw ConfigError(source + ": section '" + section +
-                        "' is not supported; run config configures resources (resources.<key>.config) and "
-                        "assets and ops (ops.<step>.config)");
+                        "' is not supported; run config configures resources (resources.<key>.config), "
+                        "assets and ops (ops.<step>.config) and the executor (execution.executor)");
     }
     if (!value.is_object()) throw ConfigError(source + ": '" + section + "' must be a mapping");
   }

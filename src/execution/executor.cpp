@@ -10,9 +10,11 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "run_result_data.hpp"
+#include "step_launcher.hpp"
 #include "strata/core/execution_context.hpp"
 #include "strata/core/io_manager.hpp"
 #include "strata/core/per_partition.hpp"
@@ -25,6 +27,7 @@
 #include "strata/storage/pool_slots.hpp"
 
 namespace strata {
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -40,7 +43,20 @@ std::shared_ptr<void> make_temporary_home(fs::path& path) {
   });
 }
 
-std::string error_type_of(const std::exception& e) { return demangle(typeid(e).name()); }
+std::string error_type_of(const std::exception& e) {
+  if (const auto* remote = dynamic_cast<const detail::RemoteStepError*>(&e)) return remote->error_type();
+  return demangle(typeid(e).name());
+}
+
+// The resource keys one step uses (its managers and required resources), sorted.
+std::vector<std::string> step_resource_keys(const PlanStep& step) {
+  std::set<std::string> keys(step.node->required_resource_keys.begin(), step.node->required_resource_keys.end());
+  for (size_t i = 0; i < step.output_managers.size(); ++i) {
+    if (step.node->outputs[i].has_value()) keys.insert(step.output_managers[i]);
+  }
+  for (const auto& input : step.inputs) keys.insert(input.manager_key);
+  return {keys.begin(), keys.end()};
+}
 
 std::string format_ms(int64_t microseconds) {
   char text[32];
@@ -198,7 +214,9 @@ class Run {
     emit(make_event(EventType::kRunStart, "",
                     "Started run of " + plan_.job_name() + " (" + std::to_string(plan_.steps().size()) + " steps)"));
     start_cancel_watcher();
-    std::string setup_error = setup_resources();
+    // With a launcher, each step's process sets up the resources it uses.
+    std::string setup_error =
+        launcher_ ? check_configured_resources() : setup_resources(plan_.required_resource_keys());
     if (setup_error.empty()) run_steps();
     std::string teardown_error = teardown_resources();
     stop_cancel_watcher();
@@ -349,7 +367,16 @@ class Run {
   void emit(Event event) {
     event.run_id = data_->run_id;
     event.timestamp_us = now_unix_us();
+    record(std::move(event));
+  }
+
+  // Records an event as it is (run id and time already set): in a worker, sends it to the run.
+  void record(Event event) {
     std::lock_guard lock(events_mutex_);
+    if (channel_) {
+      channel_->send(event);
+      return;
+    }
     if (options_.on_event) options_.on_event(event);
     if (writer_) writer_->append(event);
     data_->events.push_back(std::move(event));
@@ -371,8 +398,65 @@ class Run {
   }
 
   // Whether events go to an instance; commit_events() makes every event emitted so far durable.
-  bool records_events() const { return writer_ != nullptr; }
-  void commit_events() { writer_->flush(); }
+  bool records_events() const { return writer_ != nullptr || (channel_ && channel_->records_events()); }
+  void commit_events() {
+    if (channel_) {
+      channel_->commit();
+    } else {
+      writer_->flush();
+    }
+  }
+
+  // Steps run through `launcher` (in other processes) instead of on this process's threads.
+  void set_launcher(std::unique_ptr<detail::StepLauncher> launcher) { launcher_ = std::move(launcher); }
+
+  // In a worker process: runs step `index` alone, its in-run upstream outputs taken as yielded,
+  // its events sent through `channel`.
+  detail::WorkerOutcome execute_in_worker(int index, detail::StepChannel& channel) {
+    channel_ = &channel;
+    const PlanStep& step = plan_.steps()[static_cast<size_t>(index)];
+    detail::WorkerOutcome outcome;
+    std::string error;
+    try {
+      step_configs_ = configure_steps(plan_, options_.run_config);  // as the run did before it started
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    if (error.empty()) error = setup_resources(step_resource_keys(step));
+    if (error.empty()) {
+      for (const auto& input : step.inputs) {
+        if (input.step < 0) continue;
+        StepState& upstream = state(input.step);
+        upstream.status = StepStatus::kSuccess;
+        upstream.yielded[static_cast<size_t>(input.output)] = 1;
+        const OutputDef& out = *input.upstream_output;
+        upstream.outputs[static_cast<size_t>(input.output)] = std::make_shared<OutputContext>(OutputContextFields{
+            out.asset_key, out.name, input.upstream_step_key, data_->run_id, out.metadata, out.type, out.code_version,
+            step_scope(*input.upstream_node), logger_for(step.key), &resources_, false});
+      }
+      try {
+        data_->steps[static_cast<size_t>(index)].start_us = now_unix_us();
+        run_attempt(index);
+        outcome.success = true;
+      } catch (const std::exception& e) {
+        outcome.error_type = error_type_of(e);
+        outcome.error_message = e.what();
+        if (const auto* retry = dynamic_cast<const RetryRequested*>(&e)) {
+          outcome.retry_requested = std::make_pair(retry->max_retries(), static_cast<int64_t>(retry->wait().count()));
+        }
+      }
+    } else {
+      outcome.error_type = "ConfigError";
+      outcome.error_message = error;
+    }
+    std::string teardown_error = teardown_resources();
+    if (outcome.success && !teardown_error.empty()) {
+      outcome.success = false;
+      outcome.error_message = teardown_error;
+    }
+    outcome.yielded = state(index).yielded;
+    return outcome;
+  }
 
   const ExecutionPlan& plan() const { return plan_; }
   const RunOptions& options() const { return options_; }
@@ -382,17 +466,34 @@ class Run {
   const Value& step_config(int index) const { return step_configs_[static_cast<size_t>(index)]; }
 
  private:
-  // Instantiates, configures and sets up every resource the plan uses; returns an error or "".
-  std::string setup_resources() {
-    try {
-      for (const std::string& key : options_.run_config.configured_resource_keys()) {
-        if (!plan_.resources().count(key)) {
-          throw ConfigError("run config configures resource '" + key + "', which is not defined");
-        }
+  // An error when the run config configures a resource that is not defined, else "".
+  std::string check_configured_resources() {
+    for (const std::string& key : options_.run_config.configured_resource_keys()) {
+      if (!plan_.resources().count(key)) {
+        std::string error =
+            "resource initialization failed: run config configures resource '" + key + "', which is not defined";
+        Event event = make_event(EventType::kLog, "", error);
+        event.level = LogLevel::kError;
+        event.error_type = "strata::ConfigError";
+        emit(std::move(event));
+        return error;
       }
-      for (const std::string& key : plan_.required_resource_keys()) {
+    }
+    return "";
+  }
+
+  // Instantiates, configures and sets up the resources `keys`; returns an error or "".
+  std::string setup_resources(const std::vector<std::string>& keys) {
+    if (std::string error = check_configured_resources(); !error.empty()) return error;
+    try {
+      for (const std::string& key : keys) {
         InitContext init{key, data_->run_id, data_->strata_home, &resources_, logger_for("")};
-        if (options_.instance) {
+        if (channel_) {
+          init.latest_materialization_run = [channel = channel_](const AssetKey& asset,
+                                                                 const std::optional<std::string>& partition) {
+            return channel->latest_materialization_run(asset, partition);
+          };
+        } else if (options_.instance) {
           init.latest_materialization_run = [instance = options_.instance](
                                                 const AssetKey& asset, const std::optional<std::string>& partition) {
             auto latest = instance->storage().latest_materialization(asset, partition);
@@ -581,6 +682,18 @@ class Run {
   void run_attempt(int index) {
     const PlanStep& step = plan_.steps()[static_cast<size_t>(index)];
     PoolSlotLease pool_slot = hold_pool_slot(step);  // freed when the attempt ends, however it ends
+    if (launcher_) {                                 // in a process of its own
+      detail::StepLaunch launch{step,
+                                data_->run_id,
+                                data_->strata_home,
+                                records_events(),
+                                [this](Event event) { record(std::move(event)); },
+                                [this] { commit_events(); },
+                                state(index).yielded,
+                                *cancellation_};
+      launcher_->run_step(launch);
+      return;
+    }
     StepRunner runner(*this, index, data_->steps[static_cast<size_t>(index)].start_us);
     runner.load_inputs();
     ExecutionContext context(*step.node, data_->run_id, step.key, runner.logger(), resources_, step_scope(*step.node),
@@ -642,6 +755,8 @@ class Run {
 
   const ExecutionPlan& plan_;
   RunOptions options_;
+  std::unique_ptr<detail::StepLauncher> launcher_;
+  detail::StepChannel* channel_ = nullptr;
   std::shared_ptr<RunResult::Data> data_;
   std::vector<StepState> states_;
   std::vector<Value> step_configs_;  // one per step: its config object, empty when it takes none
@@ -868,9 +983,31 @@ void StepRunner::check_required_outputs() const {
   }
 }
 
+ExecutorKind executor_for(const ExecutionPlan& plan, const RunOptions& options) {
+  if (options.executor) return *options.executor;
+  if (auto configured = options.run_config.executor()) return *configured;
+  return plan.job_executor().value_or(ExecutorKind::kInProcess);
+}
+
 RunResult execute_plan(const ExecutionPlan& plan, RunOptions options) {
+  std::unique_ptr<detail::StepLauncher> launcher;
+  if (executor_for(plan, options) == ExecutorKind::kMultiprocess) {
+    launcher = detail::make_child_process_launcher(plan, options);  // refuses what cannot work, before the run
+  }
   Run run(plan, std::move(options));
+  if (launcher) run.set_launcher(std::move(launcher));
   return run.execute();
 }
+
+namespace detail {
+
+WorkerOutcome execute_step_in_worker(const ExecutionPlan& plan, RunOptions options, int index, StepChannel& channel) {
+  options.keep_outputs = false;
+  options.on_event = nullptr;
+  Run run(plan, std::move(options));
+  return run.execute_in_worker(index, channel);
+}
+
+}  // namespace detail
 
 }  // namespace strata

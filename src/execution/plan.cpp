@@ -24,6 +24,7 @@ ExecutionPlan ExecutionPlan::for_assets(const Definitions& defs, const std::vect
                                         const JobDefinition* job) {
   ExecutionPlan plan;
   plan.job_name_ = job ? job->name() : "__ASSET_JOB";
+  if (job) plan.job_executor_ = job->executor();
   plan.resources_ = defs.resources_for(job);
   const AssetGraph& graph = defs.asset_graph();
 
@@ -87,6 +88,7 @@ ExecutionPlan ExecutionPlan::for_job(const Definitions& defs, const JobDefinitio
   }
   ExecutionPlan plan;
   plan.job_name_ = job.name();
+  plan.job_executor_ = job.executor();
   plan.resources_ = defs.resources_for(&job);
   for (const auto& invocation : job.invocations()) {
     PlanStep step;

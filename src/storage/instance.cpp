@@ -245,8 +245,11 @@ int64_t Instance::process_start_ticks(int64_t pid) {
   if (close == std::string::npos) return 0;
   std::istringstream rest(text.substr(close + 2));
   std::string field;
-  // After ')' come fields 3..; starttime is field 22.
-  for (int index = 3; index <= 22 && rest >> field; ++index) {
+  // Field 3 is the state: a zombie (Z) or dead (X) process has ended, even if nobody reaped it yet
+  // (a detached run's process is nobody's child).
+  if (!(rest >> field) || field == "Z" || field == "X") return 0;
+  // Then fields 4..; starttime is field 22.
+  for (int index = 4; index <= 22 && rest >> field; ++index) {
     if (index == 22) return std::stoll(field);
   }
   return 0;

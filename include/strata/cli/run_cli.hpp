@@ -5,13 +5,16 @@
 //
 // and the binary then understands (each with --help):
 //   materialize --select EXPR [--partition KEY | --from KEY --to KEY] [--config FILE]
-//   job execute NAME [--partition KEY] [--config FILE]
+//               [--executor in_process|multiprocess] [--detach]
+//   job execute NAME [--partition KEY] [--config FILE] [--executor ...] [--detach]
 //   backfill --select EXPR (--from KEY --to KEY | --partitions A,B | --all) [--config FILE]
 //   list assets|jobs|schedules|resources
 //   asset show KEY
 //   runs [--status S] [--job NAME] [--asset KEY] [--limit N]
 //   logs RUN_ID [--follow]
 //   wipe KEY... [--yes]
+// Hidden commands serve the program itself: `__step-worker` (the multi-process executor's step
+// server, execution/executor.hpp) and `__detached-run` (execution/run_launcher.hpp).
 // Global options: --home DIR (the instance; default $STRATA_HOME, else ./.strata), --plain (no live
 // progress line), --version.
 //

@@ -22,6 +22,10 @@ class InputManager : public Resource {
   virtual Value load_input(InputContext& context) = 0;
   // Whether this manager can produce a value of `type`; checked when Definitions are built.
   virtual bool can_load(const TypeInfo& /*type*/) const { return true; }
+  // Whether what one process stores can be loaded by another (files, databases: true). The
+  // multi-process executor refuses, before anything runs, a manager that keeps data in its own
+  // process's memory (InMemoryIOManager: false).
+  virtual bool shares_across_processes() const { return true; }
 };
 
 class IOManager : public InputManager {
@@ -65,6 +69,8 @@ class IOManagerFactory : public Resource {
   virtual std::shared_ptr<IOManager> create_io_manager(InitContext& context) = 0;
   // What the created managers can store, as IOManager::can_handle.
   virtual bool can_handle(const TypeInfo& /*type*/) const { return true; }
+  // As InputManager::shares_across_processes, for the managers it creates.
+  virtual bool shares_across_processes() const { return true; }
 };
 
 // An IOManager for values of type T only.

@@ -5,10 +5,12 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "strata/core/asset_selection.hpp"
+#include "strata/core/executor_kind.hpp"
 #include "strata/core/op.hpp"
 #include "strata/core/resource_definition.hpp"
 
@@ -26,6 +28,8 @@ struct JobOptions {
   std::string description{};
   std::map<std::string, std::string> tags{};
   std::optional<RetryPolicy> op_retry_policy{};  // for every step without its own retry policy
+  // Where the job's steps run unless a run says otherwise (run config, --executor); unset: in process.
+  std::optional<ExecutorKind> executor{};
 };
 
 class JobDefinition {
@@ -43,6 +47,7 @@ class JobDefinition {
   const std::string& description() const { return options_.description; }
   const std::map<std::string, std::string>& tags() const { return options_.tags; }
   const std::optional<RetryPolicy>& op_retry_policy() const { return options_.op_retry_policy; }
+  const std::optional<ExecutorKind>& executor() const { return options_.executor; }
 
  private:
   std::string name_;

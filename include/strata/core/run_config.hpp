@@ -8,6 +8,8 @@
 //     topstories:          # a step: an op's step key, or an asset's step name (key path joined by "__")
 //       config:
 //         limit: 50
+//   execution:
+//     executor: multiprocess        # or in_process (core/executor_kind.hpp)
 //
 // Values given here override the code defaults of a resource, or of an asset's or op's config
 // struct (config_schema.hpp), for that run only.
@@ -22,10 +24,12 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "strata/core/config_document.hpp"
+#include "strata/core/executor_kind.hpp"
 
 namespace strata {
 
@@ -55,8 +59,11 @@ class RunConfig {
   // The step names listed under `ops`.
   std::vector<std::string> configured_op_names() const;
   const nlohmann::json& document() const { return *doc_; }
-  // Throws ConfigError on any top-level section but `resources` and `ops` (typos such as
-  // "resource:", and Dagster's execution/loggers sections, which Strata does not read).
+  // The executor named by `execution.executor`, when given (checked when parsed).
+  std::optional<ExecutorKind> executor() const;
+  // Throws ConfigError on any top-level section but `resources`, `ops` and `execution` (typos such
+  // as "resource:", Dagster's loggers section), and on an `execution` section other than
+  // {executor: NAME} with a known executor name.
   void validate_sections() const;
 
  private:

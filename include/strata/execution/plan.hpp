@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -55,6 +56,8 @@ class ExecutionPlan {
   std::vector<std::string> required_resource_keys() const;
   // The selected asset keys, in dependency order (empty for op jobs).
   const std::vector<AssetKey>& asset_keys() const { return asset_keys_; }
+  // The job's executor choice (JobOptions::executor), unset without a job or choice.
+  const std::optional<ExecutorKind>& job_executor() const { return job_executor_; }
 
  private:
   void link();
@@ -63,6 +66,7 @@ class ExecutionPlan {
   std::vector<PlanStep> steps_;
   std::map<std::string, ResourceDefinition> resources_;
   std::vector<AssetKey> asset_keys_;
+  std::optional<ExecutorKind> job_executor_;
 };
 
 }  // namespace strata

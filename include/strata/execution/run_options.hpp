@@ -1,13 +1,15 @@
-// RunOptions: how to run one job or selection in-process.
+// RunOptions: how to run one job or selection.
 #pragma once
 
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "strata/core/event.hpp"
+#include "strata/core/executor_kind.hpp"
 #include "strata/core/run_config.hpp"
 #include "strata/execution/run_cancellation.hpp"
 #include "strata/storage/instance.hpp"
@@ -36,6 +38,9 @@ struct RunOptions {
   // The run's record already exists (a queued run claimed by a dequeuer, status STARTED): it is not
   // added again. run_id must name it.
   bool claimed_from_queue = false;
+  // Where the steps run (execution/executor.hpp); unset: the run config's execution.executor, else
+  // the job's choice, else in process.
+  std::optional<ExecutorKind> executor{};
 };
 
 }  // namespace strata

@@ -18,6 +18,8 @@ class InMemoryIOManager : public IOManager {
 
   void handle_output(OutputContext& context, const Value& value) override;
   Value load_input(InputContext& context) override;
+  // Values live in this process only: refused by the multi-process executor.
+  bool shares_across_processes() const override { return false; }
 
   // The storage key of an output/input: "asset:<key>[|<partition>]" or "op:<run>/<step>/<output>".
   static std::string key_for(const OutputContext& context);

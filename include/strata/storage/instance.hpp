@@ -84,7 +84,7 @@ class Instance {
 
   // This process's identity as a run owner.
   static std::string host_name();
-  static int64_t process_start_ticks(int64_t pid);  // 0 when the process does not exist
+  static int64_t process_start_ticks(int64_t pid);  // 0 when the process does not exist or has ended (zombie)
 
  private:
   Instance(std::filesystem::path home, InstanceConfig config, std::unique_ptr<Storage> storage);

@@ -1,0 +1,683 @@
+// The multi-process executor: each step of a run in a process of its own.
+//
+// A run starts its step server once, on its first step: this program again (`<program>
+// __step-worker`, the hidden worker command of run_cli; no second program) with a control socket
+// on fd 3. For each step the run hands the server one end of a new socket; the server forks a
+// process for the step (so exec, dynamic linking and building the Definitions are paid once per
+// run, not per step), reports its pid, and reports how it ended (its wait status) when it does.
+//
+// The step's protocol on its socket, one JSON document per line:
+//   run -> worker   {"request": {...}}     the step: run id, homes, job/assets, step key, partitions, run config
+//   worker -> run   {"event": {...}}       an event the step emitted (stamped by the worker)
+//   worker -> run   {"commit": true}       make every event so far durable (before publishing staged data)
+//   run -> worker   {"committed": true} or {"commit_error": "..."}
+//   worker -> run   {"end": {...}}         how the step ended, and which outputs it yielded
+// The run records every event itself (one EventWriter per run, live progress, a complete
+// RunResult), so a worker never opens the instance's storage for writing; a worker that dies
+// before "end" fails its step with how it died.
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "step_launcher.hpp"
+#include "strata/core/definitions.hpp"
+#include "strata/core/io_manager.hpp"
+#include "strata/core/retry_policy.hpp"
+#include "strata/core/shutdown.hpp"
+#include "strata/core/type_info.hpp"
+#include "strata/execution/program_command.hpp"
+#include "strata/storage/instance.hpp"
+#include "strata/storage/staged_output_recovery.hpp"
+
+extern char** environ;
+
+namespace strata::detail {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int kWorkerFd = 3;
+constexpr const char* kServerEnv = "STRATA_STEP_SERVER";
+// How long a step of a canceled run has to stop after SIGTERM before it is killed.
+constexpr std::chrono::seconds kCancelGrace{10};
+constexpr const char* kAssetJob = "__ASSET_JOB";
+
+// Lines over a socket: whole lines in, whole lines out (never SIGPIPE).
+class LineSocket {
+ public:
+  explicit LineSocket(int fd) : fd_(fd) {}
+
+  // While read_line waits, `on_idle` is called every `every` (to act on a cancellation).
+  void set_idle(std::function<void()> on_idle, std::chrono::milliseconds every) {
+    on_idle_ = std::move(on_idle);
+    every_ = every;
+  }
+
+  // False when the other side closed the socket (or it failed).
+  bool read_line(std::string& line) {
+    for (;;) {
+      size_t newline = buffer_.find('\n', scanned_);
+      if (newline != std::string::npos) {
+        line.assign(buffer_, 0, newline);
+        buffer_.erase(0, newline + 1);
+        scanned_ = 0;
+        return true;
+      }
+      scanned_ = buffer_.size();
+      if (on_idle_) {
+        pollfd entry{fd_, POLLIN, 0};
+        int ready = ::poll(&entry, 1, static_cast<int>(every_.count()));
+        if (ready == 0) on_idle_();
+        if (ready <= 0) continue;
+      }
+      char chunk[65536];
+      ssize_t got = ::read(fd_, chunk, sizeof chunk);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) return false;
+      buffer_.append(chunk, static_cast<size_t>(got));
+    }
+  }
+
+  // False when the other side is gone.
+  bool write_line(const json& document) {
+    std::string text = document.dump(-1, ' ', false, json::error_handler_t::replace);
+    text += '\n';
+    size_t done = 0;
+    while (done < text.size()) {
+      ssize_t wrote = ::send(fd_, text.data() + done, text.size() - done, MSG_NOSIGNAL);
+      if (wrote < 0 && errno == EINTR) continue;
+      if (wrote <= 0) return false;
+      done += static_cast<size_t>(wrote);
+    }
+    return true;
+  }
+
+ private:
+  int fd_;
+  std::string buffer_;
+  size_t scanned_ = 0;
+  std::function<void()> on_idle_;
+  std::chrono::milliseconds every_{0};
+};
+
+json event_to_json(const Event& event) {
+  json out = {{"type", event_type_name(event.type)},  {"step", event.step_key},   {"time", event.timestamp_us},
+              {"level", log_level_name(event.level)}, {"message", event.message}, {"name", event.name},
+              {"error_type", event.error_type}};
+  if (event.asset_key) out["asset"] = event.asset_key->path();
+  if (event.partition) out["partition"] = *event.partition;
+  if (!event.metadata.empty()) out["metadata"] = metadata_to_json(event.metadata);
+  return out;
+}
+
+Event event_from_json(const json& in, const std::string& run_id) {
+  Event event;
+  auto type = event_type_from_name(in.at("type").get<std::string>());
+  if (!type) throw Error("a step worker sent an event of unknown type '" + in.at("type").get<std::string>() + "'");
+  event.type = *type;
+  event.run_id = run_id;
+  event.step_key = in.at("step").get<std::string>();
+  event.timestamp_us = in.at("time").get<int64_t>();
+  event.level = log_level_from_name(in.at("level").get<std::string>()).value_or(LogLevel::kInfo);
+  event.message = in.at("message").get<std::string>();
+  event.name = in.at("name").get<std::string>();
+  event.error_type = in.at("error_type").get<std::string>();
+  if (in.contains("asset")) event.asset_key = AssetKey(in.at("asset").get<std::vector<std::string>>());
+  if (in.contains("partition")) event.partition = in.at("partition").get<std::string>();
+  if (in.contains("metadata")) event.metadata = metadata_from_json(in.at("metadata").get<std::string>());
+  return event;
+}
+
+// Why `manager_key` cannot serve the multi-process executor, or "" when it can.
+std::string process_local_manager(const ExecutionPlan& plan, const std::string& manager_key) {
+  auto it = plan.resources().find(manager_key);
+  if (it == plan.resources().end()) return "";  // the built-in filesystem default
+  const Resource& prototype = it->second.prototype();
+  bool shares = true;
+  if (const auto* manager = dynamic_cast<const InputManager*>(&prototype)) shares = manager->shares_across_processes();
+  if (const auto* factory = dynamic_cast<const IOManagerFactory*>(&prototype)) {
+    shares = factory->shares_across_processes();
+  }
+  if (shares) return "";
+  return "I/O manager '" + manager_key + "' (" + demangle(typeid(prototype).name()) +
+         ") keeps values in the memory of one process, and the multi-process executor runs each step in a process "
+         "of its own, so the step that reads it could not load it; use a filesystem, table or database I/O manager "
+         "for it, or run with the in_process executor";
+}
+
+// Sends `text` as one packet on `socket`, with `fd` attached (SCM_RIGHTS) when >= 0.
+bool send_packet(int socket, const std::string& text, int fd = -1) {
+  iovec data{const_cast<char*>(text.data()), text.size()};
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (fd >= 0) {
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
+  }
+  for (;;) {
+    ssize_t sent = ::sendmsg(socket, &message, MSG_NOSIGNAL);
+    if (sent < 0 && errno == EINTR) continue;
+    return sent == static_cast<ssize_t>(text.size());
+  }
+}
+
+// Receives one packet (and the descriptor attached to it, else -1); false at end of stream.
+bool receive_packet(int socket, std::string& text, int& fd) {
+  char buffer[512];
+  iovec data{buffer, sizeof buffer};
+  msghdr message{};
+  message.msg_iov = &data;
+  message.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  ssize_t got;
+  do {
+    got = ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
+  } while (got < 0 && errno == EINTR);
+  if (got <= 0) return false;
+  text.assign(buffer, static_cast<size_t>(got));
+  fd = -1;
+  cmsghdr* header = CMSG_FIRSTHDR(&message);
+  if (header && header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_RIGHTS) {
+    std::memcpy(&fd, CMSG_DATA(header), sizeof(int));
+  }
+  return true;
+}
+
+// The run's step server: one process of this program (`<program> __step-worker`, started once per
+// run, so the program's start-up and Definitions are paid once) that forks a process for each step.
+// The step processes are the server's children; it reports their pids and how they ended over a
+// control socket (packets "started ID PID", "exited ID STATUS"). Thread-safe.
+class StepServer {
+ public:
+  explicit StepServer(const std::vector<std::string>& command) {
+    if (std::getenv(kServerEnv) != nullptr) {
+      throw Error(
+          "this process was started as a step server of the multi-process executor but runs a multi-process run "
+          "itself: the program's main() must hand its arguments to strata::run_cli, which serves the step "
+          "server (or use the in_process executor)");
+    }
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
+      throw Error(std::string("cannot create a socket for the step processes: ") + std::strerror(errno));
+    }
+    control_ = fds[0];
+    // Above the standard descriptors, so the dup2 onto fd 3 in the child always clears close-on-exec.
+    int child_end = ::fcntl(fds[1], F_DUPFD_CLOEXEC, 10);
+    ::close(fds[1]);
+    std::vector<std::string> words = command;
+    words.push_back("__step-worker");
+    std::vector<char*> argv;
+    for (auto& word : words) argv.push_back(word.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    ::posix_spawn_file_actions_init(&actions);
+    ::posix_spawn_file_actions_adddup2(&actions, child_end, kWorkerFd);
+    // The server's environment marks it, so that a program that does not serve the worker command
+    // (its main never reaches run_cli) cannot start servers of its own, over and over.
+    std::vector<std::string> environment = {std::string(kServerEnv) + "=1"};
+    for (char** entry = environ; *entry != nullptr; ++entry) environment.emplace_back(*entry);
+    std::vector<char*> envp;
+    for (auto& entry : environment) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+    int error = ::posix_spawn(&pid_, "/proc/self/exe", &actions, nullptr, argv.data(), envp.data());
+    ::posix_spawn_file_actions_destroy(&actions);
+    ::close(child_end);
+    if (error != 0) {
+      ::close(control_);
+      throw Error(std::string("cannot start this program for the step processes: ") + std::strerror(error));
+    }
+    reader_ = std::thread([this] { read_reports(); });
+  }
+  // Ends the server (it kills step processes still running) and waits for it.
+  ~StepServer() {
+    ::shutdown(control_, SHUT_RDWR);
+    reader_.join();
+    ::close(control_);
+    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+  StepServer(const StepServer&) = delete;
+  StepServer& operator=(const StepServer&) = delete;
+
+  // Has the server fork a process that serves `step_fd`; its request id.
+  uint64_t start(int step_fd) {
+    uint64_t id = 0;
+    {
+      std::lock_guard lock(mutex_);  // registered first: its reports may come at once
+      id = ++last_id_;
+      children_[id];
+    }
+    std::lock_guard sending(send_mutex_);  // not mutex_: the reader must go on while this sends
+    if (!send_packet(control_, std::to_string(id), step_fd)) {
+      std::lock_guard lock(mutex_);
+      children_.erase(id);
+      throw Error("the step server process (pid " + std::to_string(pid_) + ") is gone");
+    }
+    return id;
+  }
+  // Waits until the process of request `id` ended: its wait status, or nullopt when the server
+  // ended first. `pid` is the step process's pid (0 when it never started).
+  std::optional<int> wait(uint64_t id, int64_t& pid) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return children_[id].status.has_value() || gone_; });
+    Child child = children_[id];
+    children_.erase(id);
+    pid = child.pid;
+    return child.status;
+  }
+  pid_t pid() const { return pid_; }
+  // The pid of request `id`'s process, 0 until the server reported it.
+  int64_t pid_of(uint64_t id) {
+    std::lock_guard lock(mutex_);
+    auto it = children_.find(id);
+    return it == children_.end() ? 0 : it->second.pid;
+  }
+
+ private:
+  struct Child {
+    int64_t pid = 0;
+    std::optional<int> status;
+  };
+
+  void read_reports() {
+    std::string text;
+    int unused = -1;
+    while (receive_packet(control_, text, unused)) {
+      char kind[16] = {};
+      unsigned long long id = 0;
+      long long value = 0;
+      if (std::sscanf(text.c_str(), "%15s %llu %lld", kind, &id, &value) != 3) continue;
+      std::lock_guard lock(mutex_);
+      auto it = children_.find(id);
+      if (it == children_.end()) continue;
+      if (std::strcmp(kind, "started") == 0) it->second.pid = value;
+      if (std::strcmp(kind, "exited") == 0) it->second.status = static_cast<int>(value);
+      changed_.notify_all();
+    }
+    std::lock_guard lock(mutex_);
+    gone_ = true;
+    changed_.notify_all();
+  }
+
+  int control_ = -1;
+  pid_t pid_ = -1;
+  std::thread reader_;
+  std::mutex send_mutex_;
+  std::mutex mutex_;  // children_, gone_
+  std::condition_variable changed_;
+  std::map<uint64_t, Child> children_;
+  uint64_t last_id_ = 0;
+  bool gone_ = false;
+};
+
+// One step's socket; the far end goes to the step's process.
+struct StepSocket {
+  int fd = -1;
+  int far = -1;
+  explicit StepSocket(const std::string& step_key) {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+      throw Error("step '" + step_key + "': cannot create a socket for its process: " + std::strerror(errno));
+    }
+    fd = fds[0];
+    far = fds[1];
+  }
+  ~StepSocket() {
+    if (fd >= 0) ::close(fd);
+    if (far >= 0) ::close(far);
+  }
+  StepSocket(const StepSocket&) = delete;
+  StepSocket& operator=(const StepSocket&) = delete;
+};
+
+class ChildProcessLauncher : public StepLauncher {
+ public:
+  ChildProcessLauncher(const ExecutionPlan& plan, const RunOptions& options)
+      : command_(program_command()), instance_(options.instance) {
+    request_ = {{"job", plan.job_name()},
+                {"partitions", options.partition_keys},
+                {"run_config", options.run_config.document()},
+                {"instance_home", options.instance ? options.instance->home().string() : std::string()}};
+    json assets = json::array();
+    for (const auto& key : plan.asset_keys()) assets.push_back(key.path());
+    request_["assets"] = std::move(assets);
+  }
+
+  void run_step(StepLaunch& launch) override {
+    const std::string& key = launch.step.key;
+    StepServer& steps = server();
+    StepSocket step_socket(key);
+    uint64_t id = steps.start(step_socket.far);
+    ::close(step_socket.far);
+    step_socket.far = -1;
+    LineSocket socket(step_socket.fd);
+    // A canceled run asks the step to stop (SIGTERM: ExecutionContext::is_canceled turns true in the
+    // step's process), then stops it (SIGKILL) when it has not after kCancelGrace.
+    std::optional<std::chrono::steady_clock::time_point> asked;
+    socket.set_idle(
+        [&] {
+          if (!launch.cancellation.canceled()) return;
+          int64_t pid = steps.pid_of(id);
+          if (pid <= 0) return;
+          if (!asked) {
+            ::kill(static_cast<pid_t>(pid), SIGTERM);
+            asked = std::chrono::steady_clock::now();
+          } else if (std::chrono::steady_clock::now() - *asked > kCancelGrace) {
+            ::kill(static_cast<pid_t>(pid), SIGKILL);
+          }
+        },
+        std::chrono::milliseconds(10));
+    json request = request_;
+    request["run_id"] = launch.run_id;
+    request["strata_home"] = launch.strata_home.string();
+    request["records_events"] = launch.records_events;
+    request["step"] = key;
+    socket.write_line({{"request", std::move(request)}});  // a process that is gone shows below
+    std::string line;
+    std::optional<json> end;
+    std::string protocol_error;
+    while (!end && protocol_error.empty() && socket.read_line(line)) {
+      try {
+        json message = json::parse(line);
+        if (message.contains("event")) {
+          launch.record(event_from_json(message.at("event"), launch.run_id));
+        } else if (message.contains("commit")) {
+          try {
+            launch.commit();
+            socket.write_line({{"committed", true}});
+          } catch (const std::exception& e) {
+            socket.write_line({{"commit_error", e.what()}});
+          }
+        } else if (message.contains("end")) {
+          end = message.at("end");
+        }
+      } catch (const json::exception& e) {
+        protocol_error = e.what();
+      }
+    }
+    ::shutdown(step_socket.fd, SHUT_RDWR);  // a process that is still going stops at its next message
+    int64_t pid = 0;
+    std::optional<int> status = steps.wait(id, pid);
+    std::string process = "its process (pid " + std::to_string(pid) + ")";
+    if (!protocol_error.empty()) {
+      throw RemoteStepError(
+          "step '" + key + "': " + process + " sent a message that is not understood: " + protocol_error,
+          "ProtocolError");
+    }
+    if (!end) {
+      if (!status) {
+        throw RemoteStepError("step '" + key + "': the step server process (pid " + std::to_string(steps.pid()) +
+                                  ") ended before the step finished (the program's main() must hand its "
+                                  "arguments to strata::run_cli, which serves it)",
+                              "ProcessCrash");
+      }
+      throw RemoteStepError("step '" + key + "' " + describe_exit_status(*status) + " (" + process +
+                                " ended before the step finished)" + publish_recorded(launch, pid),
+                            "ProcessCrash");
+    }
+    std::vector<int> yielded = end->at("yielded").get<std::vector<int>>();
+    for (size_t i = 0; i < yielded.size() && i < launch.yielded.size(); ++i) launch.yielded[i] = yielded[i] ? 1 : 0;
+    if (!end->at("success").get<bool>() && end->contains("retry")) {
+      const json& retry = end->at("retry");
+      throw RetryRequested(end->at("message").get<std::string>(), retry.at("max_retries").get<int>(),
+                           std::chrono::milliseconds(retry.at("wait_ms").get<int64_t>()));
+    }
+    if (!end->at("success").get<bool>()) {
+      throw RemoteStepError(end->at("message").get<std::string>(), end->at("error_type").get<std::string>());
+    }
+  }
+
+ private:
+  // A step process that died between recording a materialization and publishing its staged data
+  // (core/staged_files.hpp): publishes it now, as reaping a dead run would, before the files of a
+  // process that is gone are swept as abandoned. "" or what went wrong, to add to the step's error.
+  std::string publish_recorded(const StepLaunch& launch, int64_t pid) {
+    if (!instance_ || !launch.records_events || pid <= 0) return "";
+    try {
+      launch.commit();
+      RunRecord writer;
+      writer.run_id = launch.run_id;
+      writer.owner_pid = pid;
+      publish_recorded_outputs(instance_->storage(), writer);
+      return "";
+    } catch (const std::exception& e) {
+      return std::string("; publishing what it recorded failed: ") + e.what();
+    }
+  }
+
+  StepServer& server() {
+    std::lock_guard lock(server_mutex_);
+    if (!server_) server_ = std::make_unique<StepServer>(command_);
+    return *server_;
+  }
+
+  std::vector<std::string> command_;
+  std::shared_ptr<Instance> instance_;
+  json request_;
+  std::mutex server_mutex_;
+  std::unique_ptr<StepServer> server_;
+};
+
+// The worker's side of the socket.
+class SocketChannel : public StepChannel {
+ public:
+  SocketChannel(LineSocket& socket, bool records, std::filesystem::path instance_home)
+      : socket_(socket), records_(records), instance_home_(std::move(instance_home)) {}
+
+  bool records_events() const override { return records_; }
+  void send(const Event& event) override { socket_.write_line({{"event", event_to_json(event)}}); }
+  void commit() override {
+    std::string line;
+    if (!socket_.write_line({{"commit", true}}) || !socket_.read_line(line)) {
+      throw StorageError("the run that started this step is gone; its events could not be recorded");
+    }
+    json reply = json::parse(line);
+    if (reply.contains("commit_error")) throw StorageError(reply.at("commit_error").get<std::string>());
+  }
+  std::string latest_materialization_run(const AssetKey& asset, const std::optional<std::string>& partition) override {
+    if (instance_home_.empty()) return "";
+    if (!instance_) instance_ = Instance::open(instance_home_);
+    auto latest = instance_->storage().latest_materialization(asset, partition);
+    return latest ? latest->event.run_id : std::string();
+  }
+
+ private:
+  LineSocket& socket_;
+  bool records_;
+  std::filesystem::path instance_home_;
+  std::shared_ptr<Instance> instance_;
+};
+
+ExecutionPlan worker_plan(const Definitions& defs, const json& request) {
+  std::string job_name = request.at("job").get<std::string>();
+  const JobDefinition* job = job_name == kAssetJob ? nullptr : &defs.job(job_name);
+  if (job && job->kind() == JobDefinition::Kind::kOps) return ExecutionPlan::for_job(defs, *job);
+  std::vector<AssetKey> keys;
+  for (const auto& path : request.at("assets")) keys.emplace_back(path.get<std::vector<std::string>>());
+  return ExecutionPlan::for_assets(defs, keys, job);
+}
+
+}  // namespace
+
+std::unique_ptr<StepLauncher> make_child_process_launcher(const ExecutionPlan& plan, const RunOptions& options) {
+  for (const auto& step : plan.steps()) {
+    for (size_t i = 0; i < step.node->outputs.size(); ++i) {
+      const OutputDef& out = step.node->outputs[i];
+      if (!out.has_value()) continue;
+      std::string why = process_local_manager(plan, step.output_managers[i]);
+      if (!why.empty()) {
+        std::string what = out.asset_key ? "asset '" + out.asset_key->to_string() + "'"
+                                         : "output '" + out.name + "' of step '" + step.key + "'";
+        throw DefinitionError("the multi-process executor cannot run " + what + ": " + why);
+      }
+    }
+    for (size_t i = 0; i < step.inputs.size(); ++i) {
+      std::string why = process_local_manager(plan, step.inputs[i].manager_key);
+      if (!why.empty()) {
+        throw DefinitionError("the multi-process executor cannot run step '" + step.key + "' (input '" +
+                              step.node->inputs[i].name + "'): " + why);
+      }
+    }
+  }
+  return std::make_unique<ChildProcessLauncher>(plan, options);
+}
+
+// In a step process: a cancellation that SIGTERM (from the run, when it is canceled) triggers.
+std::shared_ptr<RunCancellation> cancel_on_sigterm() {
+  auto cancellation = std::make_shared<RunCancellation>();
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  ::pthread_sigmask(SIG_BLOCK, &term, nullptr);  // before any thread of the step exists
+  std::thread([cancellation, term] {
+    int signal = 0;
+    while (::sigwait(&term, &signal) != 0) {
+    }
+    cancellation->cancel("the run was canceled");
+  }).detach();
+  return cancellation;
+}
+
+// In a step process: runs the step requested on `fd` and reports it there.
+static int run_one_step(const Definitions& defs, int fd) {
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);  // not inherited by whatever the step starts
+  LineSocket socket(fd);
+  std::string line;
+  if (!socket.read_line(line)) return 3;  // no run to report to
+  WorkerOutcome outcome;
+  try {
+    json request = json::parse(line).at("request");
+    ExecutionPlan plan = worker_plan(defs, request);
+    std::string step_key = request.at("step").get<std::string>();
+    int index = -1;
+    for (size_t i = 0; i < plan.steps().size(); ++i) {
+      if (plan.steps()[i].key == step_key) index = static_cast<int>(i);
+    }
+    if (index < 0) throw DefinitionError("step '" + step_key + "' is not part of this program's plan for the run");
+    RunOptions options;
+    options.cancellation = cancel_on_sigterm();
+    options.run_id = request.at("run_id").get<std::string>();
+    options.strata_home = request.at("strata_home").get<std::string>();
+    options.run_config = RunConfig::from_json(request.at("run_config").dump());
+    options.partition_keys = request.at("partitions").get<std::vector<std::string>>();
+    std::string instance_home = request.at("instance_home").get<std::string>();
+    SocketChannel channel(socket, request.at("records_events").get<bool>(), instance_home);
+    // Partition mappings may need the instance's dynamic partitions; other steps never open it.
+    const PlanStep& step = plan.steps()[static_cast<size_t>(index)];
+    bool partitioned = step.node->partitions != nullptr;
+    for (const auto& input : step.inputs) partitioned = partitioned || input.mapping != nullptr;
+    if (partitioned && !instance_home.empty()) options.instance = Instance::open(instance_home);
+    outcome = execute_step_in_worker(plan, std::move(options), index, channel);
+  } catch (const std::exception& e) {
+    outcome.success = false;
+    outcome.error_type = demangle(typeid(e).name());
+    outcome.error_message = std::string("the step's process could not run it: ") + e.what();
+  }
+  std::vector<int> yielded(outcome.yielded.begin(), outcome.yielded.end());
+  json end = {{"success", outcome.success},
+              {"error_type", outcome.error_type},
+              {"message", outcome.error_message},
+              {"yielded", yielded}};
+  if (outcome.retry_requested) {
+    end["retry"] = {{"max_retries", outcome.retry_requested->first}, {"wait_ms", outcome.retry_requested->second}};
+  }
+  bool sent = socket.write_line({{"end", std::move(end)}});
+  return sent ? 0 : 3;
+}
+
+int run_step_worker(const Definitions& defs, int control) {
+  ::fcntl(control, F_SETFD, FD_CLOEXEC);
+  // Ctrl-C on a terminal reaches the whole process group: the server and its step processes leave
+  // it to the run, which cancels its steps itself.
+  ::signal(SIGINT, SIG_IGN);
+  // Step processes are reported as they end: SIGCHLD through a signalfd, waited for in the loop.
+  // (Whatever the run had blocked is not inherited: step processes start with no signal blocked.)
+  sigset_t child_signal, previous;
+  sigemptyset(&child_signal);
+  sigaddset(&child_signal, SIGCHLD);
+  ::sigprocmask(SIG_SETMASK, &child_signal, nullptr);
+  sigemptyset(&previous);
+  int signals = ::signalfd(-1, &child_signal, SFD_CLOEXEC);
+  std::map<pid_t, std::string> running;  // pid -> request id
+  auto reap = [&] {
+    int status = 0;
+    pid_t pid;
+    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+      auto it = running.find(pid);
+      if (it == running.end()) continue;
+      send_packet(control, "exited " + it->second + " " + std::to_string(status));
+      running.erase(it);
+    }
+  };
+  for (;;) {
+    pollfd ready[2] = {{control, POLLIN, 0}, {signals, POLLIN, 0}};
+    if (::poll(ready, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (ready[1].revents & POLLIN) {
+      signalfd_siginfo info;
+      while (::read(signals, &info, sizeof info) < 0 && errno == EINTR) {
+      }
+      reap();
+    }
+    if (ready[0].revents == 0) continue;
+    std::string id;
+    int step_fd = -1;
+    if (!receive_packet(control, id, step_fd)) break;  // the run is over (or gone)
+    if (step_fd < 0) continue;
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::close(control);
+      ::close(signals);
+      ::sigprocmask(SIG_SETMASK, &previous, nullptr);
+      int code = run_one_step(defs, step_fd);
+      run_shutdown_hooks();
+      std::fflush(nullptr);
+      ::_exit(code);
+    }
+    ::close(step_fd);
+    if (pid < 0) {
+      send_packet(control, "exited " + id + " " + std::to_string(W_EXITCODE(126, 0)));
+      continue;
+    }
+    running.emplace(pid, id);
+    send_packet(control, "started " + id + " " + std::to_string(pid));
+  }
+  for (const auto& [pid, id] : running) ::kill(pid, SIGKILL);
+  while (!running.empty()) {
+    pid_t pid = ::waitpid(-1, nullptr, 0);
+    if (pid < 0 && errno != EINTR) break;
+    running.erase(pid);
+  }
+  return 0;
+}
+
+}  // namespace strata::detail
