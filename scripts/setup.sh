@@ -7,7 +7,8 @@
 #   something is missing).
 # - Apache Arrow C++ from the pinned pyarrow wheel, in a project-local venv at .venv/.
 # - ADBC's adbc.h and the PostgreSQL and Snowflake drivers (shared libraries) from the pinned
-#   adbc-driver-* wheels, in the same venv.
+#   adbc-driver-* wheels, in the same venv; and DuckDB's Python package (same version as the
+#   library) for querying what Strata stored.
 # - DuckDB's libduckdb.so and the matching duckdb.h, from pinned npm packages fetched with
 #   `npm pack` (never `npm install`) into .deps/duckdb-<version>/.
 # Versions are pinned in scripts/versions.env.
@@ -71,6 +72,15 @@ if [[ $have_adbc != "$adbc_wanted" ]]; then
   "$venv/bin/python" -m pip install -q --disable-pip-version-check $adbc_wanted
 else
   say "ADBC driver manager $ADBC_DRIVER_MANAGER_VERSION and drivers present in .venv"
+fi
+
+# --- DuckDB's Python package, the same version as the library: what the README's query uses -----
+have_duckdb_py=$("$venv/bin/python" -c 'import duckdb; print(duckdb.__version__)' 2>/dev/null || true)
+if [[ $have_duckdb_py != "$DUCKDB_VERSION" ]]; then
+  say "installing duckdb==$DUCKDB_VERSION (Python) into .venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "duckdb==$DUCKDB_VERSION"
+else
+  say "duckdb $DUCKDB_VERSION (Python) present in .venv"
 fi
 
 # --- DuckDB library and header from npm ----------------------------------------------------------

@@ -40,6 +40,19 @@ TEST_F(HackerNewsExampleTest, MaterializeEverythingThenReadItFromOtherProcesses)
                             "select title from analytics.hackernews.topstories where id = 21508210"});
   EXPECT_EQ(title.output, "The Next 50 Years of Databases (2015)\n");
 
+  // The README's query: DuckDB's Python package from the project venv, another process.
+  auto python = run_command(
+      {std::string(STRATA_SOURCE_DIR) + "/.venv/bin/python", "-c",
+       "import duckdb, sys; db = duckdb.connect(sys.argv[1], read_only=True); print(db.sql('select title, score "
+       "from hackernews.topstories order by score desc limit 5'))",
+       (dir_ / "analytics.hackernews").string()});
+  EXPECT_EQ(python.exit_code, 0) << python.output;
+  EXPECT_NE(python.output.find("The FCC Has Fined Robocallers $208M, Collected $6,790"), std::string::npos)
+      << python.output;
+  auto value = hackernews({"asset", "value", "topstories"});
+  EXPECT_EQ(value.exit_code, 0) << value.output;
+  EXPECT_NE(value.output.find("100 rows"), std::string::npos) << value.output;
+
   EXPECT_TRUE(std::filesystem::is_regular_file(dir_ / "data" / "most_frequent_words"));
   EXPECT_TRUE(std::filesystem::is_regular_file(dir_ / "data" / "topstory_ids"));
 
