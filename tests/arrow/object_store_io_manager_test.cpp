@@ -200,6 +200,29 @@ TEST_P(ObjectStores, AFailedRunLeavesThePreviousObjectLoadable) {
   for (const auto& entry : listing) EXPECT_NE(entry.base_name().front(), '.') << "left behind: " << entry.path();
 }
 
+TEST_P(ObjectStores, ASingleRunBackfillStoresOneObjectPerPartition) {
+  auto days = s::daily_partitions("2024-01-01");
+  auto counts = s::asset("counts", {.partitions = days, .backfill_policy = s::BackfillPolicy::single_run()},
+                         [](s::AssetContext& ctx) {
+                           s::PerPartition<int64_t> out;
+                           for (const auto& day : ctx.asset_partition_keys()) out[day] = std::stoi(day.substr(8, 2));
+                           return out;
+                         });
+  s::Definitions defs({.assets = {counts}, .resources = {{"io_manager", s::ObjectStoreIOManager(options())}}});
+  auto plan = s::plan_backfill_range(defs, s::AssetSelection::all(), "2024-01-02", "2024-01-04");
+  ASSERT_EQ(plan.runs.size(), 1u);
+  auto result = s::launch_backfill(defs, plan, {.instance = s::Instance::open(dir / "home")});
+  ASSERT_TRUE(result.success()) << result.runs.front().failure_message();
+  s::ObjectStoreIOManager manager(options());
+  EXPECT_EQ(load<int64_t>(manager, "counts", {"2024-01-03"}), 3);
+  EXPECT_EQ(load<int64_t>(manager, "counts", {"2024-01-04"}), 4);
+  // One value for the whole range cannot be stored one object per partition: refused up front.
+  auto whole = s::asset("whole", {.partitions = days, .backfill_policy = s::BackfillPolicy::single_run()},
+                        [] { return int64_t{1}; });
+  EXPECT_THROW(s::Definitions({.assets = {whole}, .resources = {{"io_manager", s::ObjectStoreIOManager(options())}}}),
+               s::DefinitionError);
+}
+
 TEST_P(ObjectStores, DamagedOrMistypedObjectsAreRefused) {
   s::ObjectStoreIOManager manager(options());
   store(manager, "numbers", std::vector<int64_t>(100, 7));

@@ -59,6 +59,7 @@ class ObjectStoreIOManager : public IOManager, public S3Fields {
   void discard_output(OutputContext& context) noexcept override;
   Value load_input(InputContext& context) override;
   bool can_handle(const TypeInfo& type) const override { return type.codec != nullptr; }
+  bool stores_partition_ranges() const override { return false; }  // one object per partition
 
   // The URI an output is (or would be) stored at: "s3://bucket/prefix/a/b" or "/data/objects/a/b".
   std::string uri_for(const OutputContext& context);
