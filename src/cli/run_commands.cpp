@@ -5,6 +5,7 @@
 
 #include "interrupt_watcher.hpp"
 #include "progress_display.hpp"
+#include "run_history_commands.hpp"
 #include "strata/core/nearest_name.hpp"
 #include "strata/execution/backfill.hpp"
 #include "strata/execution/executor.hpp"
@@ -415,22 +416,8 @@ int reexecute_command(CliSession& session, const std::string& run_id, const Reex
     throw UsageError("--from-failure cannot be combined with --steps", "give one of them, or neither to run it all");
   }
   Storage& storage = session.instance().storage();
-  std::string parent_id = run_id;
-  if (!storage.get_run(run_id)) {
-    // A unique prefix, as `runs` shows them.
-    std::vector<std::string> matches;
-    for (const auto& run : storage.runs({.limit = 10000})) {
-      if (!run_id.empty() && run.run_id.rfind(run_id, 0) == 0) matches.push_back(run.run_id);
-    }
-    if (matches.size() != 1) {
-      throw UsageError(matches.empty() ? "no run '" + run_id + "' in " + storage.describe()
-                                       : "run id prefix '" + run_id + "' is ambiguous",
-                       "'" + session.program + " runs' lists the recorded runs");
-    }
-    parent_id = matches.front();
-  }
-  RunCommandOptions run_options = options.run;
-  RunSetup setup = prepare_run(session, run_options, nullptr);
+  std::string parent_id = find_run(session, run_id).run_id;  // an id, or a unique prefix of one
+  RunSetup setup = prepare_run(session, options.run, nullptr);
   ReexecutionRequest request{.from_failure = options.from_failure, .steps = options.steps, .run_config = {}};
   if (!options.run.config_file.empty()) request.run_config = setup.options.run_config;
   ReexecutionPlan plan = [&] {
