@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "strata/storage/run_record.hpp"
 #include "strata/storage/run_queue.hpp"
+#include "strata/storage/run_record.hpp"
 
 namespace strata::storage_detail {
 

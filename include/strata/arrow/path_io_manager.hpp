@@ -58,8 +58,8 @@ class ArrowPathIOManager : public IOManager, public S3Fields {
   void publish_output(OutputContext& context) override;
   void discard_output(OutputContext& context) noexcept override;
   Value load_input(InputContext& context) override;
-  bool can_handle(const TypeInfo& type) const override;  // ArrowTable or ArrowReader
-  bool can_load(const TypeInfo& type) const override;    // ArrowTable or std::map<std::string, ArrowTable>
+  bool can_handle(const TypeInfo& type) const override;            // ArrowTable or ArrowReader
+  bool can_load(const TypeInfo& type) const override;              // ArrowTable or std::map<std::string, ArrowTable>
   bool stores_partition_ranges() const override { return false; }  // one file per partition
 
   // The filesystem path (within the filesystem) of an asset or one of its partitions.
