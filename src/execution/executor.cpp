@@ -301,7 +301,9 @@ class Run {
   // A thread that, every 20 ms while the run goes on, cancels the run once the instance records it
   // as CANCELING (`runs cancel` from any process), and logs "Canceling the run: <reason>" once the
   // run is canceled by any means (so a reader of the event log knows its steps are being stopped).
+  // Not started for a run that nothing can cancel (no instance, no RunOptions::cancellation).
   void start_cancel_watcher() {
+    if (!options_.instance && !options_.cancellation) return;
     watcher_ = std::thread([this] {
       std::unique_lock lock(watcher_mutex_);
       while (!watcher_stop_) {
