@@ -1,5 +1,6 @@
 #include "strata/execution/executor.hpp"
 
+#include <cxxabi.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "event_dispatcher.hpp"
 #include "run_result_data.hpp"
 #include "step_launcher.hpp"
 #include "strata/core/execution_context.hpp"
@@ -172,6 +174,7 @@ class Run {
         data_(std::make_shared<RunResult::Data>()),
         states_(plan.steps().size()),
         cancellation_(options_.cancellation ? options_.cancellation : std::make_shared<RunCancellation>()) {
+    if (options_.on_event) dispatcher_ = std::make_unique<detail::EventDispatcher>(options_.on_event);
     data_->run_id = options_.run_id.empty() ? new_run_id() : options_.run_id;
     data_->job_name = plan.job_name();
     if (options_.strata_home.empty() && options_.instance) options_.strata_home = options_.instance->home();
@@ -251,6 +254,7 @@ class Run {
       emit(std::move(event));
     }
     record_end();
+    if (dispatcher_) dispatcher_->drain();  // the listener has seen every event when the run returns
     return RunResult(data_);
   }
 
@@ -379,7 +383,7 @@ class Run {
       channel_->send(event);
       return;
     }
-    if (options_.on_event) options_.on_event(event);
+    if (dispatcher_) dispatcher_->post(event);
     if (writer_) writer_->append(event);
     data_->events.push_back(std::move(event));
   }
@@ -696,12 +700,23 @@ class Run {
       launcher_->run_step(launch);
       return;
     }
-    StepRunner runner(*this, index, data_->steps[static_cast<size_t>(index)].start_us);
-    runner.load_inputs();
-    ExecutionContext context(*step.node, data_->run_id, step.key, runner.logger(), resources_, step_scope(*step.node),
-                             runner);
-    step.node->compute(context);
-    runner.check_required_outputs();
+    try {
+      StepRunner runner(*this, index, data_->steps[static_cast<size_t>(index)].start_us);
+      runner.load_inputs();
+      ExecutionContext context(*step.node, data_->run_id, step.key, runner.logger(), resources_, step_scope(*step.node),
+                               runner);
+      step.node->compute(context);
+      runner.check_required_outputs();
+    } catch (const std::exception&) {
+      throw;
+    } catch (const abi::__forced_unwind&) {
+      throw;  // thread cancellation must unwind on
+    } catch (...) {
+      // User code may throw anything (an int, a string literal): it fails the step like any error.
+      const std::type_info* type = abi::__cxa_current_exception_type();
+      throw Error("step '" + step.key + "' threw a value of type '" + (type ? demangle(type->name()) : "unknown") +
+                  "', which is not a std::exception");
+    }
   }
 
   // Records the failure of a step's last attempt (with every attempt's error when it was retried)
@@ -766,6 +781,7 @@ class Run {
   std::vector<std::shared_ptr<Resource>> set_up_;
   std::mutex events_mutex_;
   std::unique_ptr<EventWriter> writer_;
+  std::unique_ptr<detail::EventDispatcher> dispatcher_;  // set when options_.on_event is
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;
   std::deque<int> ready_;

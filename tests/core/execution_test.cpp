@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <strata/strata.hpp>
 #include <thread>
 
@@ -63,16 +66,72 @@ TEST(Execution, FailureSkipsDownstreamAndIndependentBranchesFinish) {
 TEST(Execution, ReadyStepsRunConcurrently) {
   // Two independent steps that each wait for the other to start: this completes only when both run
   // at the same time (max_concurrency 2). A latch, not a sleep.
+  // Bounded: a run that never starts the second step fails the test after a minute instead of
+  // spinning forever.
   std::atomic<int> started{0};
   auto wait_for_both = [&] {
     started.fetch_add(1);
-    while (started.load() < 2) std::this_thread::yield();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (started.load() < 2) {
+      if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("the other step never started");
+      std::this_thread::yield();
+    }
     return 1;
   };
   auto left = s::asset("left", wait_for_both);
   auto right = s::asset("right", wait_for_both);
   auto result = s::materialize({left, right}, in_memory(2));
   EXPECT_TRUE(result.success());
+}
+
+TEST(Execution, ASlowEventListenerNeverHoldsUpTheSteps) {
+  // The listener blocks on the first event (RUN_START) until every step has finished. A listener
+  // called by the thread that emits the event would stop the run right there: then it gives up after a
+  // minute and the test fails instead of hanging.
+  constexpr int kSteps = 6;
+  std::mutex mutex;
+  std::condition_variable changed;
+  int finished = 0;
+  bool waited = false;
+  bool gave_up = false;
+  std::vector<s::EventType> seen;
+  std::vector<s::AssetsDefinition> assets;
+  for (int i = 0; i < kSteps; ++i) {
+    assets.push_back(s::asset("a" + std::to_string(i), [&] {
+      std::lock_guard lock(mutex);
+      ++finished;
+      changed.notify_all();
+      return 1;
+    }));
+  }
+  auto options = in_memory(2);
+  options.on_event = [&](const s::Event& event) {
+    seen.push_back(event.type);
+    if (waited) return;
+    waited = true;
+    std::unique_lock lock(mutex);
+    gave_up = !changed.wait_for(lock, std::chrono::seconds(60), [&] { return finished == kSteps; });
+  };
+  auto result = s::materialize(assets, options);
+  EXPECT_TRUE(result.success());
+  EXPECT_FALSE(gave_up) << "the steps waited for the event listener";
+  // Every event reached the listener, in the run's order, before materialize returned.
+  std::vector<s::EventType> recorded;
+  for (const auto& event : result.events()) recorded.push_back(event.type);
+  EXPECT_EQ(seen, recorded);
+}
+
+TEST(Execution, AThrowThatIsNotAStdExceptionFailsOnlyItsStep) {
+  auto thrower = s::asset("thrower", []() -> int { throw 42; });
+  auto after = s::asset("after", {.ins = {"thrower"}}, [](int x) { return x; });
+  auto other = s::asset("other", [] { return 1; });
+  auto result = s::materialize({thrower, after, other}, in_memory(2));
+  EXPECT_FALSE(result.success());
+  EXPECT_EQ(result.step("thrower").status, s::StepStatus::kFailure);
+  EXPECT_EQ(result.step("thrower").error_message,
+            "step 'thrower' threw a value of type 'int', which is not a std::exception");
+  EXPECT_EQ(result.step("after").status, s::StepStatus::kSkipped);
+  EXPECT_EQ(result.step("other").status, s::StepStatus::kSuccess);
 }
 
 TEST(Execution, MaxConcurrencyOneRunsOnTheCallingThread) {

@@ -27,7 +27,9 @@ struct RunOptions {
   int max_concurrency = 0;  // steps run at once; 0 = the machine's cores
   std::string run_id{};     // empty: a new random id
   std::map<std::string, std::string> tags{};
-  EventListener on_event{};  // called for every event as it happens (serialized)
+  // Called for every event, in the run's order, one at a time, from a thread of the run's own (never
+  // while a step waits for it); every event has been delivered when the run returns.
+  EventListener on_event{};
   bool keep_outputs = true;  // keep output values in the RunResult (for tests)
   // The partitions this run materializes: one key, or several for a single run over a range
   // (BackfillPolicy::single_run). Required when the selection is partitioned, refused otherwise.
