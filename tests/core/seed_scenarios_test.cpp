@@ -252,6 +252,17 @@ struct ExternalStore {
   std::mutex mutex;
   std::map<std::string, int> objects;
   int fetches = 0;
+  volatile uint64_t hash_sink = 0;
+
+  // A fetch costs real work (a round trip to the service, here a few milliseconds of hashing).
+  int fetch(const std::string& key) {
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; i < 2'000'000; ++i) h = (h ^ static_cast<uint64_t>(i)) * 1099511628211ull;
+    hash_sink = h;
+    std::lock_guard lock(mutex);
+    ++fetches;
+    return objects.at(key);
+  }
 };
 
 class ExternalIOManager : public s::IOManager {
@@ -264,10 +275,10 @@ class ExternalIOManager : public s::IOManager {
   }
   s::Value load_input(s::InputContext& context) override {
     std::string key = context.asset_key().to_string();
+    // Steps load concurrently: the first one fetches, the others wait for its result.
+    std::lock_guard lock(cache_mutex_);
     if (auto hit = cache_.find(key); hit != cache_.end()) return hit->second;  // per-run cache
-    std::lock_guard lock(store_->mutex);
-    ++store_->fetches;
-    s::Value value = s::Value::of(store_->objects.at(api_token_ + ":" + key));
+    s::Value value = s::Value::of(store_->fetch(api_token_ + ":" + key));
     cache_.emplace(key, value);
     return value;
   }
@@ -275,6 +286,7 @@ class ExternalIOManager : public s::IOManager {
  private:
   std::string api_token_;
   std::shared_ptr<ExternalStore> store_;
+  std::mutex cache_mutex_;
   std::map<std::string, s::Value> cache_;
 };
 
@@ -291,22 +303,26 @@ class ConfigurableExternalIOManager : public s::IOManagerFactory {
 };
 
 TEST(SeedScenarios, FactoryCreatesManagerPerRunWithCache) {
+  // Full concurrency: sixteen steps load `source` at once through the run's manager, whose cache
+  // must give them one fetch per run (the IOManager contract: load_input is called concurrently).
   ::setenv("STRATA_TEST_API_TOKEN", "token-123", 1);
   auto factory = std::make_shared<ConfigurableExternalIOManager>();
   factory->api_token = s::EnvVar{"STRATA_TEST_API_TOKEN"};
   factory->store = std::make_shared<ExternalStore>();
-  auto source = s::asset("source", [] { return 21; });
-  auto twice = s::asset("twice", {.ins = {"source"}}, [](int x) { return 2 * x; });
-  auto plus = s::asset("plus", {.ins = {"source"}}, [](int x) { return x + 1; });
-  auto result = s::materialize({source, twice, plus}, {.resources = {{"io_manager", factory}}, .max_concurrency = 1});
-  ASSERT_TRUE(result.success()) << result.failure_message();
-  EXPECT_EQ(factory->created, 1);
-  EXPECT_EQ(factory->store->fetches, 1);  // two loads of `source`, one fetch: the run's manager cached it
+  std::vector<s::AssetsDefinition> assets = {s::asset("source", [] { return 21; }),
+                                             s::asset("twice", {.ins = {"source"}}, [](int x) { return 2 * x; })};
+  for (int i = 0; i < 15; ++i) {
+    assets.push_back(s::asset("plus" + std::to_string(i), {.ins = {"source"}}, [i](int x) { return x + i; }));
+  }
+  constexpr int kRuns = 20;
+  for (int run = 1; run <= kRuns; ++run) {
+    auto result = s::materialize(assets, {.resources = {{"io_manager", factory}}, .max_concurrency = 8});
+    ASSERT_TRUE(result.success()) << result.failure_message();
+    EXPECT_EQ(factory->created, run);         // a fresh manager for every run
+    ASSERT_EQ(factory->store->fetches, run);  // sixteen loads of `source` per run, one fetch
+  }
   EXPECT_EQ(factory->store->objects.at("token-123:twice"), 42);
-  auto second = s::materialize({source, twice, plus}, {.resources = {{"io_manager", factory}}, .max_concurrency = 1});
-  ASSERT_TRUE(second.success());
-  EXPECT_EQ(factory->created, 2);         // a fresh manager for every run
-  EXPECT_EQ(factory->store->fetches, 2);  // ... with a fresh cache
+  EXPECT_EQ(factory->store->objects.at("token-123:plus14"), 35);
   ::unsetenv("STRATA_TEST_API_TOKEN");
 }
 

@@ -11,7 +11,8 @@
 // request. In a run recorded by an instance the write is staged (core/staged_files.hpp) and published
 // only once the materialization is durable, so a failed run never changes what readers load. Several partitions load as
 // std::map<partition, table> when the input is declared so, else concatenated into one table (schemas must agree; a
-// difference names the columns).
+// difference names the columns). Threads: the filesystem connection is made in setup(); after it,
+// handle_output/load_input/publish_output of one manager may run on several threads at once.
 #pragma once
 
 #include <arrow/filesystem/api.h>

@@ -27,6 +27,9 @@ struct DefinitionsSpec {
 // The key every output falls back to, and the built-in default behind it when no resource has it.
 inline constexpr const char* kDefaultIOManagerKey = "io_manager";
 
+// Definitions are immutable once constructed: every const method may be called from any number of
+// threads at once (runs, the daemon and the web server share one Definitions). The asset functions
+// and resource prototypes it holds are shared by the runs that use it; it must outlive them.
 class Definitions {
  public:
   // Validates everything; throws DefinitionError (or ConfigError) with a message naming the fault.

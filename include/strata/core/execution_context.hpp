@@ -40,6 +40,10 @@ class StepRuntime {
   virtual const Value& config() = 0;
 };
 
+// One step's context, created by the executor for one attempt of the step and valid only while the
+// step's function runs: do not keep it, or pointers into it, after the function returns. It belongs
+// to the step's thread; a function that starts threads of its own may call log(), is_canceled() and
+// the const accessors from them, but must join them before it returns.
 class ExecutionContext : public PartitionAccessors {
  public:
   ExecutionContext(const NodeDef& node, std::string run_id, std::string step_key, Logger log,

@@ -15,6 +15,10 @@
 
 namespace strata {
 
+// An InputManager loads inputs. One manager serves every step of a run (every run, when given as a
+// shared_ptr): load_input may be called from several threads at once, with a context that belongs
+// to the calling step and lives for the call; the manager must be safe for concurrent calls.
+// can_load and shares_across_processes are called when Definitions and plans are built.
 class InputManager : public Resource {
  public:
   // Loads the value for one input. Throws StorageError (naming asset key and location) when it
@@ -28,6 +32,10 @@ class InputManager : public Resource {
   virtual bool shares_across_processes() const { return true; }
 };
 
+// An IOManager stores outputs and loads them back. handle_output and load_input of one manager may
+// run at the same time on several threads (different steps; the same asset is never written by two
+// steps of one run, but may be read while another asset is written); the context and the value are
+// borrowed for the call. A manager must not keep a pointer to the context after the call.
 class IOManager : public InputManager {
  public:
   // Stores `value` (its type is value.type() == context.type()).
@@ -63,6 +71,9 @@ class IOManager : public InputManager {
   virtual bool stores_partition_ranges() const { return true; }
 };
 
+// An IOManagerFactory creates one IOManager per run (the place for per-run state such as a cache);
+// create_io_manager is called once per run, before any step, from one thread. The manager it returns
+// follows IOManager's contract: a per-run cache is still used by several steps at once.
 class IOManagerFactory : public Resource {
  public:
   // Creates the manager one run uses (set up by Strata after creation).

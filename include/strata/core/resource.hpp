@@ -38,6 +38,12 @@ struct InitContext {
 };
 
 // Base of everything that can be placed under a resource key.
+//
+// Lifetime and threads: a resource given by value is copied for every run (ResourceDefinition); a
+// shared_ptr resource serves every run of the program, possibly several runs at once. setup() and
+// teardown() are called once per run, from one thread, never while a step of that run uses the
+// resource. Between them, the run's steps may call the resource from several threads at once, so
+// its methods must be safe to call concurrently (guard mutable state such as caches or counters).
 class Resource {
  public:
   virtual ~Resource() = default;
