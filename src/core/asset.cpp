@@ -53,6 +53,16 @@ std::shared_ptr<NodeDef> new_asset_node(std::string name, NodeKind kind, const s
 
 }  // namespace
 
+InSpec::InSpec(const AssetsDefinition& upstream) {
+  if (upstream.node().outputs.size() != 1) {
+    throw DefinitionError("'" + upstream.node().name + "' defines " + std::to_string(upstream.node().outputs.size()) +
+                          " assets: an input names one of them with AssetIn{.name = ..., .key = ...}");
+  }
+  const AssetKey& key = upstream.key();
+  in_.name = key.path().back();
+  in_.key = key;
+}
+
 const AssetKey& AssetsDefinition::key() const {
   if (node_->outputs.size() != 1) {
     throw DefinitionError("'" + node_->name + "' defines " + std::to_string(node_->outputs.size()) +

@@ -22,6 +22,30 @@ TEST(Definitions, DuplicateKeyNamesKeyAndBothDefiners) {
   EXPECT_NE(message.find("asset key 'stories' is defined twice"), std::string::npos) << message;
 }
 
+TEST(Definitions, AnInputMayNameItsUpstreamByHandle) {
+  // `.ins = {topstory_ids}`: the definition itself, key prefix included, instead of a spelled name.
+  auto topstory_ids = s::asset("topstory_ids", {.key_prefix = {"hackernews"}}, [] {
+    return std::vector<int64_t>{3, 4};
+  });
+  auto topstories = s::asset("topstories", {.ins = {topstory_ids}},
+                             [](const std::vector<int64_t>& ids) { return static_cast<int64_t>(ids.size()); });
+  auto result = s::materialize({topstory_ids, topstories}, {.resources = {{"io_manager", s::InMemoryIOManager()}}});
+  ASSERT_TRUE(result.success()) << result.failure_message();
+  EXPECT_EQ(result.asset_value<int64_t>("topstories"), 2);
+  s::Definitions defs({.assets = {topstory_ids, topstories}});
+  const auto& graph = defs.asset_graph();
+  const auto& upstream = graph.entry(graph.find("topstories")).upstream;
+  ASSERT_EQ(upstream.size(), 1u);
+  EXPECT_EQ(graph.entry(upstream[0]).key, s::AssetKey({"hackernews", "topstory_ids"}));
+}
+
+TEST(Definitions, AMultiAssetHandleAsAnInputIsRefusedWithTheWayOut) {
+  auto split =
+      s::multi_asset({.name = "split", .outs = {s::out<int>("evens"), s::out<int>("odds")}}, [](s::AssetContext&) {});
+  std::string message = error_of([&] { s::asset("sum", {.ins = {split}}, [](int x) { return x; }); });
+  EXPECT_EQ(message, "'split' defines 2 assets: an input names one of them with AssetIn{.name = ..., .key = ...}");
+}
+
 TEST(Definitions, UnknownUpstreamSuggestsNearestKey) {
   auto ids = s::asset("topstory_ids", [] { return std::vector<int64_t>{}; });
   auto stories = s::asset("topstories", {.ins = {"topstory_id"}},

@@ -37,9 +37,14 @@ struct AssetIn {
   PartitionMappingPtr partition_mapping{};  // which upstream partitions to load (null: the default)
 };
 
-// One entry of `ins`: a plain name ("topstory_ids") or a full AssetIn.
+class AssetsDefinition;
+
+// One entry of `ins`: a plain name ("topstory_ids"), the upstream asset's definition itself (the
+// argument is named after the last component of its key), or a full AssetIn.
 class InSpec {
  public:
+  // Throws DefinitionError when `upstream` defines several assets (name one with AssetIn::key).
+  InSpec(const AssetsDefinition& upstream);
   InSpec(const char* name) : in_{.name = name, .key = {}, .metadata = {}, .input_manager_key = {}} {}
   InSpec(std::string name) : in_{.name = std::move(name), .key = {}, .metadata = {}, .input_manager_key = {}} {}
   InSpec(AssetIn in) : in_(std::move(in)) {}
