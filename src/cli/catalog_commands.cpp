@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstring>
 #include <istream>
+#include <map>
 
 #include "config_render.hpp"
 #include "metadata_render.hpp"
@@ -45,6 +46,48 @@ int list_assets(CliSession& session) {
                entry.upstream.empty() ? "-" : join(key_names(graph, entry.upstream), ", ")});
   }
   table.print(session.out);
+  return kExitSuccess;
+}
+
+// A string in Graphviz's quoted form: quotes and backslashes escaped, line breaks as \n.
+std::string dot_quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+// The asset graph for `dot -Tsvg`: one cluster per group, sources dashed, an edge per dependency.
+int list_assets_dot(CliSession& session) {
+  const AssetGraph& graph = session.defs.asset_graph();
+  std::map<std::string, std::vector<int>> groups;
+  for (int index : graph.topological_order()) {
+    const auto& entry = graph.entry(index);
+    const OutputDef& output = entry.node->outputs[static_cast<size_t>(entry.output_index)];
+    groups[output.group.empty() ? "default" : output.group].push_back(index);
+  }
+  std::string out = "digraph assets {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n";
+  for (const auto& [group, members] : groups) {
+    out += "  subgraph " + dot_quoted("cluster_" + group) + " {\n    label=" + dot_quoted(group) + ";\n";
+    for (int index : members) {
+      const auto& entry = graph.entry(index);
+      out += "    " + dot_quoted(entry.key.to_string()) + (entry.is_source ? " [style=dashed]" : "") + ";\n";
+    }
+    out += "  }\n";
+  }
+  for (int index : graph.topological_order()) {
+    for (int upstream : graph.entry(index).upstream) {
+      out += "  " + dot_quoted(graph.entry(upstream).key.to_string()) + " -> " +
+             dot_quoted(graph.entry(index).key.to_string()) + ";\n";
+    }
+  }
+  session.out << out << "}\n";
   return kExitSuccess;
 }
 
@@ -181,8 +224,9 @@ void print_not_materialized(CliSession& session, const AssetKey& key, bool parti
 
 }  // namespace
 
-int list_command(CliSession& session, const std::string& what) {
-  if (what == "assets") return list_assets(session);
+int list_command(CliSession& session, const std::string& what, bool dot) {
+  if (dot && what != "assets") throw UsageError("--dot draws assets only", "use: list assets --dot");
+  if (what == "assets") return dot ? list_assets_dot(session) : list_assets(session);
   if (what == "jobs") return list_jobs(session);
   if (what == "schedules") return list_schedules(session);
   if (what == "resources") return list_resources(session);

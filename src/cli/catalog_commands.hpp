@@ -8,8 +8,8 @@
 
 namespace strata::cli {
 
-// `what` is one of assets, jobs, schedules, resources.
-int list_command(CliSession& session, const std::string& what);
+// `what` is one of assets, jobs, schedules, resources. `dot`: the asset graph in Graphviz's language.
+int list_command(CliSession& session, const std::string& what, bool dot = false);
 // Definition, latest materialization with its metadata, partition status, and history.
 int asset_show_command(CliSession& session, const std::string& key, int history_limit);
 // Forgets the catalog history of the assets (stored data and runs' event logs are kept). Without

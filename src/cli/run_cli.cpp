@@ -202,6 +202,8 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   std::string list_what;
   auto* list = app.add_subcommand("list", "List the definitions: assets, jobs, schedules or resources");
   list->add_option("what", list_what, "assets, jobs, schedules or resources")->required();
+  bool list_dot = false;
+  list->add_flag("--dot", list_dot, "assets: print the graph in Graphviz's language (pipe to `dot -Tsvg`)");
 
   std::string asset_key;
   int history_limit = 10;
@@ -275,7 +277,7 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   if (materialize->parsed()) return cli::materialize_command(session, run);
   if (job_execute->parsed()) return cli::job_execute_command(session, run);
   if (backfill->parsed()) return cli::backfill_command(session, run);
-  if (list->parsed()) return cli::list_command(session, list_what);
+  if (list->parsed()) return cli::list_command(session, list_what, list_dot);
   if (asset_show->parsed()) return cli::asset_show_command(session, asset_key, history_limit);
   if (runs_cancel->parsed()) return cli::cancel_command(session, control_run_id, wait);
   if (runs_reexecute->parsed()) return cli::reexecute_command(session, control_run_id, reexecute);

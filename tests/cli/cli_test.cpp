@@ -273,6 +273,18 @@ TEST_F(CliTest, ListEverything) {
   expect_usage_error(d, {"list", "asets"}, "did you mean 'assets'?");
 }
 
+TEST_F(CliTest, ListAssetsAsAGraphvizGraph) {
+  auto d = defs();
+  auto dot = cli(d, {"list", "assets", "--dot"});
+  ASSERT_EQ(dot.exit_code, 0) << dot.err;
+  EXPECT_EQ(dot.out.rfind("digraph assets {\n", 0), 0u) << dot.out;
+  EXPECT_NE(dot.out.find("  subgraph \"cluster_math\" {\n    label=\"math\";\n"), std::string::npos) << dot.out;
+  EXPECT_NE(dot.out.find("  \"numbers\" -> \"doubled\";\n"), std::string::npos) << dot.out;
+  EXPECT_NE(dot.out.find("  \"doubled\" -> \"total\";\n"), std::string::npos) << dot.out;
+  EXPECT_EQ(dot.out.substr(dot.out.size() - 2), "}\n");
+  expect_usage_error(d, {"list", "jobs", "--dot"}, "--dot draws assets only");
+}
+
 TEST_F(CliTest, AssetShowMetadataAndHistory) {
   auto d = defs();
   auto never = cli(d, {"asset", "show", "total"});
