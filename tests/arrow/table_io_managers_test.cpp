@@ -3,6 +3,7 @@
 #include <arrow/filesystem/s3fs.h>
 #include <duckdb.h>
 #include <gtest/gtest.h>
+#include <parquet/file_reader.h>
 
 #include <filesystem>
 #include <strata/arrow/file_formats.hpp>
@@ -279,7 +280,7 @@ INSTANTIATE_TEST_SUITE_P(Stores, TableStores, ::testing::Values("file", "s3"),
 TEST(TableIOManagers, RecordBatchStreamsAreWrittenBatchByBatch) {
   TempDir dir;
   auto table = stories(0, 3000);
-  s::ParquetIOManager manager({.base_uri = dir.path().string()});
+  s::ParquetIOManager manager({.base_uri = dir.path().string()}, {.row_group_size = 1000});
   auto out = s::build_output_context({.asset_key = s::AssetKey("stream"), .type = &s::type_of<s::ArrowReader>()});
   auto reader = std::make_shared<arrow::TableBatchReader>(table);
   reader->set_chunksize(1000);
@@ -288,6 +289,12 @@ TEST(TableIOManagers, RecordBatchStreamsAreWrittenBatchByBatch) {
   auto in = s::build_input_context({.asset_key = s::AssetKey("stream"), .type = &s::type_of<s::ArrowTable>()});
   auto loaded = manager.load_input(in).get<s::ArrowTable>();
   EXPECT_TRUE(loaded->Equals(*table));
+  // Three batches of 1,000 rows became three row groups of 1,000 rows: the writer went batch by
+  // batch with row groups bounded by the configured size, not one group of the whole stream.
+  auto file = parquet::ParquetFileReader::OpenFile((dir / "stream.parquet").string());
+  auto metadata = file->metadata();
+  ASSERT_EQ(metadata->num_row_groups(), 3);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(metadata->RowGroup(i)->num_rows(), 1000) << "row group " << i;
 }
 
 // S3 only (a local directory has no server to refuse a request).

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "backend_fixture.hpp"
+#include "service_unavailable.hpp"
 #include "subprocess.hpp"
 #include "temp_dir.hpp"
 #include "torture_env.hpp"
@@ -106,7 +107,7 @@ TEST(Concurrency, EightProcessesOnSqlite) {
 
 TEST(Concurrency, EightProcessesOnPostgres) {
   if (s::testing::shared_postgres() == nullptr) {
-    GTEST_SKIP() << "PostgreSQL server binaries are not installed; install Debian's `postgresql` package";
+    STRATA_SERVICE_UNAVAILABLE("PostgreSQL server binaries are not installed; install Debian's `postgresql` package");
   }
   TempDir home{"strata-torture-postgres"};
   s::testing::configure_postgres_home(home.path());
