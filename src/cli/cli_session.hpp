@@ -24,6 +24,7 @@ inline constexpr int kExitUsage = 2;    // bad input: nothing was run
 // Input the command line cannot act on. `hint` says what to do instead (one line, may be empty).
 class UsageError : public Error {
  public:
+  const char* code() const noexcept override { return "usage_error"; }
   UsageError(const std::string& message, std::string hint = "") : Error(message), hint_(std::move(hint)) {}
   const std::string& hint() const { return hint_; }
 

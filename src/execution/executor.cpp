@@ -45,11 +45,6 @@ std::shared_ptr<void> make_temporary_home(fs::path& path) {
   });
 }
 
-std::string error_type_of(const std::exception& e) {
-  if (const auto* remote = dynamic_cast<const detail::RemoteStepError*>(&e)) return remote->error_type();
-  return demangle(typeid(e).name());
-}
-
 // The resource keys one step uses (its managers and required resources), sorted.
 std::vector<std::string> step_resource_keys(const PlanStep& step) {
   std::set<std::string> keys(step.node->required_resource_keys.begin(), step.node->required_resource_keys.end());
@@ -445,7 +440,7 @@ class Run {
         run_attempt(index);
         outcome.success = true;
       } catch (const std::exception& e) {
-        outcome.error_type = error_type_of(e);
+        outcome.error_type = detail::error_type_of(e);
         outcome.error_message = e.what();
         if (const auto* retry = dynamic_cast<const RetryRequested*>(&e)) {
           outcome.retry_requested = std::make_pair(retry->max_retries(), static_cast<int64_t>(retry->wait().count()));
@@ -480,7 +475,7 @@ class Run {
             "resource initialization failed: run config configures resource '" + key + "', which is not defined";
         Event event = make_event(EventType::kLog, "", error);
         event.level = LogLevel::kError;
-        event.error_type = "strata::ConfigError";
+        event.error_type = ConfigError("").code();
         emit(std::move(event));
         return error;
       }
@@ -533,7 +528,7 @@ class Run {
     } catch (const std::exception& e) {
       Event event = make_event(EventType::kLog, "", std::string("resource initialization failed: ") + e.what());
       event.level = LogLevel::kError;
-      event.error_type = error_type_of(e);
+      event.error_type = detail::error_type_of(e);
       emit(std::move(event));
       return std::string("resource initialization failed: ") + e.what();
     }
@@ -664,7 +659,7 @@ class Run {
                                    "Attempt " + std::to_string(attempt) + " of step '" + step.key +
                                        "' failed: " + e.what() + "; retrying in " + format_ms(delay->count() * 1000));
           retry.level = LogLevel::kWarning;
-          retry.error_type = error_type_of(e);
+          retry.error_type = detail::error_type_of(e);
           retry.metadata = {{"attempt", static_cast<int64_t>(attempt)},
                             {"delay_ms", static_cast<int64_t>(delay->count())}};
           emit(std::move(retry));
@@ -728,7 +723,7 @@ class Run {
     st.status = StepStatus::kFailure;
     result.status = StepStatus::kFailure;
     result.end_us = now_unix_us();
-    result.error_type = error_type_of(e);
+    result.error_type = detail::error_type_of(e);
     result.error_message = e.what();
     if (result.attempt_errors.size() > 1) {
       std::string all;
@@ -1018,6 +1013,12 @@ RunResult execute_plan(const ExecutionPlan& plan, RunOptions options) {
 }
 
 namespace detail {
+
+std::string error_type_of(const std::exception& e) {
+  if (const auto* remote = dynamic_cast<const RemoteStepError*>(&e)) return remote->error_type();
+  if (const auto* error = dynamic_cast<const Error*>(&e)) return error->code();
+  return demangle(typeid(e).name());
+}
 
 WorkerOutcome execute_step_in_worker(const ExecutionPlan& plan, RunOptions options, int index, StepChannel& channel) {
   options.keep_outputs = false;

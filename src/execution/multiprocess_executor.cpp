@@ -597,7 +597,7 @@ static int run_one_step(const Definitions& defs, int fd) {
     outcome = execute_step_in_worker(plan, std::move(options), index, channel);
   } catch (const std::exception& e) {
     outcome.success = false;
-    outcome.error_type = demangle(typeid(e).name());
+    outcome.error_type = error_type_of(e);
     outcome.error_message = std::string("the step's process could not run it: ") + e.what();
   }
   std::vector<int> yielded(outcome.yielded.begin(), outcome.yielded.end());

@@ -31,6 +31,11 @@ class RemoteStepError : public Error {
   std::string error_type_;
 };
 
+// What events and step results record as a failure's type: a Strata error's stable code
+// (Error::code(), e.g. "config_error"), a remote step's own, or the C++ type of any other exception
+// (the user's code threw it, so its name is the user's).
+std::string error_type_of(const std::exception& e);
+
 // One step for a launcher to run, and the run's side of it.
 struct StepLaunch {
   const PlanStep& step;

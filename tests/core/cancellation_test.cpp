@@ -82,7 +82,7 @@ TEST_F(Cancellation, RunsCancelThroughTheInstanceStopsACooperativeStep) {
   EXPECT_TRUE(result.canceled());
   EXPECT_EQ(result.step("value").status, s::StepStatus::kSuccess);
   EXPECT_EQ(result.step("slow").status, s::StepStatus::kFailure);
-  EXPECT_EQ(result.step("slow").error_type, "strata::CanceledError");
+  EXPECT_EQ(result.step("slow").error_type, "canceled");
   EXPECT_EQ(result.step("after").status, s::StepStatus::kSkipped);
   EXPECT_EQ(other->storage().get_run("run-to-cancel")->status, s::RunStatus::kCanceled);
   std::vector<std::string> run_events;

@@ -134,6 +134,21 @@ TEST(Execution, AThrowThatIsNotAStdExceptionFailsOnlyItsStep) {
   EXPECT_EQ(result.step("other").status, s::StepStatus::kSuccess);
 }
 
+TEST(Execution, FailuresRecordAStableCodeForStrataErrorsAndTheTypeForOthers) {
+  auto config = s::asset("config", []() -> int { throw s::ConfigError("field 'limit' must be positive"); });
+  auto missing = s::asset("missing", []() -> int { throw s::MissingDataError("asset 'x' was never materialized"); });
+  auto user = s::asset("user", []() -> int { throw std::out_of_range("row 7"); });
+  auto result = s::materialize({config, missing, user}, in_memory(2));
+  EXPECT_EQ(result.step("config").error_type, "config_error");
+  EXPECT_EQ(result.step("missing").error_type, "missing_data");
+  EXPECT_EQ(result.step("user").error_type, "std::out_of_range");
+  for (const auto& event : result.events_of(s::EventType::kStepFailure)) {
+    EXPECT_EQ(event.error_type, result.step(event.step_key).error_type);
+  }
+  EXPECT_STREQ(s::CanceledError("stop").code(), "canceled");
+  EXPECT_STREQ(s::Error("x").code(), "error");
+}
+
 TEST(Execution, MaxConcurrencyOneRunsOnTheCallingThread) {
   std::thread::id caller = std::this_thread::get_id();
   std::atomic<int> elsewhere{0};

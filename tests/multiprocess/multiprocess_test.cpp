@@ -143,7 +143,7 @@ TEST_F(MultiprocessTest, CanceledRunAsksItsStepProcessesToStop) {
   EXPECT_EQ(record->status, s::RunStatus::kCanceled);
   auto failure = events(run_id, s::EventType::kStepFailure, "patient");
   ASSERT_EQ(failure.size(), 1u) << rest;
-  EXPECT_EQ(failure.front().error_type, "strata::CanceledError");  // it stopped itself, not killed
+  EXPECT_EQ(failure.front().error_type, "canceled");  // it stopped itself, not killed
 }
 
 TEST_F(MultiprocessTest, StepProcessesRunWithTheRunsStepConfig) {

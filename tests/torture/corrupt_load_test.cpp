@@ -89,7 +89,7 @@ void corrupt_and_load(const std::string& manager) {
       continue;
     }
     const s::StepResult& step = result.step("check");
-    bool storage_error = step.error_type == "strata::StorageError" || step.error_type == "strata::MissingDataError";
+    bool storage_error = step.error_type == "storage_error" || step.error_type == "missing_data";
     bool names_both =
         step.error_message.find("payload") != std::string::npos && step.error_message.find(path) != std::string::npos;
     // DuckDB checks its blocks when the database is opened, which happens as the run sets its

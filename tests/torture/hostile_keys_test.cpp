@@ -137,7 +137,7 @@ void try_key(const std::string& key, Where where, const std::string& manager,
         break;
       }
     }
-    bool key_error = type == "strata::PartitionError" || type == "strata::DefinitionError";
+    bool key_error = type == "partition_error" || type == "definition_error";
     count_refusal(tally, what, key, key_error, type + ": " + (message.empty() ? result->failure_message() : message));
   }
   auto outside = files_outside(root.path(), {dir, home});

@@ -54,7 +54,9 @@ struct Event {
   std::string name{};                      // output name (handled output, materialization) or input name
   std::optional<std::string> partition{};  // the partition key, when partitioned
   Metadata metadata{};
-  std::string error_type{};  // for failures: the C++ exception type
+  // For failures: a Strata error's stable code (Error::code(): "config_error", "storage_error",
+  // "missing_data", "canceled", ...), or the C++ type of another exception the user's code threw.
+  std::string error_type{};
 };
 
 // Receives every event of a run as it happens, from any worker thread (calls are serialized).

@@ -42,6 +42,7 @@ struct RetryPolicy {
 // attempt's error.
 class RetryRequested : public Error {
  public:
+  const char* code() const noexcept override { return "retry_requested"; }
   explicit RetryRequested(std::string why = "retry requested", int max_retries = 1,
                           std::chrono::milliseconds wait = std::chrono::milliseconds(0))
       : Error(std::move(why)), max_retries_(max_retries), wait_(wait) {}

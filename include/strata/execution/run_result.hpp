@@ -22,7 +22,7 @@ struct StepResult {
   StepStatus status = StepStatus::kNotStarted;
   int64_t start_us = 0;
   int64_t end_us = 0;
-  std::string error_type{};
+  std::string error_type{};     // as Event::error_type: a Strata error's code, or the C++ type the user threw
   std::string error_message{};  // of the last attempt; a step that was retried lists every attempt's error
   int attempts = 0;             // 1 + retries (0 when it never ran)
   std::vector<std::string> attempt_errors{};  // one per failed attempt, in order
