@@ -114,8 +114,9 @@ function(strata_find_arrow_dependencies)
     COMMAND "${STRATA_PYTHON}" -c "import pyarrow as pa; print(pa.__version__); print(pa.get_include()); print(pa.get_library_dirs()[0])"
     OUTPUT_VARIABLE _pa_out RESULT_VARIABLE _pa_rc OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
   if(NOT _pa_rc EQUAL 0)
-    strata_dependency_error("Could not import pyarrow with ${STRATA_PYTHON}; run scripts/setup.sh "
-                            "(or `pip install pyarrow==${STRATA_ARROW_VERSION}` into that Python)")
+    strata_dependency_error("Could not import pyarrow with ${STRATA_PYTHON}: run scripts/setup.sh in Strata's "
+                            "checkout, or set STRATA_PYTHON to a Python with pyarrow ${STRATA_ARROW_VERSION} "
+                            "(pip install pyarrow==${STRATA_ARROW_VERSION})")
     return()
   endif()
   string(REPLACE "\n" ";" _pa_out "${_pa_out}")
