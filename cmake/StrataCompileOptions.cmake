@@ -65,6 +65,16 @@ function(strata_library layer)
   endif()
 endfunction()
 
+# strata_layer_part(<layer> <target>...): static libraries that strata_<layer> links and that belong
+# to it (e.g. generated files): installed and exported with the layer, since a consumer of the
+# installed strata::<layer> links them too.
+function(strata_layer_part layer)
+  if(STRATA_INSTALL)
+    install(TARGETS ${ARGN} EXPORT strata-${layer}-targets COMPONENT strata
+            ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  endif()
+endfunction()
+
 # strata_test(<name> SOURCES ... [DEPS ...] [LABELS ...] [OWN_MAIN])
 # One GoogleTest executable; every TEST becomes its own CTest entry named <Suite>.<Test>.
 # OWN_MAIN: the sources define main() (e.g. to shut S3 down before exit) instead of gtest_main.

@@ -13,8 +13,30 @@ set(STRATA_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/strata
 install(FILES ${PROJECT_SOURCE_DIR}/include/strata/strata.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/strata
         COMPONENT strata)
 
-# Each layer in dependency order, with the layers it links and whether it is an optional component.
-get_property(_strata_layers GLOBAL PROPERTY STRATA_LAYERS)
+# Each layer in dependency order (whatever order src/ creates them in), with the layers it links and
+# whether it is an optional component.
+get_property(_pending GLOBAL PROPERTY STRATA_LAYERS)
+set(_strata_layers)
+while(_pending)
+  set(_progress FALSE)
+  foreach(_layer IN LISTS _pending)
+    get_property(_deps GLOBAL PROPERTY STRATA_LAYER_${_layer}_DEPS)
+    set(_ready TRUE)
+    foreach(_dep IN LISTS _deps)
+      if(_dep IN_LIST _pending)
+        set(_ready FALSE)
+      endif()
+    endforeach()
+    if(_ready)
+      list(APPEND _strata_layers ${_layer})
+      list(REMOVE_ITEM _pending ${_layer})
+      set(_progress TRUE)
+    endif()
+  endforeach()
+  if(NOT _progress)
+    message(FATAL_ERROR "Strata's layers link each other in a cycle: ${_pending}")
+  endif()
+endwhile()
 set(STRATA_CONFIG_LAYERS "")
 foreach(_layer IN LISTS _strata_layers)
   install(EXPORT strata-${_layer}-targets NAMESPACE strata:: DESTINATION ${STRATA_INSTALL_CMAKEDIR} COMPONENT strata)
