@@ -118,8 +118,8 @@ case $command in
     cmake --build "$dir" -j "$jobs"
     # Its own package tests would build yet more trees: they run in the enclosing suite. The tests on
     # a PostgreSQL server (a server started per test, most of the time this takes) run there too:
-    # the storage layer's code is the same with or without tables, and each of those tests runs here
-    # on SQLite. STRATA_PACKAGE_ALL_TESTS=1 runs them here as well.
+    # the storage layer's code is the same with or without tables, and the tests run on both backends
+    # still run here on SQLite. STRATA_PACKAGE_ALL_TESTS=1 runs them here as well.
     exclude=(-E '/postgres|Postgres')
     [[ ${STRATA_PACKAGE_ALL_TESTS:-} == 1 ]] && exclude=()
     ctest --test-dir "$dir" -j "$jobs" --output-on-failure -LE package "${exclude[@]}"
