@@ -57,5 +57,7 @@ format:
 format-check:
 	clang-format --dry-run --Werror $(SOURCES)
 
+# The package tests (tests/package) build beside the tree they run in: <tree>-subproject, <tree>-no-tables.
 clean:
-	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(addsuffix -subproject,$(BUILD_DIR) $(SANITIZE_DIR)) \
+	  $(addsuffix -no-tables,$(BUILD_DIR) $(SANITIZE_DIR))

@@ -1,29 +1,19 @@
-# Finds every third-party dependency and exposes each as one imported target:
+# Finds every third-party dependency of the build and exposes each as one imported target:
 #   Strata::Arrow   libarrow + libparquet (system install if present, else the pinned pyarrow wheel)
-#   Strata::DuckDB  libduckdb.so + duckdb.h (from .deps/duckdb, fetched by scripts/setup.sh)
+#                   when STRATA_WITH_ARROW
+#   Strata::DuckDB  libduckdb.so + duckdb.h (from .deps/duckdb, fetched by scripts/setup.sh) when
+#                   STRATA_WITH_DUCKDB
 #   Strata::ADBC    adbc.h (pinned adbc-driver-manager wheel); drivers found as STRATA_ADBC_<NAME>_DRIVER
+#                   when STRATA_WITH_ADBC
 #   SQLite::SQLite3, Strata::PQ, nlohmann_json, yaml-cpp, CLI11, fmt, cereal, Strata::xxhash,
-#   GTest, benchmark (Debian packages).
-# Heavy dependencies (Arrow, DuckDB) are linked only by the integration targets.
+#   Strata::cctz, GTest, benchmark (Debian packages).
+# Heavy dependencies (Arrow, DuckDB) are linked only by the integration targets. What the library
+# targets link is found by cmake/StrataFindDependencies.cmake, which an installed Strata shares;
+# what only the build needs (CLI11, adbc.h, GoogleTest, Google Benchmark) is found here.
 
-find_package(Threads REQUIRED)
-find_package(SQLite3 REQUIRED)
-find_package(nlohmann_json 3.10 REQUIRED)
-find_package(yaml-cpp REQUIRED)
-find_package(fmt REQUIRED)
-find_package(cereal REQUIRED)
+include(StrataFindDependencies)
+strata_find_base_dependencies()
 find_package(CLI11 REQUIRED)
-find_package(PkgConfig REQUIRED)
-pkg_check_modules(STRATA_XXHASH REQUIRED IMPORTED_TARGET libxxhash)
-add_library(Strata::xxhash ALIAS PkgConfig::STRATA_XXHASH)
-# cctz (time zones with DST) for time-window partitions: g++ 12's <chrono> has no time zone database.
-find_path(STRATA_CCTZ_INCLUDE cctz/time_zone.h REQUIRED)
-find_library(STRATA_CCTZ_LIBRARY cctz REQUIRED)
-add_library(Strata::cctz UNKNOWN IMPORTED)
-set_target_properties(Strata::cctz PROPERTIES IMPORTED_LOCATION "${STRATA_CCTZ_LIBRARY}"
-                      INTERFACE_INCLUDE_DIRECTORIES "${STRATA_CCTZ_INCLUDE}")
-pkg_check_modules(STRATA_LIBPQ REQUIRED IMPORTED_TARGET libpq)
-add_library(Strata::PQ ALIAS PkgConfig::STRATA_LIBPQ)
 if(STRATA_BUILD_TESTS)
   find_package(GTest REQUIRED)
   include(GoogleTest)
@@ -32,68 +22,19 @@ if(STRATA_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
 
-# --- Apache Arrow C++ --------------------------------------------------------------------------
-# Prefer a system/user install (find_package); otherwise use the libraries bundled in the pyarrow
-# wheel of the project venv, as pyarrow documents (get_include(), get_library_dirs()).
+# The pinned pyarrow and ADBC wheels live in the project venv (scripts/setup.sh).
 set(STRATA_PYTHON "${PROJECT_SOURCE_DIR}/.venv/bin/python" CACHE FILEPATH "Python with the pinned pyarrow")
-find_package(Arrow CONFIG QUIET)
-find_package(Parquet CONFIG QUIET)
-if(Arrow_FOUND AND Parquet_FOUND)
-  message(STATUS "Arrow ${Arrow_VERSION}: system install")
-  add_library(Strata::Arrow INTERFACE IMPORTED)
-  target_link_libraries(Strata::Arrow INTERFACE Arrow::arrow_shared Parquet::parquet_shared)
-else()
-  if(NOT EXISTS "${STRATA_PYTHON}")
-    message(FATAL_ERROR "Arrow C++ not found: no system Arrow and no ${STRATA_PYTHON}. Run scripts/setup.sh "
-                        "(or `make setup`) to install the pinned pyarrow wheel into .venv/.")
-  endif()
-  execute_process(
-    COMMAND "${STRATA_PYTHON}" -c "import pyarrow as pa; print(pa.__version__); print(pa.get_include()); print(pa.get_library_dirs()[0])"
-    OUTPUT_VARIABLE _pa_out RESULT_VARIABLE _pa_rc OUTPUT_STRIP_TRAILING_WHITESPACE)
-  if(NOT _pa_rc EQUAL 0)
-    message(FATAL_ERROR "Could not import pyarrow with ${STRATA_PYTHON}; run scripts/setup.sh")
-  endif()
-  string(REPLACE "\n" ";" _pa_out "${_pa_out}")
-  list(GET _pa_out 0 STRATA_ARROW_VERSION)
-  list(GET _pa_out 1 _pa_include)
-  list(GET _pa_out 2 _pa_libdir)
-  foreach(_lib arrow parquet)
-    file(GLOB _candidates "${_pa_libdir}/lib${_lib}.so.[0-9]*")
-    list(FILTER _candidates EXCLUDE REGEX "\\.so\\.[0-9]+\\.[0-9]")  # keep libX.so.NNNN, the SONAME
-    list(LENGTH _candidates _n)
-    if(NOT _n EQUAL 1)
-      message(FATAL_ERROR "Expected one lib${_lib}.so.<N> in ${_pa_libdir}, found: ${_candidates}")
-    endif()
-    add_library(Strata::pyarrow_${_lib} SHARED IMPORTED)
-    cmake_path(GET _candidates FILENAME _soname)
-    set_target_properties(Strata::pyarrow_${_lib} PROPERTIES IMPORTED_LOCATION "${_candidates}"
-                          IMPORTED_SONAME "${_soname}" INTERFACE_INCLUDE_DIRECTORIES "${_pa_include}"
-                          INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${_pa_include}")
-    set(STRATA_ARROW_LIB_${_lib} "${_candidates}")
-  endforeach()
-  # The wheel fixes the C++ ABI; our code must match it or linking fails on std::__cxx11 symbols.
-  execute_process(COMMAND nm -D --defined-only "${STRATA_ARROW_LIB_arrow}" OUTPUT_VARIABLE _syms)
-  string(FIND "${_syms}" "__cxx11" _cxx11)
-  if(_cxx11 EQUAL -1)
-    message(FATAL_ERROR "pyarrow ${STRATA_ARROW_VERSION} was built with _GLIBCXX_USE_CXX11_ABI=0; Strata and "
-                        "its Debian dependencies use the new ABI. Pin a manylinux_2_28 pyarrow wheel (>= 13).")
-  endif()
-  add_library(Strata::Arrow INTERFACE IMPORTED)
-  target_link_libraries(Strata::Arrow INTERFACE Strata::pyarrow_arrow Strata::pyarrow_parquet)
-  message(STATUS "Arrow ${STRATA_ARROW_VERSION}: pyarrow wheel at ${_pa_libdir} (C++11 ABI)")
+if(STRATA_WITH_ARROW)
+  set(STRATA_ARROW_FROM auto)
+  strata_find_arrow_dependencies()
 endif()
-
-# --- DuckDB --------------------------------------------------------------------------------------
-set(STRATA_DUCKDB_ROOT "${PROJECT_SOURCE_DIR}/.deps/duckdb" CACHE PATH "Directory with lib/libduckdb.so and include/duckdb.h")
-if(NOT EXISTS "${STRATA_DUCKDB_ROOT}/lib/libduckdb.so" OR NOT EXISTS "${STRATA_DUCKDB_ROOT}/include/duckdb.h")
-  message(FATAL_ERROR "DuckDB not found in ${STRATA_DUCKDB_ROOT}; run scripts/setup.sh (or `make setup`).")
+if(STRATA_WITH_DUCKDB)
+  set(STRATA_DUCKDB_ROOT "${PROJECT_SOURCE_DIR}/.deps/duckdb" CACHE PATH "Directory with lib/libduckdb.so and include/duckdb.h")
+  strata_find_duckdb_dependencies()
 endif()
-file(REAL_PATH "${STRATA_DUCKDB_ROOT}" _duck_root)
-add_library(Strata::DuckDB SHARED IMPORTED)
-set_target_properties(Strata::DuckDB PROPERTIES IMPORTED_LOCATION "${_duck_root}/lib/libduckdb.so"
-                      IMPORTED_SONAME libduckdb.so INTERFACE_INCLUDE_DIRECTORIES "${_duck_root}/include"
-                      INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${_duck_root}/include")
-message(STATUS "DuckDB: ${_duck_root}")
+if(NOT STRATA_WITH_ADBC)
+  return()
+endif()
 
 # --- ADBC (Arrow Database Connectivity) ----------------------------------------------------------
 # adbc.h from the pinned adbc-driver-manager wheel and the drivers' shared libraries from the

@@ -91,6 +91,7 @@ TEST_F(MultiprocessTest, OutputRecordedByAStepProcessThatDiedBeforePublishingIsP
   EXPECT_EQ(stored<int64_t>("half_published"), 42);
 }
 
+#ifdef STRATA_TEST_TABLES
 TEST_F(MultiprocessTest, OutputsPassBetweenProcessesThroughParquetDuckDBAndFiles) {
   auto result = run_command(command({"job", "execute", "tables_job", "--executor", "multiprocess"}));
   ASSERT_EQ(result.exit_code, 0) << result.output;
@@ -102,6 +103,7 @@ TEST_F(MultiprocessTest, OutputsPassBetweenProcessesThroughParquetDuckDBAndFiles
     EXPECT_EQ(events(run.run_id, s::EventType::kLoadedInput, step).size(), std::string(step) == "ids" ? 0u : 1u);
   }
 }
+#endif
 
 TEST_F(MultiprocessTest, OpOutputsPassAtTheirRunIdPaths) {
   auto result = run_command(command({"job", "execute", "ops_job", "--executor", "multiprocess"}));

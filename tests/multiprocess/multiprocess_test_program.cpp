@@ -19,7 +19,7 @@
 // id_sum), memory_job (kept, kept_user), pids_job (pid_a, pid_b; executor multiprocess in code),
 // ops_job (make -> add_one, op outputs through the filesystem manager).
 // `--without-run-cli <data dir>` runs pids_job from main() without run_cli (which cannot work).
-#include <arrow/api.h>
+// The table assets and tables_job exist when built with tables (STRATA_TEST_TABLES).
 #include <signal.h>
 #include <unistd.h>
 
@@ -29,13 +29,18 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <strata/arrow/file_formats.hpp>
-#include <strata/arrow/path_io_manager.hpp>
 #include <strata/cli/run_cli.hpp>
-#include <strata/duckdb/duckdb_io_manager.hpp>
 #include <strata/strata.hpp>
 #include <thread>
 #include <vector>
+
+#ifdef STRATA_TEST_TABLES
+#include <arrow/api.h>
+
+#include <strata/arrow/file_formats.hpp>
+#include <strata/arrow/path_io_manager.hpp>
+#include <strata/duckdb/duckdb_io_manager.hpp>
+#endif
 
 namespace s = strata;
 
@@ -53,11 +58,31 @@ class CrashingPublishManager : public s::FilesystemIOManager {
   void publish_output(s::OutputContext&) override { ::raise(SIGKILL); }
 };
 
+#ifdef STRATA_TEST_TABLES
 s::ArrowTable id_rows(int64_t count) {
   arrow::Int64Builder ids;
   for (int64_t i = 1; i <= count; ++i) (void)ids.Append(i);
   return arrow::Table::Make(arrow::schema({arrow::field("id", arrow::int64())}), {ids.Finish().ValueOrDie()});
 }
+
+// ids (Parquet) -> id_table (DuckDB) -> id_sum, tables_job, and their managers.
+void add_tables(s::DefinitionsSpec& spec, const std::filesystem::path& data) {
+  spec.assets.push_back(s::asset("ids", {.io_manager_key = "parquet"}, [] { return id_rows(100); }));
+  spec.assets.push_back(
+      s::asset("id_table", {.ins = {"ids"}, .io_manager_key = "duckdb"}, [](const s::ArrowTable& ids) { return ids; }));
+  spec.assets.push_back(s::asset("id_sum", {.ins = {"id_table"}}, [](const s::ArrowTable& table) {
+    int64_t sum = 0;
+    for (const auto& chunk : table->GetColumnByName("id")->chunks()) {
+      auto ints = std::static_pointer_cast<arrow::Int64Array>(chunk);
+      for (int64_t i = 0; i < ints->length(); ++i) sum += ints->Value(i);
+    }
+    return sum;
+  }));
+  spec.jobs.push_back(s::define_asset_job("tables_job", s::AssetSelection::keys({"ids", "id_table", "id_sum"})));
+  spec.resources.emplace("parquet", s::ParquetIOManager({.base_uri = (data / "lake").string()}));
+  spec.resources.emplace("duckdb", s::DuckDBIOManager({.database = (data / "warehouse.duckdb").string()}));
+}
+#endif
 
 s::Definitions definitions(const std::filesystem::path& data) {
   using Numbers = std::vector<int64_t>;
@@ -76,17 +101,6 @@ s::Definitions definitions(const std::filesystem::path& data) {
   }));
   assets.push_back(s::asset("after_segfault", {.ins = {"segfaults"}}, [](int64_t n) { return n + 1; }));
   assets.push_back(s::asset("aborts", {.ins = {"numbers"}}, [](const Numbers&) -> int64_t { std::abort(); }));
-  assets.push_back(s::asset("ids", {.io_manager_key = "parquet"}, [] { return id_rows(100); }));
-  assets.push_back(
-      s::asset("id_table", {.ins = {"ids"}, .io_manager_key = "duckdb"}, [](const s::ArrowTable& ids) { return ids; }));
-  assets.push_back(s::asset("id_sum", {.ins = {"id_table"}}, [](const s::ArrowTable& table) {
-    int64_t sum = 0;
-    for (const auto& chunk : table->GetColumnByName("id")->chunks()) {
-      auto ints = std::static_pointer_cast<arrow::Int64Array>(chunk);
-      for (int64_t i = 0; i < ints->length(); ++i) sum += ints->Value(i);
-    }
-    return sum;
-  }));
   assets.push_back(s::asset("kept", {.io_manager_key = "memory"}, [] { return int64_t{7}; }));
   assets.push_back(s::asset("kept_user", {.ins = {"kept"}}, [](int64_t kept) { return kept + 1; }));
   assets.push_back(s::asset("gate", [](s::AssetContext& ctx) {
@@ -130,19 +144,20 @@ s::Definitions definitions(const std::filesystem::path& data) {
   auto make = s::op("make", [] { return int64_t{20}; });
   auto add_one = s::op("add_one", {.ins = {"n"}}, [](int64_t n) { return n + 1; });
   auto keys = [](std::vector<s::AssetKey> list) { return s::AssetSelection::keys(std::move(list)); };
-  return s::Definitions({
+  s::DefinitionsSpec spec{
       .assets = std::move(assets),
       .jobs = {s::define_asset_job("crash_job", keys({"numbers", "doubled", "segfaults", "after_segfault", "aborts"})),
-               s::define_asset_job("tables_job", keys({"ids", "id_table", "id_sum"})),
                s::define_asset_job("memory_job", keys({"kept", "kept_user"})),
                s::define_asset_job("pids_job", keys({"pid_a", "pid_b"}), {.executor = s::ExecutorKind::kMultiprocess}),
                s::job("ops_job", [&] { add_one(make()); })},
       .resources = {{"io_manager", s::FilesystemIOManager({.base_dir = (data / "files").string()})},
-                    {"parquet", s::ParquetIOManager({.base_uri = (data / "lake").string()})},
-                    {"duckdb", s::DuckDBIOManager({.database = (data / "warehouse.duckdb").string()})},
                     {"memory", s::InMemoryIOManager()},
                     {"crash_publish", CrashingPublishManager({.base_dir = (data / "files").string()})}},
-  });
+  };
+#ifdef STRATA_TEST_TABLES
+  add_tables(spec, data);
+#endif
+  return s::Definitions(std::move(spec));
 }
 
 }  // namespace
@@ -163,6 +178,8 @@ int main(int argc, char** argv) {
   std::vector<char*> args{argv[0]};
   for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
   int code = s::run_cli(defs, static_cast<int>(args.size()), args.data());
+#ifdef STRATA_TEST_TABLES
   s::finalize_s3();
+#endif
   return code;
 }
