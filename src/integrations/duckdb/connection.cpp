@@ -14,14 +14,20 @@
 namespace strata {
 namespace {
 
+// DuckDB's row group size (rows).
+constexpr int64_t kRowsPerBatch = 122'880;
+
 // DuckDB 1.4's duckdb_arrow_scan never releases the schemas it takes from a stream's get_schema.
 // This stream hands DuckDB shallow copies of schemas it owns (their release does nothing) and
 // frees them itself when it dies, after DuckDB is done with the view.
 class OwningSchemaStream {
  public:
   explicit OwningSchemaStream(const ArrowTable& table) {
-    check_arrow(arrow::ExportRecordBatchReader(std::make_shared<arrow::TableBatchReader>(table), &inner_),
-                "exporting an Arrow table to DuckDB");
+    // Batches of at most one DuckDB row group: DuckDB's threads take the stream's batches one at a
+    // time, so a table built as one chunk of 10M rows would otherwise be scanned by one thread.
+    auto reader = std::make_shared<arrow::TableBatchReader>(table);
+    reader->set_chunksize(kRowsPerBatch);
+    check_arrow(arrow::ExportRecordBatchReader(reader, &inner_), "exporting an Arrow table to DuckDB");
     outer_.get_schema = &get_schema;
     outer_.get_next = [](ArrowArrayStream* s, ArrowArray* out) {
       return self(s)->inner_.get_next(&self(s)->inner_, out);
