@@ -24,6 +24,10 @@ set_target_properties(Strata::cctz PROPERTIES IMPORTED_LOCATION "${STRATA_CCTZ_L
                       INTERFACE_INCLUDE_DIRECTORIES "${STRATA_CCTZ_INCLUDE}")
 pkg_check_modules(STRATA_LIBPQ REQUIRED IMPORTED_TARGET libpq)
 add_library(Strata::PQ ALIAS PkgConfig::STRATA_LIBPQ)
+# libpq-fe.h only: strata::storage loads libpq with dlopen when an instance lives in PostgreSQL.
+add_library(Strata::PQHeaders INTERFACE IMPORTED)
+set_target_properties(Strata::PQHeaders PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${STRATA_LIBPQ_INCLUDE_DIRS}")
+target_link_libraries(Strata::PQHeaders INTERFACE ${CMAKE_DL_LIBS})
 if(STRATA_BUILD_TESTS)
   find_package(GTest REQUIRED)
   include(GoogleTest)
@@ -89,8 +93,16 @@ if(NOT EXISTS "${STRATA_DUCKDB_ROOT}/lib/libduckdb.so" OR NOT EXISTS "${STRATA_D
   message(FATAL_ERROR "DuckDB not found in ${STRATA_DUCKDB_ROOT}; run scripts/setup.sh (or `make setup`).")
 endif()
 file(REAL_PATH "${STRATA_DUCKDB_ROOT}" _duck_root)
+# Strata::DuckDBHeaders: duckdb.h only (strata::duckdb loads the library with dlopen on first use,
+# from STRATA_DUCKDB_LIBRARY); Strata::DuckDB: the header and the library linked, for programs that
+# call DuckDB's C API themselves.
+set(STRATA_DUCKDB_LIBRARY "${_duck_root}/lib/libduckdb.so")
+add_library(Strata::DuckDBHeaders INTERFACE IMPORTED)
+set_target_properties(Strata::DuckDBHeaders PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${_duck_root}/include"
+                      INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${_duck_root}/include")
+target_link_libraries(Strata::DuckDBHeaders INTERFACE ${CMAKE_DL_LIBS})
 add_library(Strata::DuckDB SHARED IMPORTED)
-set_target_properties(Strata::DuckDB PROPERTIES IMPORTED_LOCATION "${_duck_root}/lib/libduckdb.so"
+set_target_properties(Strata::DuckDB PROPERTIES IMPORTED_LOCATION "${STRATA_DUCKDB_LIBRARY}"
                       IMPORTED_SONAME libduckdb.so INTERFACE_INCLUDE_DIRECTORIES "${_duck_root}/include"
                       INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${_duck_root}/include")
 message(STATUS "DuckDB: ${_duck_root}")
