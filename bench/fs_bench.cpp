@@ -8,11 +8,16 @@
 //   fs_read_ratio          the same ratio, under its older name
 //   fs_limit_write_fsync_mb_s, fs_limit_page_cache_read_mb_s, fs_limit_memcpy_mb_s: the physical
 //                          limits (memcpy into fresh memory, as a load must fill fresh memory)
+//   fs_limit_page_cache_read_huge_pages_mb_s, fs_read_huge_pages_ratio: the page-cache read into
+//                          memory advised to use transparent huge pages, as the manager's load does
+//                          for large values (the fairest baseline for it), and the load against it
 //   fs_write_mb_s, fs_read_mb_s: the manager's throughput
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -111,26 +116,48 @@ void BM_MemcpyLimit(benchmark::State& state) {
 }
 BENCHMARK(BM_MemcpyLimit)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1)->Repetitions(kRepeats);
 
+// Reads kBytes of `path` into `out` with large reads.
+bool read_file(const fs::path& path, char* out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  size_t done = 0;
+  while (fd >= 0 && done < kBytes) {
+    ssize_t n = ::read(fd, out + done, kBytes - done);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  if (fd >= 0) ::close(fd);
+  return done == kBytes;
+}
+
 // The manager's file (the same bytes the load reads), from the page cache into fresh memory.
 void BM_PageCacheRead(benchmark::State& state) {
   fs::path path = dir() / "big";
   for (auto _ : state) {
     std::unique_ptr<char[]> buffer(new char[kBytes]);
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    size_t done = 0;
-    while (done < kBytes) {
-      ssize_t n = ::read(fd, buffer.get() + done, kBytes - done);
-      if (n <= 0) {
-        state.SkipWithError("read failed");
-        break;
-      }
-      done += static_cast<size_t>(n);
-    }
-    ::close(fd);
+    if (!read_file(path, buffer.get())) state.SkipWithError("read failed");
     benchmark::DoNotOptimize(buffer.get());
   }
 }
 BENCHMARK(BM_PageCacheRead)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1)->Repetitions(kRepeats);
+
+// The same into fresh memory advised to use transparent huge pages (as the manager's load advises
+// for a large value): one page fault per 2 MiB instead of per 4 KiB.
+void BM_PageCacheReadHugePages(benchmark::State& state) {
+  fs::path path = dir() / "big";
+  constexpr size_t kHuge = size_t{2} << 20;
+  for (auto _ : state) {
+    std::unique_ptr<char, decltype(&std::free)> buffer(static_cast<char*>(std::aligned_alloc(kHuge, kBytes)),
+                                                       &std::free);
+    ::madvise(buffer.get(), kBytes, MADV_HUGEPAGE);
+    if (!read_file(path, buffer.get())) state.SkipWithError("read failed");
+    benchmark::DoNotOptimize(buffer.get());
+  }
+}
+BENCHMARK(BM_PageCacheReadHugePages)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(1)
+    ->Repetitions(kRepeats);
 
 void BM_StrataRead(benchmark::State& state) {
   auto context = s::build_input_context({.asset_key = s::AssetKey("big"), .type = &data().type()});
@@ -158,6 +185,8 @@ STRATA_BENCH_MAIN([](const strata::bench::Results& r) {
   report("fs_limit_write_fsync_mb_s", mb / t("BM_WriteFsyncLimit"), "MB/s");
   report("fs_limit_page_cache_read_mb_s", mb / t("BM_PageCacheRead"), "MB/s");
   report("fs_limit_memcpy_mb_s", mb / t("BM_MemcpyLimit"), "MB/s");
+  report("fs_limit_page_cache_read_huge_pages_mb_s", mb / t("BM_PageCacheReadHugePages"), "MB/s");
+  report("fs_read_huge_pages_ratio", t("BM_PageCacheReadHugePages") / ours_read, "x");
   std::error_code ignored;
   fs::remove_all(dir(), ignored);
 })

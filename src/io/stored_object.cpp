@@ -244,6 +244,17 @@ Layout read_layout(std::string_view object, const std::string& path, const std::
   return parse_layout(object, object.data() + object.size() - kTrailerBytes, object.size(), path, what);
 }
 
+// Asks for transparent huge pages over the 2 MiB-aligned interior of a large, fresh buffer: filling
+// it then takes one page fault per 2 MiB instead of one per 4 KiB (a quarter of a million for 1 GiB).
+// Advice only: where the kernel has no huge pages, nothing changes.
+void advise_huge_pages(char* bytes, uint64_t size) {
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  if (size < 4 * kHuge) return;
+  auto begin = (reinterpret_cast<uintptr_t>(bytes) + kHuge - 1) & ~(kHuge - 1);
+  auto end = (reinterpret_cast<uintptr_t>(bytes) + size) & ~(kHuge - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
+
 // Reads exactly `size` bytes at `offset`; false when the file ends first.
 bool pread_all(int fd, char* out, size_t size, uint64_t offset, const std::string& what,
                const std::filesystem::path& path) {
@@ -441,13 +452,19 @@ std::shared_ptr<const void> read_flat_stored_object(
   struct Reader {
     int fd;
     uint64_t offset;
+    uint64_t total;
+    bool first;
     XxhState hash;
     const std::filesystem::path& path;
     const std::string& what;
-  } reader{fd.fd, layout.payload_offset + kCountBytes, {}, path, what};
+  } reader{fd.fd, layout.payload_offset + kCountBytes, element_bytes, true, {}, path, what};
   reader.hash.update(reinterpret_cast<const char*>(&count), kCountBytes);
   auto fill = [](void* context, char* bytes, size_t length) {
     auto& r = *static_cast<Reader*>(context);
+    if (r.first) {  // `bytes` starts the value's storage, of `total` bytes, untouched beyond this range
+      r.first = false;
+      advise_huge_pages(bytes, r.total);
+    }
     if (!pread_all(r.fd, bytes, length, r.offset, r.what, r.path)) {
       corrupted(r.what, r.path.string(), "truncated while being read");
     }
