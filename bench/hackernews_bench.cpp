@@ -1,7 +1,8 @@
 // The Hacker News example as a user runs it: `hackernews materialize --select '*'` as a whole
 // process (start, open the instance, serve the snapshot, fetch 100 items over loopback HTTP, write
 // DuckDB and files, draw the chart, record every event), and the fixed cost of starting the binary
-// for a command that runs nothing (`list assets`).
+// for a command that runs nothing (`list assets`): cli_start_ms, also reported under its older name
+// hackernews_cli_start_ms (the fastest of 3 repetitions of 20 runs, mean per run).
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -38,6 +39,7 @@ STRATA_BENCH_MAIN([](const strata::bench::Results& results) {
   using strata::bench::report;
   report("hackernews_materialize_all_ms",
          get(results, "BM_MaterializeAll/iterations:10/repeats:3").seconds_per_iteration * 1e3, "ms");
-  report("hackernews_cli_start_ms", get(results, "BM_ListAssets/iterations:20/repeats:3").seconds_per_iteration * 1e3,
-         "ms");
+  double start_ms = get(results, "BM_ListAssets/iterations:20/repeats:3").seconds_per_iteration * 1e3;
+  report("hackernews_cli_start_ms", start_ms, "ms");
+  report("cli_start_ms", start_ms, "ms");
 })

@@ -3,6 +3,7 @@
 //   parquet_write_ratio  ParquetIOManager::handle_output vs parquet::arrow::WriteTable (same codec)
 //   parquet_read_ratio   ParquetIOManager::load_input vs parquet::arrow::FileReader::ReadTable
 //   duckdb_ingest_ratio  DuckDBIOManager::handle_output vs CREATE TABLE AS from the registered table
+//   duckdb_ingest_s      DuckDBIOManager::handle_output of the 10M x 5 table into a database file, seconds
 //   duckdb_load_rows_per_s  DuckDBIOManager::load_input
 // (Peak memory of the Parquet write is measured in a process of its own: parquet_peak_bench.cpp.)
 #include <arrow/api.h>
@@ -133,6 +134,7 @@ STRATA_BENCH_MAIN([](const strata::bench::Results& r) {
   report("parquet_write_ratio", t("BM_StrataParquetWrite") / t("BM_ArrowParquetWrite"), "x");
   report("parquet_read_ratio", t("BM_StrataParquetRead") / t("BM_ArrowParquetRead"), "x");
   report("duckdb_ingest_ratio", t("BM_StrataDuckDBIngest") / t("BM_DuckDBDirectIngest"), "x");
+  report("duckdb_ingest_s", t("BM_StrataDuckDBIngest"), "s");
   report("duckdb_load_rows_per_s", static_cast<double>(kRows) / t("BM_StrataDuckDBLoad"), "rows/s");
   std::error_code ignored;
   fs::remove_all(dir(), ignored);

@@ -14,6 +14,13 @@
 include(StrataFindDependencies)
 strata_find_base_dependencies()
 find_package(CLI11 REQUIRED)
+# libpq-fe.h only: strata::storage loads libpq with dlopen when an instance lives in PostgreSQL.
+get_target_property(_strata_pq_include Strata::PQ INTERFACE_INCLUDE_DIRECTORIES)
+add_library(Strata::PQHeaders INTERFACE IMPORTED)
+if(_strata_pq_include)
+  set_target_properties(Strata::PQHeaders PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${_strata_pq_include}")
+endif()
+target_link_libraries(Strata::PQHeaders INTERFACE ${CMAKE_DL_LIBS})
 if(STRATA_BUILD_TESTS)
   find_package(GTest REQUIRED)
   include(GoogleTest)

@@ -186,9 +186,17 @@ function(strata_find_duckdb_dependencies)
   endif()
   file(REAL_PATH "${STRATA_DUCKDB_LIBRARY}" _duck_lib)
   file(REAL_PATH "${STRATA_DUCKDB_INCLUDE}" _duck_include)
+  # Strata::DuckDBHeaders: duckdb.h only (strata::duckdb loads the library with dlopen on first use,
+  # from STRATA_DUCKDB_LIBRARY, else libduckdb.so on the loader's path); Strata::DuckDB: the header and
+  # the library linked, for programs that call DuckDB's C API themselves.
+  add_library(Strata::DuckDBHeaders INTERFACE IMPORTED)
+  set_target_properties(Strata::DuckDBHeaders PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${_duck_include}"
+                        INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${_duck_include}")
+  target_link_libraries(Strata::DuckDBHeaders INTERFACE ${CMAKE_DL_LIBS})
   add_library(Strata::DuckDB SHARED IMPORTED)
   set_target_properties(Strata::DuckDB PROPERTIES IMPORTED_LOCATION "${_duck_lib}"
                         IMPORTED_SONAME libduckdb.so INTERFACE_INCLUDE_DIRECTORIES "${_duck_include}"
                         INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${_duck_include}")
+  set(STRATA_DUCKDB_LIBRARY_PATH "${_duck_lib}" PARENT_SCOPE)
   message(STATUS "DuckDB: ${_duck_lib}")
 endfunction()

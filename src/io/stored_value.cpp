@@ -130,7 +130,13 @@ uint64_t write_value_file(const std::filesystem::path& target, const Value& valu
 }
 
 Value read_value_file(const std::filesystem::path& path, const TypeInfo& type, const std::string& what) {
-  codec_of_type(type, what);
+  const Codec& codec = codec_of_type(type, what);
+  if (codec.decode_flat != nullptr) {  // straight into the value's storage, when the file is as expected
+    if (auto object = read_flat_stored_object(path, binary_header(type, what), what, codec.flat_element_size,
+                                              codec.decode_flat)) {
+      return Value(std::move(object), type);
+    }
+  }
   MappedObject object(path, what);
   return decode_value(object.bytes(), type, path.string(), what);
 }

@@ -1,13 +1,13 @@
 // The PostgreSQL backend: the same schema and semantics as SQLite, over libpq. One connection per
 // Storage object (guarded by a mutex); events are appended with multi-row INSERTs in one
 // transaction; schema creation is serialized across processes with an advisory lock.
-#include <libpq-fe.h>
 
 #include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "event_row.hpp"
+#include "postgres_library.hpp"
 #include "schema.hpp"
 #include "stored_text.hpp"
 #include "strata/core/error.hpp"
@@ -17,6 +17,8 @@
 namespace strata {
 namespace {
 
+const postgres_api::Library& pq() { return postgres_api::library(); }
+
 using storage_detail::EventRow;
 using storage_detail::stored_key;
 using storage_detail::stored_text;
@@ -25,15 +27,16 @@ using storage_detail::stored_text;
 class Result {
  public:
   explicit Result(PGresult* result) : result_(result) {}
-  ~Result() { PQclear(result_); }
+  ~Result() { pq().PQclear(result_); }
   Result(const Result&) = delete;
   Result& operator=(const Result&) = delete;
   Result(Result&& other) noexcept : result_(std::exchange(other.result_, nullptr)) {}
 
-  int rows() const { return PQntuples(result_); }
-  bool null(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
+  int rows() const { return pq().PQntuples(result_); }
+  bool null(int row, int column) const { return pq().PQgetisnull(result_, row, column) != 0; }
   std::string text(int row, int column) const {
-    return std::string(PQgetvalue(result_, row, column), static_cast<size_t>(PQgetlength(result_, row, column)));
+    return std::string(pq().PQgetvalue(result_, row, column),
+                       static_cast<size_t>(pq().PQgetlength(result_, row, column)));
   }
   std::optional<std::string> optional_text(int row, int column) const {
     if (null(row, column)) return std::nullopt;
@@ -96,11 +99,11 @@ class PostgresStorage : public Storage {
                                        "strata",
                                        "UTF8",  // what Strata sends, whatever the server's locale
                                        nullptr};
-    conn_ = PQconnectdbParams(keys.data(), values.data(), 0);
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      std::string message = PQerrorMessage(conn_);
+    conn_ = pq().PQconnectdbParams(keys.data(), values.data(), 0);
+    if (pq().PQstatus(conn_) != CONNECTION_OK) {
+      std::string message = pq().PQerrorMessage(conn_);
       while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-      PQfinish(conn_);
+      pq().PQfinish(conn_);
       conn_ = nullptr;
       throw StorageError("cannot connect to PostgreSQL " + description_ + ": " + message);
     }
@@ -109,13 +112,13 @@ class PostgresStorage : public Storage {
       ensure_schema();
     } catch (...) {
       // A throwing constructor runs no destructor: close the connection here.
-      PQfinish(conn_);
+      pq().PQfinish(conn_);
       conn_ = nullptr;
       throw;
     }
   }
   ~PostgresStorage() override {
-    if (conn_) PQfinish(conn_);
+    if (conn_) pq().PQfinish(conn_);
   }
 
   std::string describe() const override { return description_; }
@@ -136,7 +139,7 @@ class PostgresStorage : public Storage {
     p.add(std::string(run_status_name(status))).add(time_us).add(stored_text(run_id));
     PGresult* raw = exec_params(sql, p);
     Result result(raw);
-    if (std::string(PQcmdTuples(raw)) == "0") throw StorageError("no run " + run_id + " in " + description_);
+    if (std::string(pq().PQcmdTuples(raw)) == "0") throw StorageError("no run " + run_id + " in " + description_);
   }
 
   std::optional<RunRecord> get_run(const std::string& run_id) override {
@@ -197,7 +200,7 @@ class PostgresStorage : public Storage {
     try {
       transaction([&] { write_rows(rows, false); });
     } catch (const StorageError&) {
-      if (PQstatus(conn_) != CONNECTION_OK) throw;
+      if (pq().PQstatus(conn_) != CONNECTION_OK) throw;
       transaction([&] { write_rows(rows, true); });
     }
   }
@@ -302,7 +305,7 @@ class PostgresStorage : public Storage {
     p.add(stored_text(run_id));
     PGresult* raw = exec_params(sql(storage_detail::kPoolReleaseRunSql), p);
     Result result(raw);
-    return std::stoll(PQcmdTuples(raw));
+    return std::stoll(pq().PQcmdTuples(raw));
   }
 
   std::vector<PoolSlot> pool_slots(const std::string& pool) override {
@@ -458,7 +461,8 @@ class PostgresStorage : public Storage {
     PGresult* raw = exec_params(
         "UPDATE backfills SET status=$1, runs_succeeded=$2, runs_failed=$3, end_time=$4 WHERE backfill_id=$5", p);
     Result result(raw);
-    if (std::string(PQcmdTuples(raw)) == "0") throw StorageError("no backfill " + backfill_id + " in " + description_);
+    if (std::string(pq().PQcmdTuples(raw)) == "0")
+      throw StorageError("no backfill " + backfill_id + " in " + description_);
   }
 
   std::optional<BackfillRecord> get_backfill(const std::string& backfill_id) override {
@@ -622,12 +626,12 @@ class PostgresStorage : public Storage {
 
   PGresult* exec_params(const std::string& sql, const Params& params) {
     auto pointers = params.pointers();
-    PGresult* result = PQexecParams(conn_, sql.c_str(), static_cast<int>(pointers.size()), nullptr, pointers.data(),
-                                    nullptr, nullptr, 0);
-    ExecStatusType status = PQresultStatus(result);
+    PGresult* result = pq().PQexecParams(conn_, sql.c_str(), static_cast<int>(pointers.size()), nullptr,
+                                         pointers.data(), nullptr, nullptr, 0);
+    ExecStatusType status = pq().PQresultStatus(result);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-      std::string message = PQresultErrorMessage(result);
-      PQclear(result);
+      std::string message = pq().PQresultErrorMessage(result);
+      pq().PQclear(result);
       while (!message.empty() && message.back() == '\n') message.pop_back();
       throw StorageError(description_ + ": " + message);
     }
@@ -684,31 +688,32 @@ class PostgresStorage : public Storage {
   }
 
   void copy_in(const std::string& sql, const std::string& data) {
-    PGresult* start = PQexec(conn_, sql.c_str());
-    bool copying = PQresultStatus(start) == PGRES_COPY_IN;
-    std::string error = copying ? "" : PQresultErrorMessage(start);
-    PQclear(start);
+    PGresult* start = pq().PQexec(conn_, sql.c_str());
+    bool copying = pq().PQresultStatus(start) == PGRES_COPY_IN;
+    std::string error = copying ? "" : pq().PQresultErrorMessage(start);
+    pq().PQclear(start);
     if (!copying) throw StorageError(description_ + ": cannot start COPY: " + error);
     constexpr size_t kChunk = 1 << 20;
     for (size_t offset = 0; offset < data.size(); offset += kChunk) {
       size_t size = std::min(kChunk, data.size() - offset);
-      if (PQputCopyData(conn_, data.data() + offset, static_cast<int>(size)) != 1) {
-        throw StorageError(description_ + ": COPY failed: " + PQerrorMessage(conn_));
+      if (pq().PQputCopyData(conn_, data.data() + offset, static_cast<int>(size)) != 1) {
+        throw StorageError(description_ + ": COPY failed: " + pq().PQerrorMessage(conn_));
       }
     }
-    if (PQputCopyEnd(conn_, nullptr) != 1) throw StorageError(description_ + ": COPY failed: " + PQerrorMessage(conn_));
+    if (pq().PQputCopyEnd(conn_, nullptr) != 1)
+      throw StorageError(description_ + ": COPY failed: " + pq().PQerrorMessage(conn_));
     bool ok = true;
     std::string message;
-    while (PGresult* result = PQgetResult(conn_)) {
-      if (PQresultStatus(result) != PGRES_COMMAND_OK) {
+    while (PGresult* result = pq().PQgetResult(conn_)) {
+      if (pq().PQresultStatus(result) != PGRES_COMMAND_OK) {
         ok = false;
-        message = PQresultErrorMessage(result);
+        message = pq().PQresultErrorMessage(result);
       }
-      PQclear(result);
+      pq().PQclear(result);
     }
     if (!ok) throw StorageError(description_ + ": cannot append events: " + message);
   }
-  void exec_noexcept(const std::string& sql) noexcept { PQclear(PQexec(conn_, sql.c_str())); }
+  void exec_noexcept(const std::string& sql) noexcept { pq().PQclear(pq().PQexec(conn_, sql.c_str())); }
 
   // One multi-row upsert per chunk; keys are unique within the map, as ON CONFLICT requires.
   void upsert_partition_states(

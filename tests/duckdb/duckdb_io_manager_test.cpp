@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <memory>
 #include <strata/duckdb/duckdb_io_manager.hpp>
 #include <strata/strata.hpp>
@@ -21,6 +22,25 @@ using strata::testing::error_of;
 using strata::testing::TempDir;
 
 namespace {
+
+bool libduckdb_mapped() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    if (line.find("libduckdb") != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Start-up: a program linked with strata::duckdb loads libduckdb only when it opens a database (each
+// test runs in a process of its own, so nothing before this opened one).
+TEST(DuckDBLibrary, IsLoadedOnlyWhenTheFirstDatabaseOpens) {
+  s::DuckDBIOManager manager({.database = ":memory:"});
+  EXPECT_FALSE(libduckdb_mapped());
+  auto database = s::DuckDBDatabase::open(":memory:");
+  s::DuckDBConnection(database).execute("SELECT 1");
+  EXPECT_TRUE(libduckdb_mapped());
+}
 
 // Rows (day, id, title) for one day: ids first..first+rows.
 s::ArrowTable rows_for(int day_of_month, int64_t first, int64_t rows, bool with_title = true) {

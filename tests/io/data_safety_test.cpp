@@ -234,4 +234,51 @@ TEST_F(StoredObjects, FramingErrorsNameTheAsset) {
   EXPECT_TRUE(contains(message, path.string())) << message;
 }
 
+// Flat values (vectors of numbers, strings, bytes) are read straight into their storage, range by
+// range: the same checks apply, and nothing damaged is ever returned.
+TEST_F(StoredObjects, FlatValuesRoundTripAcrossManyReadRanges) {
+  std::vector<double> doubles(300'000);  // 2.4 MB: several of the reader's ranges
+  for (size_t i = 0; i < doubles.size(); ++i) doubles[i] = static_cast<double>(i) * 0.25;
+  std::string text(700'001, 'x');
+  text.back() = 'y';
+  s::Bytes bytes(5, std::byte{7});
+  auto round_trip = [&](const char* key, const auto& value) {
+    using T = std::decay_t<decltype(value)>;
+    auto out = s::build_output_context({.asset_key = s::AssetKey(key), .type = &s::type_of<T>()});
+    manager.handle_output(out, s::Value::of(value));
+    auto in = s::build_input_context({.asset_key = s::AssetKey(key), .type = &s::type_of<T>()});
+    return manager.load_input(in).template get<T>();
+  };
+  EXPECT_EQ(round_trip("doubles", doubles), doubles);
+  EXPECT_EQ(round_trip("text", text), text);
+  EXPECT_EQ(round_trip("bytes", bytes), bytes);
+  EXPECT_EQ(round_trip("floats", std::vector<float>{1.5F, -2.0F}), (std::vector<float>{1.5F, -2.0F}));
+  EXPECT_EQ(round_trip("none", std::vector<uint16_t>{}), std::vector<uint16_t>{});
+}
+
+TEST_F(StoredObjects, ADamagedElementOfALargeFlatValueIsRefused) {
+  std::vector<double> doubles(200'000, 1.0);
+  auto out = s::build_output_context({.asset_key = s::AssetKey("big"), .type = &s::type_of<std::vector<double>>()});
+  manager.handle_output(out, s::Value::of(doubles));
+  fs::path path = dir / "big";
+  {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(fs::file_size(path) / 2));  // in the middle of the elements
+    file.put(static_cast<char>(0x5a));
+  }
+  auto in = s::build_input_context({.asset_key = s::AssetKey("big"), .type = &s::type_of<std::vector<double>>()});
+  std::string message = error_of([&] { manager.load_input(in); });
+  EXPECT_TRUE(contains(message, "checksum mismatch")) << message;
+  EXPECT_TRUE(contains(message, "asset 'big'")) << message;
+  EXPECT_TRUE(contains(message, path.string())) << message;
+}
+
+TEST_F(StoredObjects, AFlatValueOfAnotherTypeIsRefusedNamingBoth) {
+  write_numbers();
+  auto in = s::build_input_context({.asset_key = s::AssetKey("numbers"), .type = &s::type_of<std::vector<double>>()});
+  std::string message = error_of([&] { manager.load_input(in); });
+  EXPECT_TRUE(contains(message, "asset 'numbers'")) << message;
+  EXPECT_TRUE(contains(message, "expected std::vector<double")) << message;
+}
+
 }  // namespace

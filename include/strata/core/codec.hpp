@@ -12,6 +12,7 @@
 // so the filesystem I/O manager can refuse an unstorable output type before anything runs.
 #pragma once
 
+#include <algorithm>
 #include <cereal/archives/binary.hpp>
 #include <cereal/types/array.hpp>
 #include <cereal/types/common.hpp>
@@ -28,6 +29,7 @@
 #include <cereal/types/variant.hpp>
 #include <cereal/types/vector.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <type_traits>
 
 #include "strata/core/codec_json.hpp"
@@ -109,10 +111,53 @@ std::shared_ptr<const void> from_json(const nlohmann::json& in, const std::strin
   return value;
 }
 
+// Flat: cereal's binary archive writes these as a u64 size tag and the elements' raw bytes.
+template <class T>
+struct flat_element {
+  using type = void;
+};
+template <class E, class A>
+requires(std::is_arithmetic_v<E> && !std::is_same_v<E, bool>) ||
+    std::is_same_v<E, std::byte> struct flat_element<std::vector<E, A>> {
+  using type = E;
+};
+template <>
+struct flat_element<std::string> {
+  using type = char;
+};
+template <class T>
+inline constexpr bool is_flat_v = !std::is_void_v<typename flat_element<T>::type>;
+
+// Resizes range by range (the zeroing a resize does stays in cache right before `fill` overwrites it).
+template <class T>
+std::shared_ptr<const void> decode_flat(uint64_t count, const FlatFill& fill) {
+  using E = typename flat_element<T>::type;
+  constexpr uint64_t kStep = (uint64_t{256} << 10) / sizeof(E);
+  auto value = std::make_shared<T>();
+  value->reserve(static_cast<size_t>(count));
+  for (uint64_t done = 0; done < count;) {
+    uint64_t step = std::min(kStep, count - done);
+    value->resize(static_cast<size_t>(done + step));
+    fill.fill(fill.context, reinterpret_cast<char*>(value->data() + done), static_cast<size_t>(step * sizeof(E)));
+    done += step;
+  }
+  return value;
+}
+
 inline constexpr const char* kFormat = "cereal-binary/1";
 
 template <class T>
-inline const Codec codec_for{kFormat, &encode<T>, &decode<T>, &to_json<T>, &from_json<T>};
+constexpr Codec make_codec() {
+  if constexpr (is_flat_v<T>) {
+    return {kFormat,        &encode<T>, &decode<T>, &to_json<T>, &from_json<T>, sizeof(typename flat_element<T>::type),
+            &decode_flat<T>};
+  } else {
+    return {kFormat, &encode<T>, &decode<T>, &to_json<T>, &from_json<T>};
+  }
+}
+
+template <class T>
+inline const Codec codec_for = make_codec<T>();
 
 }  // namespace codec_detail
 

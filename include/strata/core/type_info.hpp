@@ -3,6 +3,8 @@
 // pointer equality; `type_of<T>()` (typed.hpp) returns it.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <iosfwd>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
@@ -13,6 +15,13 @@
 
 namespace strata {
 
+// Writes the bytes of a flat value in place (see Codec::decode_flat): called for successive ranges
+// of the value's storage, in order; throws to abandon the value.
+struct FlatFill {
+  void* context;
+  void (*fill)(void* context, char* bytes, size_t size);
+};
+
 // Turns objects of one type into bytes and back. `encode` writes `object` (a T) to `out`;
 // `decode` reads one T from `in` and returns it. `to_json` / `from_json` do the same with the
 // value's JSON form (core/codec_json.hpp); null when the type has none. All throw on failure.
@@ -22,6 +31,12 @@ struct Codec {
   std::shared_ptr<const void> (*decode)(std::istream& in);
   void (*to_json)(const void* object, nlohmann::json& out) = nullptr;
   std::shared_ptr<const void> (*from_json)(const nlohmann::json& in, const std::string& where) = nullptr;
+  // Flat types (vectors of numbers, strings, bytes) encode as a u64 element count followed by the
+  // elements' raw bytes. For them, `decode_flat` builds a value of `count` elements of
+  // `flat_element_size` bytes whose storage `fill` writes in place, so a load can read a file
+  // straight into the value; null (and 0) for every other type.
+  size_t flat_element_size = 0;
+  std::shared_ptr<const void> (*decode_flat)(uint64_t count, const FlatFill& fill) = nullptr;
 };
 
 struct TypeInfo {

@@ -8,7 +8,8 @@
 // interrupted write leaves the previous object untouched. Reads map the file, check magic, framing
 // lengths against the file size, and the checksum of the whole payload *before* the decoder sees a
 // byte (so a damaged length inside the payload can never size an allocation), then type and codec;
-// every failure is a StorageError naming what was loaded (e.g. the asset) and the path.
+// every failure is a StorageError naming what was loaded (e.g. the asset) and the path. Flat
+// payloads are read without a copy instead (read_flat_stored_object), as safely.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+
+#include "strata/core/type_info.hpp"
 
 namespace strata::io {
 
@@ -44,6 +47,17 @@ uint64_t write_stored_object_file(const std::filesystem::path& target, const Sto
 // is a MissingDataError.
 void read_stored_object(const std::filesystem::path& path, const StoredObjectHeader& expected, const std::string& what,
                         const std::function<void(std::istream&)>& read_payload);
+
+// Reads an object whose payload is flat (core/type_info.hpp, Codec::decode_flat) without a copy:
+// framing, header (type and codec as `expected`) and the payload's element count against the file
+// size are checked first, so the count can never size an allocation beyond what the file holds;
+// then the payload is read straight into the value's storage in large reads, each range hashed
+// while in cache, and the value is returned only when the checksum matches (else a StorageError:
+// "checksum mismatch"). Returns null, having built nothing, when the file is not such an object
+// (wrong magic, header, type, codec or length): read_stored_object then says what is wrong.
+std::shared_ptr<const void> read_flat_stored_object(
+    const std::filesystem::path& path, const StoredObjectHeader& expected, const std::string& what, size_t element_size,
+    std::shared_ptr<const void> (*decode_flat)(uint64_t count, const FlatFill& fill));
 
 // Reads only the header (for tooling); throws StorageError when the file is not a stored object.
 StoredObjectHeader read_stored_object_header(const std::filesystem::path& path);

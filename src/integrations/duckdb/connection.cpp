@@ -1,7 +1,6 @@
 #include "strata/duckdb/connection.hpp"
 
 #include <arrow/c/bridge.h>
-#include <duckdb.h>
 
 #include <algorithm>
 #include <map>
@@ -9,10 +8,16 @@
 #include <random>
 #include <thread>
 
+#include "duckdb_library.hpp"
 #include "strata/core/error.hpp"
 
 namespace strata {
 namespace {
+
+const duckdb_api::Library& duck() { return duckdb_api::library(); }
+
+// DuckDB's row group size (rows).
+constexpr int64_t kRowsPerBatch = 122'880;
 
 // DuckDB 1.4's duckdb_arrow_scan never releases the schemas it takes from a stream's get_schema.
 // This stream hands DuckDB shallow copies of schemas it owns (their release does nothing) and
@@ -20,8 +25,11 @@ namespace {
 class OwningSchemaStream {
  public:
   explicit OwningSchemaStream(const ArrowTable& table) {
-    check_arrow(arrow::ExportRecordBatchReader(std::make_shared<arrow::TableBatchReader>(table), &inner_),
-                "exporting an Arrow table to DuckDB");
+    // Batches of at most one DuckDB row group: DuckDB's threads take the stream's batches one at a
+    // time, so a table built as one chunk of 10M rows would otherwise be scanned by one thread.
+    auto reader = std::make_shared<arrow::TableBatchReader>(table);
+    reader->set_chunksize(kRowsPerBatch);
+    check_arrow(arrow::ExportRecordBatchReader(reader, &inner_), "exporting an Arrow table to DuckDB");
     outer_.get_schema = &get_schema;
     outer_.get_next = [](ArrowArrayStream* s, ArrowArray* out) {
       return self(s)->inner_.get_next(&self(s)->inner_, out);
@@ -95,13 +103,13 @@ DuckDBDatabase::DuckDBDatabase(std::string path, std::chrono::milliseconds lock_
   for (int attempt = 0;; ++attempt) {
     char* error = nullptr;
     duckdb_database db = nullptr;
-    if (duckdb_open_ext(file, &db, nullptr, &error) == DuckDBSuccess) {
+    if (duck().duckdb_open_ext(file, &db, nullptr, &error) == DuckDBSuccess) {
       db_ = db;
       return;
     }
     std::string message = error ? error : "unknown error";
-    duckdb_free(error);
-    duckdb_close(&db);
+    duck().duckdb_free(error);
+    duck().duckdb_close(&db);
     bool locked = message.find("Could not set lock") != std::string::npos;
     auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
     if (!locked) throw StorageError("cannot open DuckDB database '" + path_ + "': " + message);
@@ -124,7 +132,7 @@ DuckDBDatabase::DuckDBDatabase(std::string path, std::chrono::milliseconds lock_
 
 DuckDBDatabase::~DuckDBDatabase() {
   duckdb_database db = db_;
-  duckdb_close(&db);
+  duck().duckdb_close(&db);
 }
 
 std::shared_ptr<DuckDBDatabase> DuckDBDatabase::open(const std::string& path, std::chrono::milliseconds lock_timeout,
@@ -140,7 +148,7 @@ std::shared_ptr<DuckDBDatabase> DuckDBDatabase::open(const std::string& path, st
 DuckDBConnection::DuckDBConnection(std::shared_ptr<DuckDBDatabase> database)
     : database_(std::move(database)), streams_(std::make_unique<ArrowStreams>()) {
   duckdb_connection con = nullptr;
-  if (duckdb_connect(database_->handle(), &con) != DuckDBSuccess) {
+  if (duck().duckdb_connect(database_->handle(), &con) != DuckDBSuccess) {
     throw StorageError("cannot connect to DuckDB database '" + database_->path() + "'");
   }
   con_ = con;
@@ -148,45 +156,45 @@ DuckDBConnection::DuckDBConnection(std::shared_ptr<DuckDBDatabase> database)
 
 DuckDBConnection::~DuckDBConnection() {
   duckdb_connection con = con_;
-  duckdb_disconnect(&con);
+  duck().duckdb_disconnect(&con);
 }
 
 void DuckDBConnection::execute(const std::string& sql) {
   duckdb_result result;
-  if (duckdb_query(con_, sql.c_str(), &result) != DuckDBSuccess) {
-    std::string message = duckdb_result_error(&result);
-    duckdb_destroy_result(&result);
+  if (duck().duckdb_query(con_, sql.c_str(), &result) != DuckDBSuccess) {
+    std::string message = duck().duckdb_result_error(&result);
+    duck().duckdb_destroy_result(&result);
     throw StorageError("DuckDB '" + database_->path() + "': " + message + " (in: " + sql + ")");
   }
-  duckdb_destroy_result(&result);
+  duck().duckdb_destroy_result(&result);
 }
 
 int64_t DuckDBConnection::query_int(const std::string& sql) {
   duckdb_result result;
-  if (duckdb_query(con_, sql.c_str(), &result) != DuckDBSuccess) {
-    std::string message = duckdb_result_error(&result);
-    duckdb_destroy_result(&result);
+  if (duck().duckdb_query(con_, sql.c_str(), &result) != DuckDBSuccess) {
+    std::string message = duck().duckdb_result_error(&result);
+    duck().duckdb_destroy_result(&result);
     throw StorageError("DuckDB '" + database_->path() + "': " + message + " (in: " + sql + ")");
   }
-  int64_t value = duckdb_value_int64(&result, 0, 0);
-  duckdb_destroy_result(&result);
+  int64_t value = duck().duckdb_value_int64(&result, 0, 0);
+  duck().duckdb_destroy_result(&result);
   return value;
 }
 
 ArrowTable DuckDBConnection::query_arrow(const std::string& sql) {
   duckdb_arrow result = nullptr;
-  if (duckdb_query_arrow(con_, sql.c_str(), &result) != DuckDBSuccess) {
-    std::string message = duckdb_query_arrow_error(result);
-    duckdb_destroy_arrow(&result);
+  if (duck().duckdb_query_arrow(con_, sql.c_str(), &result) != DuckDBSuccess) {
+    std::string message = duck().duckdb_query_arrow_error(result);
+    duck().duckdb_destroy_arrow(&result);
     throw StorageError("DuckDB '" + database_->path() + "': " + message + " (in: " + sql + ")");
   }
   struct Guard {
     duckdb_arrow& r;
-    ~Guard() { duckdb_destroy_arrow(&r); }
+    ~Guard() { duck().duckdb_destroy_arrow(&r); }
   } guard{result};
   ArrowSchema c_schema{};
   auto* schema_out = &c_schema;
-  if (duckdb_query_arrow_schema(result, reinterpret_cast<duckdb_arrow_schema*>(&schema_out)) != DuckDBSuccess) {
+  if (duck().duckdb_query_arrow_schema(result, reinterpret_cast<duckdb_arrow_schema*>(&schema_out)) != DuckDBSuccess) {
     throw StorageError("DuckDB '" + database_->path() + "': cannot export the result schema (in: " + sql + ")");
   }
   auto schema = check_arrow(arrow::ImportSchema(&c_schema), "importing a DuckDB result schema");
@@ -194,7 +202,7 @@ ArrowTable DuckDBConnection::query_arrow(const std::string& sql) {
   for (;;) {
     ArrowArray c_array{};
     auto* array_out = &c_array;
-    if (duckdb_query_arrow_array(result, reinterpret_cast<duckdb_arrow_array*>(&array_out)) != DuckDBSuccess) {
+    if (duck().duckdb_query_arrow_array(result, reinterpret_cast<duckdb_arrow_array*>(&array_out)) != DuckDBSuccess) {
       throw StorageError("DuckDB '" + database_->path() + "': cannot export result rows (in: " + sql + ")");
     }
     if (c_array.release == nullptr) break;
@@ -209,7 +217,8 @@ ArrowTable DuckDBConnection::query_arrow(const std::string& sql) {
 
 void DuckDBConnection::register_arrow_view(const std::string& view, const ArrowTable& table) {
   auto stream = std::make_unique<OwningSchemaStream>(table);
-  if (duckdb_arrow_scan(con_, view.c_str(), reinterpret_cast<duckdb_arrow_stream>(stream->stream())) != DuckDBSuccess) {
+  if (duck().duckdb_arrow_scan(con_, view.c_str(), reinterpret_cast<duckdb_arrow_stream>(stream->stream())) !=
+      DuckDBSuccess) {
     throw StorageError("DuckDB '" + database_->path() + "': cannot scan an Arrow table as view " + view);
   }
   streams_->by_view[view] = std::move(stream);
