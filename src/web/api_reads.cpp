@@ -402,20 +402,27 @@ HttpResponse get_partitions(ApiContext& api, int index) {
       }
     }
   }
-  Json keys = Json::array();
-  for (const auto& key : status.keys) keys.push_back(key);
-  Json out = {{"key", json_text(entry.key.to_string())},
-              {"count", status.keys.size()},
-              {"first", status.keys.empty() ? Json() : Json(status.keys.front())},
-              {"last", status.keys.empty() ? Json() : Json(status.keys.back())},
-              {"keys", std::move(keys)},
-              {"states", std::move(states)},
-              {"counts",
-               {{"materialized", status.materialized},
-                {"failed", status.failed},
-                {"missing", status.missing},
-                {"running", running}}}};
-  return json_response(out);
+  // Written directly: an hourly asset over ten years has 87,600 keys.
+  std::string body = "{\"key\":";
+  body.reserve(status.keys.size() * 24 + 256);
+  append_json_string(body, entry.key.to_string());
+  body += ",\"count\":" + std::to_string(status.keys.size()) + ",\"first\":";
+  if (status.keys.empty()) {
+    body += "null,\"last\":null";
+  } else {
+    append_json_string(body, status.keys.front());
+    body += ",\"last\":";
+    append_json_string(body, status.keys.back());
+  }
+  body += ",\"keys\":[";
+  for (size_t i = 0; i < status.keys.size(); ++i) {
+    if (i) body += ',';
+    append_json_string(body, status.keys[i]);
+  }
+  body += "],\"states\":\"" + states + "\",\"counts\":{\"materialized\":" + std::to_string(status.materialized) +
+          ",\"failed\":" + std::to_string(status.failed) + ",\"missing\":" + std::to_string(status.missing) +
+          ",\"running\":" + std::to_string(running) + "}}";
+  return raw_json_response(std::move(body));
 }
 
 HttpResponse get_runs(ApiContext& api, const HttpRequest& request) {

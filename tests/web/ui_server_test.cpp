@@ -64,7 +64,7 @@ TEST_F(WebTest, InstanceAndSecurityHeaders) {
 TEST_F(WebTest, AssetStatuses) {
   start();
   Json before = json(get("/api/v1/assets"));
-  ASSERT_EQ(before["assets"].size(), 5u);
+  ASSERT_EQ(before["assets"].size(), 6u);
   EXPECT_EQ(asset_in(before, "numbers")["status"], "never_materialized");
   EXPECT_TRUE(asset_in(before, "numbers")["latest"].is_null());
   EXPECT_EQ(asset_in(before, "total")["deps"], Json::array({"numbers"}));
@@ -101,7 +101,7 @@ TEST_F(WebTest, AssetStatuses) {
 TEST_F(WebTest, GraphIsCompact) {
   start();
   Json graph = json(get("/api/v1/graph"));
-  ASSERT_EQ(graph["nodes"].size(), 5u);
+  ASSERT_EQ(graph["nodes"].size(), 6u);
   std::vector<std::string> keys;
   for (const auto& node : graph["nodes"]) keys.push_back(node["key"]);
   std::set<std::pair<std::string, std::string>> edges;
@@ -175,6 +175,14 @@ TEST_F(WebTest, PartitionStates) {
   EXPECT_EQ(states[5], 'm');
   EXPECT_EQ(std::count(states.begin(), states.end(), '-'), 47);
   EXPECT_EQ(body["counts"]["materialized"], 1);
+  // Ten years of hours: every key and its state in one answer.
+  ASSERT_TRUE(materialize("decade", {"2023-12-31-23:00"}).success());
+  Json decade = json(get("/api/v1/assets/decade/partitions"));
+  EXPECT_EQ(decade["count"], 87'648);
+  EXPECT_EQ(decade["keys"].size(), 87'648u);
+  EXPECT_EQ(decade["states"].get<std::string>().size(), 87'648u);
+  EXPECT_EQ(decade["states"].get<std::string>().back(), 'm');
+  EXPECT_EQ(decade["last"], "2023-12-31-23:00");
   auto unpartitioned = get("/api/v1/assets/numbers/partitions");
   ASSERT_TRUE(unpartitioned);
   EXPECT_EQ(unpartitioned->status, 400);
@@ -449,6 +457,6 @@ TEST_F(WebTest, UiCommandServesUntilInterrupted) {
   auto response = client.Get("/api/v1/assets");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
-  EXPECT_EQ(Json::parse(response->body)["assets"].size(), 5u);
+  EXPECT_EQ(Json::parse(response->body)["assets"].size(), 6u);
   EXPECT_EQ(child.kill_and_wait(SIGINT), 0);
 }
