@@ -460,3 +460,31 @@ TEST_F(WebTest, UiCommandServesUntilInterrupted) {
   EXPECT_EQ(Json::parse(response->body)["assets"].size(), 6u);
   EXPECT_EQ(child.kill_and_wait(SIGINT), 0);
 }
+
+// The token: STRATA_UI_TOKEN, else strata.yaml's ui.access_token (an EnvVar resolved, never shown).
+TEST_F(WebTest, AccessTokenFromEnvironmentOrStrataYaml) {
+  s::testing::TempDir home("strata-web-token");
+  auto write = [&](const std::string& yaml) { std::ofstream(home / "strata.yaml") << yaml; };
+  write("ui:\n  access_token: {env: STRATA_WEB_TEST_TOKEN_VAR}\n");
+  ::unsetenv("STRATA_WEB_TEST_TOKEN_VAR");
+  try {
+    (void)s::web::configured_ui_token(s::InstanceConfig::load(home.path()));
+    FAIL() << "an unset token variable was accepted";
+  } catch (const s::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("STRATA_WEB_TEST_TOKEN_VAR"), std::string::npos) << e.what();
+  }
+  ::setenv("STRATA_WEB_TEST_TOKEN_VAR", "from-yaml-var", 1);
+  EXPECT_EQ(s::web::configured_ui_token(s::InstanceConfig::load(home.path())), "from-yaml-var");
+  ::setenv("STRATA_UI_TOKEN", "from-env", 1);
+  EXPECT_EQ(s::web::configured_ui_token(s::InstanceConfig::load(home.path())), "from-env");
+  ::unsetenv("STRATA_UI_TOKEN");
+  write("ui:\n  acess_token: x\n");
+  try {
+    (void)s::InstanceConfig::load(home.path());
+    FAIL() << "a misspelt field was accepted";
+  } catch (const s::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("ui.acess_token"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(home / "strata.yaml");
+  EXPECT_EQ(s::web::configured_ui_token(s::InstanceConfig::load(home.path())), "");
+}
