@@ -108,29 +108,33 @@ HttpResponse EventHub::open(const std::string& run_id, std::optional<int64_t> af
     throw ApiError(503, "too_many_streams",
                    "too many event streams open (" + std::to_string(max_streams_) + "); close one and retry");
   }
+  // Holds one place among max_streams while the response lives.
   struct Stream {
+    Stream(EventHub* owner, std::string run, int64_t after) : hub(owner), run_id(std::move(run)), cursor(after) {}
+    Stream(const Stream&) = delete;
+    Stream& operator=(const Stream&) = delete;
+    ~Stream() { hub->streams_.fetch_sub(1); }
     EventHub* hub;
     std::string run_id;
     int64_t cursor;
     bool started = false;
-    ~Stream() { hub->streams_.fetch_sub(1); }
   };
   int64_t cursor = after.value_or(0);
   if (!after && run_id.empty()) {
     std::lock_guard lock(mutex_);
     cursor = newest_;
   }
-  auto stream = std::make_shared<Stream>(Stream{this, run_id, cursor});
+  auto stream = std::make_shared<Stream>(this, run_id, cursor);
   HttpResponse response;
   response.content_type = "text/event-stream";
   response.headers = {{"Cache-Control", "no-store"}, {"X-Accel-Buffering", "no"}};
   response.stream = [stream](const StreamWrite& write) -> bool {
     EventHub& hub = *stream->hub;
-    std::string out;
-    if (!stream->started) {
+    if (!stream->started) {  // at once: the client knows the stream is open
       stream->started = true;
-      out += "retry: 2000\n\n";
+      return write("retry: 2000\n\n");
     }
+    std::string out;
     int64_t covered_after;
     {
       std::lock_guard lock(hub.mutex_);

@@ -331,6 +331,8 @@ TEST_F(WebTest, BadLaunchRequestsNameTheFault) {
 
 TEST_F(WebTest, LaunchedRunAppearsAndStreamsWhileItRuns) {
   start();
+  SseReader everything(port_, "/api/v1/stream");
+  ASSERT_TRUE(everything.wait_open());
   auto launch = post("/api/v1/runs", {{"selection", "numbers,total,gated"}, {"tags", {{"team", "web"}}}});
   ASSERT_TRUE(launch);
   ASSERT_EQ(launch->status, 200) << launch->body;
@@ -341,7 +343,6 @@ TEST_F(WebTest, LaunchedRunAppearsAndStreamsWhileItRuns) {
   EXPECT_EQ(json(get("/api/v1/runs?tag=team%3Dweb"))["runs"].size(), 1u);
 
   SseReader stream(port_, "/api/v1/stream?run_id=" + run_id);
-  SseReader everything(port_, "/api/v1/stream");
   auto waiting = stream.next([](const SseEvent& e) {
     return e.type == "LOG" && e.data["message"].get<std::string>().find("waiting for the gate") != std::string::npos;
   });
@@ -407,6 +408,7 @@ TEST_F(WebTest, CancelAndReexecute) {
 TEST_F(WebTest, BackfillOverARange) {
   start();
   SseReader everything(port_, "/api/v1/stream");
+  ASSERT_TRUE(everything.wait_open());
   auto response =
       post("/api/v1/backfills", {{"selection", "hourly"}, {"first", "2024-01-01-00:00"}, {"last", "2024-01-01-02:00"}});
   ASSERT_TRUE(response);
@@ -439,6 +441,8 @@ TEST_F(WebTest, StopEndsOpenStreams) {
   start();
   SseReader one(port_, "/api/v1/stream");
   SseReader two(port_, "/api/v1/stream");
+  ASSERT_TRUE(one.wait_open());
+  ASSERT_TRUE(two.wait_open());
   ASSERT_TRUE(materialize("numbers").success());
   ASSERT_TRUE(one.next([](const SseEvent& e) { return e.type == "RUN_SUCCESS"; }));
   server_->stop();
@@ -487,4 +491,31 @@ TEST_F(WebTest, AccessTokenFromEnvironmentOrStrataYaml) {
   }
   std::filesystem::remove(home / "strata.yaml");
   EXPECT_EQ(s::web::configured_ui_token(s::InstanceConfig::load(home.path())), "");
+}
+
+// Many clients share the one reader of the event log; beyond max_streams a stream is refused.
+TEST_F(WebTest, ManyStreamsShareOneReaderAndTheLimitHolds) {
+  start({.max_streams = 12});
+  std::vector<std::unique_ptr<SseReader>> streams;
+  for (int i = 0; i < 12; ++i) streams.push_back(std::make_unique<SseReader>(port_, "/api/v1/stream"));
+  for (auto& stream : streams) ASSERT_TRUE(stream->wait_open());
+  auto run = materialize("numbers");
+  ASSERT_TRUE(run.success());
+  for (auto& stream : streams) {
+    auto end = stream->next([](const SseEvent& e) { return e.type == "RUN_SUCCESS"; });
+    ASSERT_TRUE(end);
+    EXPECT_EQ(end->data["run_id"], run.run_id());
+  }
+  auto refused = get("/api/v1/stream");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(json(refused)["error"]["code"], "too_many_streams");
+  streams.pop_back();  // a client leaves: its place is free again
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::unique_ptr<SseReader> again;
+  do {  // the server notices the closed connection when it next writes to it
+    ASSERT_TRUE(materialize("numbers").success());
+    again = std::make_unique<SseReader>(port_, "/api/v1/stream");
+  } while (!again->wait_open() && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(again->status(), 200);
 }

@@ -35,6 +35,8 @@ SseReader::~SseReader() {
 
 void SseReader::parse(std::string_view chunk) {
   std::lock_guard lock(mutex_);
+  if (status_ != 200) return;  // an error answer, not a stream
+  open_ = true;
   buffer_ += chunk;
   size_t end;
   while ((end = buffer_.find("\n\n")) != std::string::npos) {
@@ -71,6 +73,11 @@ std::optional<SseEvent> SseReader::next(const std::function<bool(const SseEvent&
     if (ended_) return std::nullopt;
     if (changed_.wait_until(lock, deadline) == std::cv_status::timeout && events_.empty()) return std::nullopt;
   }
+}
+
+bool SseReader::wait_open() {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, std::chrono::seconds(60), [this] { return open_ || ended_; }) && open_;
 }
 
 bool SseReader::wait_ended() {

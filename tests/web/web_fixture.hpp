@@ -38,6 +38,8 @@ class SseReader {
   // The next event (in order) that `wanted` accepts, skipping the others; nullopt when the stream
   // ended or nothing came for 60 s.
   std::optional<SseEvent> next(const std::function<bool(const SseEvent&)>& wanted = nullptr);
+  // Waits (up to 60 s) until the server's first message arrived: from then on no event is missed.
+  bool wait_open();
   // Waits (up to 60 s) until the stream ends; true when it did.
   bool wait_ended();
   int status() const { return status_; }
@@ -52,6 +54,7 @@ class SseReader {
   std::deque<SseEvent> events_;
   std::string buffer_;
   bool ended_ = false;
+  bool open_ = false;
   int status_ = 0;
 };
 
