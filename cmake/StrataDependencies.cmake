@@ -5,7 +5,7 @@
 #                   STRATA_WITH_DUCKDB
 #   Strata::ADBC    adbc.h (pinned adbc-driver-manager wheel); drivers found as STRATA_ADBC_<NAME>_DRIVER
 #                   when STRATA_WITH_ADBC
-#   SQLite::SQLite3, Strata::PQ, nlohmann_json, yaml-cpp, CLI11, fmt, cereal, Strata::xxhash,
+#   SQLite::SQLite3, Strata::PQ, Strata::httplib, nlohmann_json, yaml-cpp, CLI11, fmt, cereal, Strata::xxhash,
 #   Strata::cctz, GTest, benchmark (Debian packages).
 # Heavy dependencies (Arrow, DuckDB) are linked only by the integration targets. What the library
 # targets link is found by cmake/StrataFindDependencies.cmake, which an installed Strata shares;

@@ -3,8 +3,8 @@
 # Strata (strataConfig.cmake includes the installed copy of this file), so a consumer of the package
 # gets the same targets, found on the consumer's machine:
 #   strata_find_base_dependencies()   Threads, SQLite3, nlohmann_json, yaml-cpp, fmt, cereal,
-#                                     Strata::xxhash, Strata::cctz, Strata::PQ (the layers that are
-#                                     always there: core, io, storage, execution, cli)
+#                                     Strata::xxhash, Strata::cctz, Strata::PQ, Strata::httplib (the
+#                                     layers that are always there: core, io, storage, execution, web, cli)
 #   strata_find_arrow_dependencies()  Strata::Arrow: libarrow + libparquet, from a system install
 #                                     (find_package(Arrow/Parquet)) or from a pyarrow wheel
 #   strata_find_duckdb_dependencies() Strata::DuckDB: libduckdb.so + duckdb.h
@@ -64,6 +64,8 @@ macro(strata_find_base_dependencies)
   strata_dependency(PkgConfig)
   strata_pkg_config_target(Strata::xxhash libxxhash)
   strata_pkg_config_target(Strata::PQ libpq)
+  # cpp-httplib (the web UI's server, tests' HTTP client): Debian's header plus compiled library.
+  strata_pkg_config_target(Strata::httplib cpp-httplib)
   # cctz (time zones with DST) for time-window partitions: g++ 12's <chrono> has no time zone database.
   if(NOT TARGET Strata::cctz)
     find_path(STRATA_CCTZ_INCLUDE cctz/time_zone.h)

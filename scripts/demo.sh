@@ -15,6 +15,7 @@ Where the data went
   DuckDB                  $PWD/analytics.hackernews  (table hackernews.topstories)
   instance                $home  (runs, event log, asset catalog in SQLite)
 Look around
+  $bin ui          # the web UI on the demo's data: open http://127.0.0.1:3000/ (Ctrl-C stops it)
   $bin asset show most_frequent_words
   $bin runs
   $bin --help

@@ -335,3 +335,22 @@ TEST_F(PartitionedRuns, DefinitionTimeChecksForPartitionedInputs) {
 }
 
 }  // namespace
+
+// A canceled backfill starts no further run and is recorded CANCELED (the web UI's cancel button).
+TEST(Backfills, CanceledBackfillStartsNoFurtherRun) {
+  TempDir home;
+  auto instance = s::Instance::open(home.path());
+  s::Definitions defs({.assets = {s::asset("p", {.partitions = s::static_partitions({"a", "b", "c"})},
+                                           [](s::AssetContext& ctx) { return ctx.partition_key(); })}});
+  auto plan = s::plan_backfill(defs, s::AssetSelection::all(), {"a", "b", "c"});
+  ASSERT_EQ(plan.runs.size(), 3u);
+  s::RunOptions options;
+  options.instance = instance;
+  options.cancellation = std::make_shared<s::RunCancellation>();
+  options.cancellation->cancel("stopped by the user");
+  auto result = s::launch_backfill(defs, plan, options);
+  EXPECT_TRUE(result.runs.empty());
+  auto record = instance->storage().get_backfill(plan.backfill_id);
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->status, "CANCELED");
+}
