@@ -21,7 +21,8 @@ export interface AssetSummary {
 }
 export interface GraphData {
   nodes: { key: string; group: string; status: AssetStatus }[];
-  edges: [string, string][];
+  /** [from, to]: indices into nodes (what the server sends) or keys. */
+  edges: [number | string, number | string][];
 }
 export interface MetadataEntry {
   label: string;
@@ -49,9 +50,12 @@ export interface AssetDetail {
   kind?: string;
   status?: AssetStatus;
   partitions?: PartitionsInfo | null;
-  upstream?: string[];
-  downstream?: string[];
+  upstream?: (string | { key: string; status?: AssetStatus })[];
+  downstream?: (string | { key: string; status?: AssetStatus })[];
   latest?: Materialization | null;
+  definition_metadata?: MetadataEntry[];
+  latest_failure?: { event_id?: number; run_id?: string } | null;
+  code_version?: string;
   config_schema?: unknown;
   [extra: string]: unknown;
 }
@@ -164,9 +168,10 @@ export function stream(
   params: Record<string, string>,
   onEvent: (type: string, data: unknown, id: string | null) => void,
   onState: (connected: boolean) => void = () => {},
+  after: string | null = null,
 ): StreamHandle {
   const controller = new AbortController();
-  let lastId: string | null = null;
+  let lastId: string | null = after;
   let closed = false;
   const run = async () => {
     while (!closed) {

@@ -189,15 +189,22 @@ export function plot(label: string, points: { t: number; v: number }[]): HTMLEle
   );
 }
 
-/** Parses the config editor's text: JSON when it is JSON, otherwise passed on as YAML text. */
+/** The config editor's text as a JSON object (undefined when empty); throws a readable error. */
 function runConfig(text: string): unknown {
   const trimmed = text.trim();
   if (!trimmed) return undefined;
+  let parsed: unknown;
   try {
-    return JSON.parse(trimmed) as unknown;
-  } catch {
-    return trimmed;
+    parsed = JSON.parse(trimmed);
+  } catch (e) {
+    throw new Error(`Run config is not valid JSON: ${e instanceof Error ? e.message : String(e)}`, {
+      cause: e,
+    });
   }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new Error('Run config must be a JSON object, e.g. {"ops": {"step": {"config": {}}}}');
+  }
+  return parsed;
 }
 
 /**
@@ -215,13 +222,13 @@ export async function materializeDialog(keys: string[]): Promise<void> {
     name: "partition",
     placeholder: partitioned?.partitions?.last ?? "",
     value: partitioned?.partitions?.last ?? "",
-    "aria-label": "Partition key(s), comma-separated",
+    "aria-label": "Partition key",
   });
   const config = el("textarea", {
     name: "run_config",
     rows: 6,
     spellcheck: "false",
-    placeholder: "Run config (YAML or JSON), e.g.\nops:\n  my_asset:\n    config:\n      limit: 10",
+    placeholder: '{"ops": {"my_asset": {"config": {"limit": 10}}}}',
     "aria-label": "Run config",
   });
   const schema = details.find((d) => d?.config_schema)?.config_schema;
@@ -258,16 +265,20 @@ export async function materializeDialog(keys: string[]): Promise<void> {
   dialog.addEventListener("close", () => dialog.remove());
   form.addEventListener("submit", (e) => {
     e.preventDefault();
+    const body: Record<string, unknown> = { selection: keys.join(",") };
+    const partition = partitionInput.value.trim();
+    if (partitioned && partition) body.partition = partition;
+    try {
+      const rc = runConfig(config.value);
+      if (rc !== undefined) body.run_config = rc;
+    } catch (err) {
+      status.textContent = err instanceof Error ? err.message : String(err);
+      status.classList.add("error");
+      config.focus();
+      return;
+    }
     launch.disabled = true;
     status.textContent = "Launching…";
-    const body: Record<string, unknown> = { selection: keys.join(",") };
-    const partitions = partitionInput.value
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean);
-    if (partitioned && partitions.length) body.partition_keys = partitions;
-    const rc = runConfig(config.value);
-    if (rc !== undefined) body.run_config = rc;
     post<{ run_id: string }>("/runs", body)
       .then((r) => {
         dialog.close();

@@ -39,7 +39,8 @@ export function link(href: string, ...children: Child[]): HTMLAnchorElement {
 }
 
 export function statusBadge(status: string): HTMLSpanElement {
-  return el("span", { class: `badge status-${status.replace(/[^a-z_]/gi, "")}` }, status.replace(/_/g, " "));
+  const s = status.toLowerCase();
+  return el("span", { class: `badge status-${s.replace(/[^a-z_]/g, "")}` }, s.replace(/_/g, " "));
 }
 
 /** Seconds since the epoch, milliseconds, or an ISO string → Date (null when absent/invalid). */

@@ -47,8 +47,9 @@ export class GraphView {
     this.keys.forEach((k, i) => this.index.set(k, i));
     const edgeList: [number, number][] = [];
     for (const [from, to] of data.edges) {
-      const a = this.index.get(from);
-      const b = this.index.get(to);
+      const a =
+        typeof from === "number" ? (from < this.keys.length ? from : undefined) : this.index.get(from);
+      const b = typeof to === "number" ? (to < this.keys.length ? to : undefined) : this.index.get(to);
       if (a !== undefined && b !== undefined) edgeList.push([a, b]);
     }
     this.edges = new Int32Array(edgeList.length * 2);

@@ -126,15 +126,24 @@ export function catalogPage(root: HTMLElement, route: Route): void {
 function definition(d: AssetDetail): HTMLElement {
   const p = d.partitions;
   const row = (label: string, ...value: (Node | string)[]) => [el("dt", {}, label), el("dd", {}, ...value)];
-  const keys = (list: string[] | undefined) =>
+  const keys = (list: AssetDetail["upstream"]) =>
     list && list.length
-      ? el("ul", { class: "inline-list" }, ...list.map((k) => el("li", {}, assetLink(k))))
+      ? el(
+          "ul",
+          { class: "inline-list" },
+          ...list.map((k) =>
+            typeof k === "string"
+              ? el("li", {}, assetLink(k))
+              : el("li", {}, el("span", { class: `swatch status-${k.status ?? ""}` }), assetLink(k.key)),
+          ),
+        )
       : "none";
   return el(
     "dl",
     { class: "definition" },
     ...row("Group", d.group ?? "default"),
     ...row("Type", el("code", {}, d.type ?? "—")),
+    ...(d.code_version ? row("Code version", el("code", {}, d.code_version)) : []),
     ...row("I/O manager", d.io_manager ?? d.kind ?? "—"),
     ...row(
       "Partitions",
@@ -142,6 +151,7 @@ function definition(d: AssetDetail): HTMLElement {
         ? `${p.kind ?? ""} · ${p.count?.toLocaleString()} (${p.first} … ${p.last})`
         : "not partitioned",
     ),
+    ...(d.latest_failure?.run_id ? row("Latest failure", "in run ", runLink(d.latest_failure.run_id)) : []),
     ...row("Upstream", keys(d.upstream)),
     ...row("Downstream", keys(d.downstream)),
   );
@@ -275,7 +285,7 @@ export function assetPage(root: HTMLElement, route: Route): () => void {
         el(
           "div",
           { class: "actions" },
-          link(`/?select=${encodeURIComponent(`+${key}+`)}`, "Show in graph"),
+          link(`/?select=${encodeURIComponent(`+${key},${key}+`)}`, "Show in graph"),
           link(`/runs?asset=${encodeURIComponent(key)}`, "Runs"),
           materialize,
         ),
@@ -283,6 +293,9 @@ export function assetPage(root: HTMLElement, route: Route): () => void {
       d.description ? el("section", { class: "description" }, renderMarkdown(d.description)) : null,
       el("section", {}, el("h2", {}, "Definition"), definition(d)),
       latestSection(d.latest),
+      d.definition_metadata?.length
+        ? el("section", {}, el("h2", {}, "Definition metadata"), metadataList(d.definition_metadata))
+        : null,
       el("section", {}, el("h2", {}, "Numeric metadata over time"), plots),
       d.partitions && (d.partitions.count ?? 0) > 0
         ? el("section", {}, el("h2", {}, "Partitions"), partitions)

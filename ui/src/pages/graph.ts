@@ -29,7 +29,7 @@ export function graphPage(root: HTMLElement, route: Route): () => void {
     type: "search",
     name: "select",
     value: select,
-    placeholder: "Filter with a selection: *, +most_frequent_words, group:hackernews, key:a*…",
+    placeholder: "Selection, as on the command line: *  +key  key*  group:NAME  a,b",
     "aria-label": "Asset selection",
     accesskey: "f",
   });
@@ -105,7 +105,8 @@ export function graphPage(root: HTMLElement, route: Route): () => void {
         canvasHost.appendChild(el("p", { class: "empty overlay" }, "No assets match this selection."));
       if (data.nodes.length <= 500) {
         const ups = new Map<string, string[]>();
-        for (const [a, b] of data.edges) ups.set(b, [...(ups.get(b) ?? []), a]);
+        const keyOf = (x: number | string) => (typeof x === "number" ? (data.nodes[x]?.key ?? "") : x);
+        for (const [a, b] of data.edges) ups.set(keyOf(b), [...(ups.get(keyOf(b)) ?? []), keyOf(a)]);
         textList.replaceChildren(
           ...data.nodes.map((n) =>
             el(

@@ -154,15 +154,17 @@ export function backfillsPage(root: HTMLElement): () => void {
       if ((r.backfills ?? []).length === 0)
         return empty("No backfills yet. Launch one from an asset's partitions bar.");
       return listTable(
-        ["Backfill", "Selection", "Range", "Status", "Progress", ""],
+        ["Backfill", "Selection", "Range", "Status", "Progress", "Created", ""],
         el(
           "tbody",
           {},
           ...r.backfills.map((b) => {
             const id = str(b.backfill_id ?? b.id ?? "");
-            const total = Number(b.total ?? b.num_partitions ?? b.count ?? 0);
-            const done = Number(b.completed ?? b.done ?? b.materialized ?? 0);
-            const failed = Number(b.failed ?? 0);
+            const partitions = Number(b.partition_count ?? 0);
+            const runs = Number(b.num_runs ?? 0);
+            const done = Number(b.runs_succeeded ?? 0);
+            const failed = Number(b.runs_failed ?? 0);
+            const total = runs || partitions;
             const status = str(b.status ?? "");
             const pct = total > 0 ? Math.round(((done + failed) / total) * 100) : 0;
             return el(
@@ -176,7 +178,7 @@ export function backfillsPage(root: HTMLElement): () => void {
                 "td",
                 {},
                 el("progress", { max: Math.max(total, 1), value: done + failed, "aria-label": `${pct}%` }),
-                ` ${done}/${total}${failed ? `, ${failed} failed` : ""}`,
+                ` ${done + failed}/${total} runs done${failed ? `, ${failed} failed` : ""} · ${partitions} partitions`,
               ),
               el(
                 "td",

@@ -16,15 +16,16 @@ import {
 } from "../dom";
 import { navigate, setQuery, type Route } from "../router";
 
-const STATUSES = ["", "queued", "starting", "started", "success", "failure", "canceling", "canceled"];
+const STATUSES = ["", "QUEUED", "STARTED", "SUCCESS", "FAILURE", "CANCELING", "CANCELED"];
 const ACTIVE = new Set(["queued", "not_started", "starting", "started", "running", "canceling"]);
+const isActive = (status: string) => ACTIVE.has(status.toLowerCase());
 
 export function runsPage(root: HTMLElement, route: Route): () => void {
   const q = route.query;
   const status = el(
     "select",
     { name: "status", "aria-label": "Status" },
-    ...STATUSES.map((s) => el("option", { value: s }, s || "any status")),
+    ...STATUSES.map((s) => el("option", { value: s }, s.toLowerCase() || "any status")),
   );
   status.value = q.get("status") ?? "";
   const job = searchInput("job", "job", q.get("job"));
@@ -283,7 +284,7 @@ export function runPage(root: HTMLElement, route: Route): () => void {
         ),
       ),
     );
-    const active = ACTIVE.has(r.status);
+    const active = isActive(r.status);
     const button = (label: string, onClick: () => Promise<unknown>, cls = "") => {
       const b = el("button", { type: "button", class: cls }, label);
       b.addEventListener("click", () => {
@@ -321,8 +322,9 @@ export function runPage(root: HTMLElement, route: Route): () => void {
         : null,
       link(`/runs?job=${encodeURIComponent(r.job ?? "")}`, "Runs of this job"),
     );
-    (actions.querySelectorAll("button")[1] as HTMLButtonElement).disabled =
-      r.status !== "failure" && r.status !== "canceled";
+    (actions.querySelectorAll("button")[1] as HTMLButtonElement).disabled = !/^(failure|canceled)$/i.test(
+      r.status,
+    );
     timeline.replaceChildren(gantt(r));
   };
   const load = async () => {
@@ -339,13 +341,15 @@ export function runPage(root: HTMLElement, route: Route): () => void {
   let closed = false;
   const backlog = async () => {
     for (;;) {
-      const r = await get<{ events: RunEvent[] }>(`/runs/${encodeURIComponent(id)}/events`, {
-        after: lastEventId,
-      });
+      const r = await get<{ events: RunEvent[]; has_more?: boolean }>(
+        `/runs/${encodeURIComponent(id)}/events`,
+        {
+          after: lastEventId,
+        },
+      );
       if (closed) return;
-      if (r.events.length === 0) break;
       addEvents(r.events);
-      if (r.events.length < 100) break;
+      if (r.events.length === 0 || !r.has_more) break;
     }
   };
   backlog()
@@ -360,11 +364,12 @@ export function runPage(root: HTMLElement, route: Route): () => void {
           if (/step|run|materializ|status/i.test(type)) refresh();
         },
         (connected) => (live.textContent = connected ? "● live" : "reconnecting…"),
+        lastEventId > 0 ? String(lastEventId) : null,
       );
     });
   // Durations of running steps tick.
   const timer = window.setInterval(() => {
-    if (run && ACTIVE.has(run.status)) timeline.replaceChildren(gantt(run));
+    if (run && isActive(run.status)) timeline.replaceChildren(gantt(run));
   }, 1000);
   return () => {
     closed = true;
