@@ -42,6 +42,8 @@ export default tseslint.config(
         fetch: "readonly",
         document: "readonly",
         window: "readonly",
+        getComputedStyle: "readonly",
+        requestAnimationFrame: "readonly",
       },
     },
   },

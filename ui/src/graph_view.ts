@@ -349,15 +349,10 @@ export class GraphView {
     const wy1 = wy0 + viewH / s;
 
     // Lanes (groups).
-    ctx.font = "600 13px system-ui, sans-serif";
     for (const lane of lanes) {
       if (lane.y > wy1 || lane.y + lane.height < wy0) continue;
       ctx.fillStyle = this.colors["--lane"]!;
       ctx.fillRect(0, lane.y, this.layout.width, lane.height);
-      if (s * 13 >= 7) {
-        ctx.fillStyle = this.colors["--muted"]!;
-        ctx.fillText(lane.group || "default", Math.max(8, wx0 + 8 / s), lane.y + 20);
-      }
     }
 
     // Edges: one path for all, then the selection's edges highlighted.
@@ -441,6 +436,24 @@ export class GraphView {
         ctx.fillText(this.keys[v]!, cx + 12, ny + NODE_H / 2);
         ctx.restore();
       }
+    }
+    // Group names at a readable size whatever the zoom, at the top of each lane in view.
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.font = "600 12px system-ui, sans-serif";
+    ctx.textBaseline = "top";
+    for (const lane of lanes) {
+      const top = lane.y * s + this.ty;
+      const bottom = (lane.y + lane.height) * s + this.ty;
+      if (bottom < 0 || top > viewH || bottom - top < 16) continue;
+      const label = lane.group || "default";
+      const y = Math.max(4, top + 4);
+      const w = ctx.measureText(label).width + 10;
+      ctx.fillStyle = this.colors["--panel"]!;
+      ctx.globalAlpha = 0.85;
+      ctx.fillRect(6, y - 2, w, 18);
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = this.colors["--muted"]!;
+      ctx.fillText(label, 11, y + 1);
     }
     ctx.setTransform(1, 0, 0, 1, 0, 0);
   }

@@ -149,7 +149,7 @@ export class PartitionsBar {
       ctx.lineWidth = 2 * ratio;
       ctx.strokeRect(x0, 1, Math.max(2, x1 - x0), h - 2);
     }
-    this.canvas.dataset.ready = "1";
+    this.canvas.dataset.ready = String(Math.round(performance.now()));
   }
 
   private attach() {

@@ -198,8 +198,8 @@ async function historyPlots(key: string): Promise<Node> {
   );
 }
 
-async function partitionsSection(key: string, detail: AssetDetail): Promise<Node> {
-  const data = await get<PartitionStates>(`/assets/${keyPath(key)}/partitions`);
+/** Fills `slot` (in the document) with the health bar of `data` and the backfill launcher. */
+function partitionsSection(slot: HTMLElement, key: string, detail: AssetDetail, data: PartitionStates): void {
   const keyOf = partitionKeyFn(data);
   const n = data.states.length;
   const hover = el(
@@ -238,19 +238,18 @@ async function partitionsSection(key: string, detail: AssetDetail): Promise<Node
     ),
   );
   // The bar needs its host in the document to know its width.
-  requestAnimationFrame(() => {
-    const bar = new PartitionsBar(
-      host,
-      data,
-      (range) => {
-        first.value = keyOf(range.first);
-        last.value = keyOf(range.last);
-      },
-      (text) => (hover.textContent = text),
-    );
-    const c = bar.counts();
-    counts.textContent = `${n.toLocaleString()} partitions${detail.partitions?.kind ? ` (${detail.partitions.kind})` : ""}: ${c.m} materialized, ${c.f} failed, ${c.r} running, ${c["-"]} missing`;
-  });
+  slot.replaceChildren(section);
+  const bar = new PartitionsBar(
+    host,
+    data,
+    (range) => {
+      first.value = keyOf(range.first);
+      last.value = keyOf(range.last);
+    },
+    (text) => (hover.textContent = text),
+  );
+  const c = bar.counts();
+  counts.textContent = `${n.toLocaleString()} partitions${detail.partitions?.kind ? ` (${detail.partitions.kind})` : ""}: ${c.m} materialized, ${c.f} failed, ${c.r} running, ${c["-"]} missing`;
   section.querySelector("form")!.addEventListener("submit", (e) => {
     e.preventDefault();
     status.textContent = "Launching…";
@@ -262,7 +261,6 @@ async function partitionsSection(key: string, detail: AssetDetail): Promise<Node
       .then(() => navigate("/backfills"))
       .catch((err: unknown) => (status.textContent = err instanceof Error ? err.message : String(err)));
   });
-  return section;
 }
 
 export function assetPage(root: HTMLElement, route: Route): () => void {
@@ -270,6 +268,9 @@ export function assetPage(root: HTMLElement, route: Route): () => void {
   root.append(el("p", { class: "muted loading" }, "Loading…"));
   let handle: { close(): void } | null = null;
   const render = async () => {
+    // Partition states are fetched alongside the definition (an unpartitioned asset answers 400).
+    const states = get<PartitionStates>(`/assets/${keyPath(key)}/partitions`);
+    states.catch(() => {});
     const d = await get<AssetDetail>(`/assets/${keyPath(key)}`);
     const plots = el("div", { class: "plots-slot" }, el("p", { class: "muted" }, "Loading history…"));
     const partitions = el("div", {}, el("p", { class: "muted" }, "Loading partitions…"));
@@ -292,17 +293,21 @@ export function assetPage(root: HTMLElement, route: Route): () => void {
       ),
       d.description ? el("section", { class: "description" }, renderMarkdown(d.description)) : null,
       el("section", {}, el("h2", {}, "Definition"), definition(d)),
+      d.partitions && (d.partitions.count ?? 0) > 0
+        ? el("section", {}, el("h2", {}, "Partitions"), partitions)
+        : null,
       latestSection(d.latest),
       d.definition_metadata?.length
         ? el("section", {}, el("h2", {}, "Definition metadata"), metadataList(d.definition_metadata))
         : null,
       el("section", {}, el("h2", {}, "Numeric metadata over time"), plots),
-      d.partitions && (d.partitions.count ?? 0) > 0
-        ? el("section", {}, el("h2", {}, "Partitions"), partitions)
-        : null,
     );
     fill(plots, () => historyPlots(key));
-    if (d.partitions && (d.partitions.count ?? 0) > 0) fill(partitions, () => partitionsSection(key, d));
+    if (d.partitions && (d.partitions.count ?? 0) > 0) {
+      states
+        .then((data) => partitionsSection(partitions, key, d, data))
+        .catch((e) => partitions.replaceChildren(errorBox(e)));
+    }
   };
   render().catch((e) => root.replaceChildren(pageHeader(key), errorBox(e)));
   const again = debounce(() => {
