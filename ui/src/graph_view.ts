@@ -72,7 +72,7 @@ export class GraphView {
     this.canvas.setAttribute("role", "application");
     this.canvas.setAttribute(
       "aria-label",
-      `Lineage graph of ${this.keys.length} assets. Arrow keys pan, + and - zoom, 0 fits, Tab/Shift+Tab moves between assets, Space selects, Enter opens.`,
+      `Lineage graph of ${this.keys.length} assets. Arrow keys pan, + and - zoom, 0 fits, n and p move to the next and previous asset, Space selects, Enter opens.`,
     );
     this.canvas.dataset.nodes = String(this.keys.length);
     this.canvas.dataset.edges = String(edgeList.length);
@@ -301,11 +301,12 @@ export class GraphView {
         case "Escape":
           this.toggle(-1, false);
           break;
-        case "Tab": {
+        case "n":
+        case "p": {
+          // Next / previous asset (Tab stays free to leave the canvas).
           if (this.keys.length === 0) return;
-          this.focus =
-            (this.focus + (e.shiftKey ? this.keys.length - 1 : 1) + (this.focus < 0 ? 1 : 0)) %
-            this.keys.length;
+          const step = e.key === "p" ? this.keys.length - 1 : 1;
+          this.focus = this.focus < 0 ? 0 : (this.focus + step) % this.keys.length;
           this.reveal(this.keys[this.focus]!);
           break;
         }
