@@ -20,6 +20,12 @@ const STATUSES = ["", "QUEUED", "STARTED", "SUCCESS", "FAILURE", "CANCELING", "C
 const ACTIVE = new Set(["queued", "not_started", "starting", "started", "running", "canceling"]);
 const isActive = (status: string) => ACTIVE.has(status.toLowerCase());
 
+/** The job's name, or for an asset run (the implicit "__" job) its selection. */
+function jobLabel(r: Run): string {
+  if (r.job && !r.job.startsWith("__")) return r.job;
+  return typeof r.selection === "string" && r.selection ? `assets: ${r.selection}` : (r.job ?? "—");
+}
+
 export function runsPage(root: HTMLElement, route: Route): () => void {
   const q = route.query;
   const status = el(
@@ -66,7 +72,7 @@ export function runsPage(root: HTMLElement, route: Route): () => void {
                   "tr",
                   { "data-run": r.run_id },
                   el("td", {}, runLink(r.run_id)),
-                  el("td", {}, r.job ?? ""),
+                  el("td", {}, jobLabel(r)),
                   el("td", {}, statusBadge(r.status)),
                   el("td", {}, formatTime(r.start)),
                   el("td", { class: "num" }, r.start ? formatDuration(r.start, r.end) : "—"),
@@ -271,7 +277,7 @@ export function runPage(root: HTMLElement, route: Route): () => void {
         el("dt", {}, "Status"),
         el("dd", {}, statusBadge(r.status)),
         el("dt", {}, "Job"),
-        el("dd", {}, r.job ?? "—"),
+        el("dd", {}, jobLabel(r)),
         el("dt", {}, "Started"),
         el("dd", {}, formatTime(r.start)),
         el("dt", {}, "Duration"),
@@ -320,7 +326,9 @@ export function runPage(root: HTMLElement, route: Route): () => void {
             "danger",
           )
         : null,
-      link(`/runs?job=${encodeURIComponent(r.job ?? "")}`, "Runs of this job"),
+      r.job && !r.job.startsWith("__")
+        ? link(`/runs?job=${encodeURIComponent(r.job)}`, "Runs of this job")
+        : null,
     );
     (actions.querySelectorAll("button")[1] as HTMLButtonElement).disabled = !/^(failure|canceled)$/i.test(
       r.status,
