@@ -2,6 +2,7 @@
 // 10,000 assets in a random DAG as in the core benchmark (asset i reads two random earlier assets),
 // spread over 8 groups, and `hourly`, partitioned by hour over 10 years (87,600 partitions).
 #include <random>
+#include <strata/cli/run_cli.hpp>
 #include <strata/strata.hpp>
 
 namespace s = strata;
@@ -33,10 +34,10 @@ int main(int argc, char** argv) {
                               [](int64_t a, int64_t b) { return a + b; }));
   }
   // 2015-01-01 plus 3,650 days: 87,600 hourly partitions.
-  assets.push_back(s::asset("hourly",
-                            {.group = "partitioned",
-                             .partitions = s::hourly_partitions("2015-01-01-00:00", {.end = "2024-12-30-00:00"})},
-                            [](s::AssetContext& ctx) { return ctx.partition_key(); }));
+  assets.push_back(s::asset(
+      "hourly",
+      {.group = "partitioned", .partitions = s::hourly_partitions("2015-01-01-00:00", {.end = "2024-12-30-00:00"})},
+      [](s::AssetContext& ctx) { return ctx.partition_key(); }));
   s::Definitions defs({.assets = std::move(assets), .resources = {{"io_manager", s::InMemoryIOManager()}}});
   return s::run_cli(defs, argc, argv);
 }

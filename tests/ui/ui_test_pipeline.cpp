@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <strata/cli/run_cli.hpp>
 #include <strata/strata.hpp>
 
 namespace s = strata;
@@ -50,8 +51,9 @@ int main(int argc, char** argv) {
     ctx.add_output_metadata({{"ticks", ticks}});
     return ticks;
   });
-  auto daily = s::asset("daily", {.group = "live", .partitions = s::daily_partitions("2024-01-01", {.end = "2024-04-01"})},
-                        [](s::AssetContext& ctx) { return ctx.partition_key(); });
+  auto daily =
+      s::asset("daily", {.group = "live", .partitions = s::daily_partitions("2024-01-01", {.end = "2024-04-01"})},
+               [](s::AssetContext& ctx) { return ctx.partition_key(); });
   s::Definitions defs({.assets = {hostile, slow, daily},
                        .jobs = {s::define_asset_job("slow_job", s::AssetSelection::parse("slow"))},
                        .resources = {{"io_manager", s::FilesystemIOManager({.base_dir = "data"})}}});

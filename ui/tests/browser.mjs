@@ -196,6 +196,12 @@ try {
   const tpEnv = { STRATA_HOME: join(tp, ".strata"), UI_TEST_RELEASE: release };
   cli(args.pipeline, ["materialize", "--select", "hostile"], tp, tpEnv);
   cli(args.pipeline, ["materialize", "--select", "daily", "--partition", "2024-01-05"], tp, tpEnv);
+  cli(
+    args.pipeline,
+    ["backfill", "--select", "daily", "--from", "2024-01-10", "--to", "2024-01-12"],
+    tp,
+    tpEnv,
+  );
   const tpUi = await startUi(args.pipeline, tp, tpEnv);
   servers.push(tpUi);
   const tbase = tpUi.url;
@@ -252,12 +258,20 @@ try {
     await page.goto(`${tbase}/assets/daily`);
     await page.waitForSelector("canvas.partitions-bar[data-ready]");
     const label = await page.getAttribute("canvas.partitions-bar", "aria-label");
-    expect(/^91 partitions: 1 materialized/.test(label), `bar label: ${label}`);
+    expect(/^91 partitions: 4 materialized/.test(label), `bar label: ${label}`);
     expect(
       (await page.inputValue("input[name=first]")) === "2024-01-01",
       "range starts at the first partition",
     );
     await shot("asset-partitions");
+  });
+
+  await check("backfills page lists the CLI's backfill", async () => {
+    await page.goto(`${tbase}/backfills`);
+    await page.waitForSelector("table.list tbody tr");
+    const text = await page.textContent("table.list tbody");
+    expect(text.includes("2024-01-10") && text.includes("completed"), `backfills: ${text}`);
+    await shot("backfills");
   });
 
   await check("a run's logs appear live while it runs, and cancel works", async () => {

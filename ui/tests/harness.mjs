@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve as absolute } from "node:path";
 import { chromium } from "playwright-core";
 
 export const CHROMIUM = process.env.STRATA_CHROMIUM ?? "/usr/bin/chromium";
@@ -38,14 +38,14 @@ export function tempDir(prefix) {
 
 /** Runs a CLI command of `binary` in `cwd` with `env`; throws with its output when it fails. */
 export function cli(binary, args, cwd, env) {
-  const r = spawnSync(binary, args, {
+  const r = spawnSync(absolute(binary), args, {
     cwd,
     env: { ...process.env, ...env },
     encoding: "utf8",
     timeout: 120_000,
   });
   if (r.status !== 0) {
-    throw new Error(`${binary} ${args.join(" ")} exited ${r.status}: ${r.stderr || r.stdout}`);
+    throw new Error(`${binary} ${args.join(" ")} exited ${r.status ?? r.error}: ${r.stderr || r.stdout}`);
   }
   return r.stdout;
 }
@@ -56,7 +56,7 @@ export function cli(binary, args, cwd, env) {
  */
 export function startUi(binary, cwd, env, timeoutMs = 60_000) {
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, ["ui", "--host", "127.0.0.1", "--port", "0"], {
+    const child = spawn(absolute(binary), ["ui", "--host", "127.0.0.1", "--port", "0"], {
       cwd,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
