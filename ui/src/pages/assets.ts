@@ -249,7 +249,21 @@ function partitionsSection(slot: HTMLElement, key: string, detail: AssetDetail, 
     (text) => (hover.textContent = text),
   );
   const c = bar.counts();
-  counts.textContent = `${n.toLocaleString()} partitions${detail.partitions?.kind ? ` (${detail.partitions.kind})` : ""}: ${c.m} materialized, ${c.f} failed, ${c.r} running, ${c["-"]} missing`;
+  const swatch = (status: string, count: number | undefined, label: string) =>
+    el(
+      "span",
+      { class: "count" },
+      el("span", { class: `swatch status-${status}` }),
+      `${count ?? 0} ${label}`,
+    );
+  replace(
+    counts,
+    `${n.toLocaleString()} partitions${detail.partitions?.kind ? ` (${detail.partitions.kind})` : ""}: `,
+    swatch("fresh", c.m, "materialized"),
+    swatch("failed", c.f, "failed"),
+    swatch("running", c.r, "running"),
+    swatch("never_materialized", c["-"], "missing"),
+  );
   section.querySelector("form")!.addEventListener("submit", (e) => {
     e.preventDefault();
     status.textContent = "Launching…";

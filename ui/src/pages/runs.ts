@@ -330,9 +330,9 @@ export function runPage(root: HTMLElement, route: Route): () => void {
         ? link(`/runs?job=${encodeURIComponent(r.job)}`, "Runs of this job")
         : null,
     );
-    (actions.querySelectorAll("button")[1] as HTMLButtonElement).disabled = !/^(failure|canceled)$/i.test(
-      r.status,
-    );
+    const [again, fromFailure] = Array.from(actions.querySelectorAll("button"));
+    if (again) again.disabled = active;
+    if (fromFailure) fromFailure.disabled = !/^(failure|canceled)$/i.test(r.status);
     timeline.replaceChildren(gantt(r));
   };
   const load = async () => {
