@@ -2,7 +2,7 @@
 #   Strata::Arrow   libarrow + libparquet (system install if present, else the pinned pyarrow wheel)
 #   Strata::DuckDB  libduckdb.so + duckdb.h (from .deps/duckdb, fetched by scripts/setup.sh)
 #   Strata::ADBC    adbc.h (pinned adbc-driver-manager wheel); drivers found as STRATA_ADBC_<NAME>_DRIVER
-#   SQLite::SQLite3, Strata::PQ, nlohmann_json, yaml-cpp, CLI11, fmt, cereal, Strata::xxhash,
+#   SQLite::SQLite3, Strata::PQ, Strata::httplib, nlohmann_json, yaml-cpp, CLI11, fmt, cereal, Strata::xxhash,
 #   GTest, benchmark (Debian packages).
 # Heavy dependencies (Arrow, DuckDB) are linked only by the integration targets.
 
@@ -23,6 +23,9 @@ add_library(Strata::cctz UNKNOWN IMPORTED)
 set_target_properties(Strata::cctz PROPERTIES IMPORTED_LOCATION "${STRATA_CCTZ_LIBRARY}"
                       INTERFACE_INCLUDE_DIRECTORIES "${STRATA_CCTZ_INCLUDE}")
 pkg_check_modules(STRATA_LIBPQ REQUIRED IMPORTED_TARGET libpq)
+# cpp-httplib (the web UI's server, tests' HTTP client): Debian's header plus compiled library.
+pkg_check_modules(STRATA_HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+add_library(Strata::httplib ALIAS PkgConfig::STRATA_HTTPLIB)
 add_library(Strata::PQ ALIAS PkgConfig::STRATA_LIBPQ)
 if(STRATA_BUILD_TESTS)
   find_package(GTest REQUIRED)

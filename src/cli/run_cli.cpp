@@ -25,6 +25,7 @@
 #include "strata/execution/program_command.hpp"
 #include "strata/execution/run_launcher.hpp"
 #include "terminal_text.hpp"
+#include "ui_command.hpp"
 
 #ifndef STRATA_VERSION
 #define STRATA_VERSION "unknown"
@@ -40,7 +41,8 @@ constexpr const char* kStepWorkerCommand = "__step-worker";
 constexpr const char* kDetachedRunCommand = "__detached-run";
 constexpr int kLaunchFd = 3;  // the step worker's socket, the detached run's report pipe
 
-const std::vector<std::string> kCommands = {"materialize", "job", "backfill", "list", "asset", "runs", "logs", "wipe"};
+const std::vector<std::string> kCommands = {"materialize", "job",  "backfill", "list", "asset",
+                                            "runs",        "logs", "wipe",     "ui"};
 
 // Commands that take a sub-command, and the sub-commands they know.
 const std::map<std::string, std::vector<std::string>> kSubcommands = {
@@ -256,6 +258,12 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   wipe->add_option("keys", wipe_keys, "Asset keys")->required();
   wipe->add_flag("-y,--yes", yes, "Do not ask for confirmation");
 
+  cli::UiCommandOptions ui_options;
+  auto* ui = app.add_subcommand("ui", "Serve the web UI (lineage graph, assets, runs, launching) until Ctrl-C");
+  ui->add_option("--host", ui_options.host, "Address to listen on (beyond loopback needs an access token)")
+      ->capture_default_str();
+  ui->add_option("--port", ui_options.port, "Port to listen on (0: a free port)")->capture_default_str();
+
   std::vector<const char*> argv;
   argv.reserve(args.size() + 1);
   for (const auto& arg : args) argv.push_back(arg.c_str());
@@ -283,6 +291,7 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   if (runs_dequeue->parsed()) return cli::runs_dequeue_command(session, dequeue);
   if (runs_command->parsed()) return cli::runs_command(session, runs);
   if (logs->parsed()) return cli::logs_command(session, run_id, follow);
+  if (ui->parsed()) return cli::ui_command(session, ui_options);
   if (wipe->parsed()) return cli::wipe_command(session, wipe_keys, yes, streams.in, streams.in_is_terminal);
   return usage_error(streams.err, "no command given", "'" + program + " --help' lists the commands");
 }

@@ -6,6 +6,7 @@
 
 #include "strata/execution/executor.hpp"
 #include "strata/execution/plan.hpp"
+#include "strata/execution/run_cancellation.hpp"
 #include "strata/execution/step_config.hpp"
 
 namespace strata {
@@ -103,7 +104,12 @@ BackfillResult launch_backfill(const Definitions& defs, const BackfillPlan& plan
     storage->add_backfill({plan.backfill_id, selection, plan.partitions, "RUNNING",
                            static_cast<int64_t>(plan.runs.size()), 0, 0, now_unix_us(), 0});
   }
+  bool canceled = false;
   for (const auto& keys : plan.runs) {
+    if (options.cancellation && options.cancellation->canceled()) {
+      canceled = true;  // no further runs; the one that was running ended CANCELED
+      break;
+    }
     RunOptions run = options;
     run.run_id.clear();
     run.partition_keys = keys;
@@ -114,8 +120,8 @@ BackfillResult launch_backfill(const Definitions& defs, const BackfillPlan& plan
     if (storage) storage->update_backfill(plan.backfill_id, "RUNNING", result.succeeded, result.failed, 0);
   }
   if (storage) {
-    storage->update_backfill(plan.backfill_id, result.failed == 0 ? "COMPLETED" : "FAILED", result.succeeded,
-                             result.failed, now_unix_us());
+    const char* status = canceled ? "CANCELED" : result.failed == 0 ? "COMPLETED" : "FAILED";
+    storage->update_backfill(plan.backfill_id, status, result.succeeded, result.failed, now_unix_us());
   }
   return result;
 }

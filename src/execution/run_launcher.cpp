@@ -76,6 +76,8 @@ DetachedRun launch_run_detached(const DetachedRunRequest& request) {
   run.log_file = home / "logs" / (run.run_id + ".log");
 
   std::vector<std::string> words = request.program.empty() ? program_command() : request.program;
+  // This program again (its binary, whatever argv[0] says), or the program the request names.
+  std::string executable = request.program.empty() ? "/proc/self/exe" : request.program.front();
   words.push_back("__detached-run");
   words.push_back(run.run_id);
   words.insert(words.end(), request.command.begin(), request.command.end());
@@ -114,7 +116,7 @@ DetachedRun launch_run_detached(const DetachedRunRequest& request) {
     ::dup2(log_fd, 1);
     ::dup2(log_fd, 2);
     ::dup2(report_end, kNotifyFd);
-    ::execv("/proc/self/exe", argv.data());
+    ::execv(executable.c_str(), argv.data());
     ::_exit(127);
   }
   ::close(report_end);

@@ -37,6 +37,8 @@ storage:
 # concurrency:                # steps of a pool at once, across runs and processes
 #   pools: {warehouse: 2}
 #   default_pool_limit: 4
+# ui:                         # the web UI (`ui` command); required when it listens beyond loopback
+#   access_token: {env: STRATA_UI_TOKEN}
 )";
 
 using json = nlohmann::json;
@@ -146,7 +148,7 @@ InstanceConfig InstanceConfig::load(const fs::path& home) {
   if (!fs::exists(file)) return config;
   // Bounded and strict like every configuration document (core/config_document.hpp).
   json root = read_config_document(file, file.string());
-  check_keys(root, "", {"storage", "io_manager", "run_queue", "concurrency"}, file);
+  check_keys(root, "", {"storage", "io_manager", "run_queue", "concurrency", "ui"}, file);
   if (const json* storage = field(root, "storage")) {
     check_keys(*storage, "storage", {"sqlite", "postgres"}, file);
     const json* sqlite = field(*storage, "sqlite");
@@ -185,6 +187,18 @@ InstanceConfig InstanceConfig::load(const fs::path& home) {
   }
   if (const json* queue = field(root, "run_queue")) config.run_queue = run_queue_config(*queue, file);
   if (const json* concurrency = field(root, "concurrency")) config.pools = pool_limits(*concurrency, file);
+  if (const json* ui = field(root, "ui")) {
+    check_keys(*ui, "ui", {"access_token"}, file);
+    if (const json* token = field(*ui, "access_token")) {
+      if (token->is_object()) {
+        check_keys(*token, "ui.access_token", {"env"}, file);
+        if (!token->contains("env")) throw ConfigError(file.string() + ": 'ui.access_token' needs 'env: NAME'");
+        config.ui_access_token = Setting<std::string>(EnvVar{scalar(token->at("env"), "ui.access_token.env", file)});
+      } else {
+        config.ui_access_token = Setting<std::string>(scalar(*token, "ui.access_token", file));
+      }
+    }
+  }
   if (const json* io = field(root, "io_manager")) {
     check_keys(*io, "io_manager", {"base_dir"}, file);
     if (const json* base = field(*io, "base_dir")) {

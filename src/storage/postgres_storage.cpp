@@ -335,6 +335,41 @@ class PostgresStorage : public Storage {
     return r.integer(0, 0);
   }
 
+  std::vector<EventRecord> events_after(int64_t after_id, int limit) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(after_id).add(static_cast<int64_t>(limit));
+    return read_events(query(
+        std::string("SELECT ") + storage_detail::kEventColumns + " FROM event_logs WHERE id>$1 ORDER BY id LIMIT $2", p,
+        "cannot read events"));
+  }
+
+  int64_t last_event_id() override {
+    std::lock_guard lock(mutex_);
+    return query("SELECT COALESCE(MAX(id), 0) FROM event_logs", Params(), "cannot read the event log").integer(0, 0);
+  }
+
+  std::vector<AssetCatalogEntry> asset_catalog() override {
+    std::lock_guard lock(mutex_);
+    // Byte order (COLLATE "C"), as SQLite sorts.
+    std::string select = std::string(storage_detail::kAssetCatalogSql) + " COLLATE \"C\"";
+    Result r = query(select, Params(), "cannot read the asset catalog");
+    std::vector<AssetCatalogEntry> out;
+    out.reserve(static_cast<size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) {
+      AssetCatalogEntry entry;
+      entry.key = AssetKey(r.text(i, 0));
+      entry.last_materialization_id = r.integer(i, 1);
+      entry.materialization_run_id = r.text(i, 2);
+      entry.materialization_timestamp_us = r.integer(i, 3);
+      entry.materialization_partition = r.optional_text(i, 4);
+      entry.last_failure_id = r.integer(i, 5);
+      entry.failure_run_id = r.text(i, 6);
+      out.push_back(std::move(entry));
+    }
+    return out;
+  }
+
   std::optional<EventRecord> latest_materialization(const AssetKey& key,
                                                     const std::optional<std::string>& partition) override {
     std::lock_guard lock(mutex_);
@@ -384,6 +419,7 @@ class PostgresStorage : public Storage {
     query(
         "INSERT INTO asset_keys(asset_key, last_materialization_id, wiped_before_id) VALUES($1, 0, (SELECT "
         "COALESCE(MAX(id), 0) FROM event_logs)) ON CONFLICT(asset_key) DO UPDATE SET last_materialization_id=0, "
+        "last_failure_id=0, "
         "wiped_before_id=excluded.wiped_before_id",
         p, "cannot wipe asset " + key.to_string());
   }
@@ -540,7 +576,8 @@ class PostgresStorage : public Storage {
     const std::string materialization = event_type_name(EventType::kMaterialization);
     const std::string failed = event_type_name(EventType::kMaterializationFailed);
     const std::string observation = event_type_name(EventType::kObservation);
-    std::map<std::string, int64_t> latest;  // asset key → newest materialization id in this batch
+    std::map<std::string, int64_t> latest;          // asset key → newest materialization id in this batch
+    std::map<std::string, int64_t> latest_failure;  // asset key → newest failure id in this batch
     std::vector<std::string> observed;
     // (asset key, partition) → newest (id, event type) of a materialization or failure in this batch
     std::map<std::pair<std::string, std::string>, std::pair<int64_t, std::string>> partition_states;
@@ -552,6 +589,12 @@ class PostgresStorage : public Storage {
       }
       if (row.event_type == materialization) latest[*row.asset_key] = id(i);
       if (row.event_type == observation) observed.push_back(*row.asset_key);
+      if (row.event_type == failed) latest_failure[*row.asset_key] = id(i);
+    }
+    for (const auto& [key, last] : latest_failure) {
+      Params p;
+      p.add(key).add(last);
+      query(sql(storage_detail::kRecordFailureSql), p, "cannot update the asset catalog");
     }
     for (const auto& [key, last] : latest) {
       Params p;

@@ -70,6 +70,18 @@ std::vector<const char*> migration_statements(int from) {
         "CREATE INDEX pool_slots_by_run ON pool_slots(run_id)",
     };
   }
+  if (from == 3) {
+    return {
+        // The latest failure to materialize of each asset, kept up to date on every append (like
+        // last_materialization_id), so that the asset list reads every asset's status in O(assets).
+        "ALTER TABLE asset_keys ADD COLUMN last_failure_id BIGINT NOT NULL DEFAULT 0",
+        "INSERT INTO asset_keys(asset_key) SELECT DISTINCT asset_key FROM event_logs WHERE asset_key IS NOT NULL AND "
+        "event_type='ASSET_FAILED_TO_MATERIALIZE' ON CONFLICT(asset_key) DO NOTHING",
+        "UPDATE asset_keys SET last_failure_id=COALESCE((SELECT MAX(e.id) FROM event_logs e WHERE "
+        "e.asset_key=asset_keys.asset_key AND e.event_type='ASSET_FAILED_TO_MATERIALIZE' AND e.id > "
+        "asset_keys.wiped_before_id), 0)",
+    };
+  }
   return {};
 }
 

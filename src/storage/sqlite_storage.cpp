@@ -319,6 +319,42 @@ class SqliteStorage : public Storage {
     return count.integer(0);
   }
 
+  std::vector<EventRecord> events_after(int64_t after_id, int limit) override {
+    std::lock_guard lock(mutex_);
+    auto& select = statement(std::string("SELECT ") + storage_detail::kEventColumns +
+                             " FROM event_logs WHERE id>?1 ORDER BY id LIMIT ?2");
+    select.bind(1, after_id).bind(2, static_cast<int64_t>(limit));
+    return read_events(select);
+  }
+
+  int64_t last_event_id() override {
+    std::lock_guard lock(mutex_);
+    auto& select = statement("SELECT COALESCE(MAX(id), 0) FROM event_logs");
+    select.step();
+    int64_t id = select.integer(0);
+    select.reset();
+    return id;
+  }
+
+  std::vector<AssetCatalogEntry> asset_catalog() override {
+    std::lock_guard lock(mutex_);
+    auto& select = statement(storage_detail::kAssetCatalogSql);
+    std::vector<AssetCatalogEntry> out;
+    while (select.step()) {
+      AssetCatalogEntry entry;
+      entry.key = AssetKey(select.text(0));
+      entry.last_materialization_id = select.integer(1);
+      entry.materialization_run_id = select.text(2);
+      entry.materialization_timestamp_us = select.integer(3);
+      entry.materialization_partition = select.optional_text(4);
+      entry.last_failure_id = select.integer(5);
+      entry.failure_run_id = select.text(6);
+      out.push_back(std::move(entry));
+    }
+    select.reset();
+    return out;
+  }
+
   std::optional<EventRecord> latest_materialization(const AssetKey& key,
                                                     const std::optional<std::string>& partition) override {
     std::lock_guard lock(mutex_);
@@ -367,7 +403,7 @@ class SqliteStorage : public Storage {
       Statement wipe(conn_,
                      "INSERT INTO asset_keys(asset_key, last_materialization_id, wiped_before_id) VALUES(?1, 0, "
                      "(SELECT COALESCE(MAX(id), 0) FROM event_logs)) ON CONFLICT(asset_key) DO UPDATE SET "
-                     "last_materialization_id=0, wiped_before_id=excluded.wiped_before_id");
+                     "last_materialization_id=0, last_failure_id=0, wiped_before_id=excluded.wiped_before_id");
       wipe.bind(1, stored_key(key)).run();
     });
   }
@@ -612,6 +648,7 @@ class SqliteStorage : public Storage {
         "INSERT INTO asset_keys(asset_key, last_materialization_id) VALUES(?1, ?2) ON CONFLICT(asset_key) DO "
         "UPDATE SET last_materialization_id=MAX(last_materialization_id, excluded.last_materialization_id)");
     auto& seen = statement("INSERT INTO asset_keys(asset_key) VALUES(?1) ON CONFLICT(asset_key) DO NOTHING");
+    auto& failure = statement(storage_detail::kRecordFailureSql);
     auto& partition_state = statement(
         "INSERT INTO asset_partitions(asset_key, partition, last_event_id, status) VALUES(?1, ?2, ?3, ?4) ON "
         "CONFLICT(asset_key, partition) DO UPDATE SET last_event_id=excluded.last_event_id, status=excluded.status "
@@ -631,6 +668,8 @@ class SqliteStorage : public Storage {
         latest.bind(1, *row.asset_key).bind(2, id).run();
       } else if (event.type == EventType::kObservation && row.asset_key) {
         seen.bind(1, *row.asset_key).run();
+      } else if (event.type == EventType::kMaterializationFailed && row.asset_key) {
+        failure.bind(1, *row.asset_key).bind(2, id).run();
       }
     }
   }

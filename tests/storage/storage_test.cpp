@@ -389,7 +389,8 @@ TEST_P(StorageTest, VersionOneDatabaseIsMigrated) {
   storage.reset();
   std::string downgrade =
       "DROP TABLE asset_partitions; DROP TABLE dynamic_partitions; DROP TABLE backfills; DROP TABLE run_queue; "
-      "DROP TABLE pool_slots; UPDATE strata_schema SET version = 1;";
+      "DROP TABLE pool_slots; ALTER TABLE asset_keys DROP COLUMN last_failure_id; UPDATE strata_schema SET version = "
+      "1;";
   if (postgres) {
     std::string conninfo = "host=127.0.0.1 port=" + std::to_string(postgres->port) + " user=" + postgres->user +
                            " password=" + postgres->password + " dbname=" + postgres->dbname;
@@ -408,6 +409,54 @@ TEST_P(StorageTest, VersionOneDatabaseIsMigrated) {
   EXPECT_EQ(storage->dynamic_partitions("customers").size(), 1u);
   EXPECT_TRUE(storage->queued_runs().empty());
   EXPECT_TRUE(storage->claim_pool_slot({"warehouse", "r1", "step"}, 1));
+  auto catalog = storage->asset_catalog();  // version 4: the latest failure, rebuilt from the log
+  ASSERT_EQ(catalog.size(), 1u);
+  EXPECT_GT(catalog[0].last_failure_id, catalog[0].last_materialization_id);
+}
+
+// The asset list's read: every asset's latest materialization and failure since its wipe, at once.
+TEST_P(StorageTest, AssetCatalogHasEachAssetsLatestMaterializationAndFailure) {
+  storage->add_run(run("r1", "job", 1));
+  storage->add_run(run("r2", "job", 2));
+  EXPECT_TRUE(storage->asset_catalog().empty());
+  EXPECT_EQ(storage->last_event_id(), 0);
+  storage->append_events({event("r1", s::EventType::kMaterialization, s::AssetKey{"a"}),
+                          event("r1", s::EventType::kMaterializationFailed, s::AssetKey{"b"}),
+                          event("r1", s::EventType::kMaterialization, s::AssetKey{"c"}, "p1"),
+                          event("r1", s::EventType::kMaterialization, s::AssetKey{"d"}),
+                          event("r1", s::EventType::kMaterializationFailed, s::AssetKey{"e"}),
+                          event("r1", s::EventType::kObservation, s::AssetKey{"f"})});
+  storage->append_events({event("r2", s::EventType::kMaterializationFailed, s::AssetKey{"c"}, "p2"),
+                          event("r2", s::EventType::kMaterialization, s::AssetKey{"e"}),
+                          event("r2", s::EventType::kLog)});
+  storage->wipe_asset(s::AssetKey{"d"});
+  auto catalog = storage->asset_catalog();
+  std::vector<s::AssetKey> keys;
+  for (const auto& entry : catalog) keys.push_back(entry.key);
+  ASSERT_EQ(keys, (std::vector<s::AssetKey>{"a", "b", "c", "e"}));  // d wiped, f only observed
+  EXPECT_GT(catalog[0].last_materialization_id, 0);
+  EXPECT_EQ(catalog[0].materialization_run_id, "r1");
+  EXPECT_EQ(catalog[0].last_failure_id, 0);
+  EXPECT_FALSE(catalog[0].materialization_partition.has_value());
+  EXPECT_EQ(catalog[1].last_materialization_id, 0);
+  EXPECT_GT(catalog[1].last_failure_id, 0);
+  EXPECT_EQ(catalog[1].failure_run_id, "r1");
+  EXPECT_EQ(catalog[2].materialization_partition, "p1");
+  EXPECT_GT(catalog[2].last_failure_id, catalog[2].last_materialization_id);
+  EXPECT_EQ(catalog[2].failure_run_id, "r2");
+  EXPECT_GT(catalog[3].last_materialization_id, catalog[3].last_failure_id);
+  EXPECT_EQ(catalog[3].materialization_run_id, "r2");
+  EXPECT_GT(catalog[3].materialization_timestamp_us, 0);
+
+  // Tailing every run's events.
+  int64_t last = storage->last_event_id();
+  EXPECT_EQ(last, catalog[3].last_materialization_id + 1);  // the log event after it
+  auto tail = storage->events_after(catalog[2].last_failure_id, 10);
+  ASSERT_EQ(tail.size(), 2u);
+  EXPECT_EQ(tail[0].event.run_id, "r2");
+  EXPECT_EQ(tail[1].id, last);
+  EXPECT_EQ(storage->events_after(0, 4).size(), 4u);
+  EXPECT_TRUE(storage->events_after(last, 10).empty());
 }
 
 // Each cause of an SQLite failure is worded as what it is; only a corrupt file is called unusable.

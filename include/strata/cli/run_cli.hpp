@@ -13,6 +13,7 @@
 //   runs [--status S] [--job NAME] [--asset KEY] [--limit N]
 //   logs RUN_ID [--follow]
 //   wipe KEY... [--yes]
+//   ui [--host 127.0.0.1] [--port 3000]     (the web UI, docs/api.md)
 // Hidden commands serve the program itself: `__step-worker` (the multi-process executor's step
 // server, execution/executor.hpp) and `__detached-run` (execution/run_launcher.hpp).
 // Global options: --home DIR (the instance; default $STRATA_HOME, else ./.strata), --plain (no live

@@ -40,7 +40,9 @@ struct BackfillResult {
 
 // Runs the plan's runs one after another (each with RunOptions' settings and its partition keys),
 // recording the backfill and its progress in options.instance when given. Step config that does not
-// fit (configure_steps) throws ConfigError before the backfill is recorded.
+// fit (configure_steps) throws ConfigError before the backfill is recorded. When
+// options.cancellation is canceled, the running run is canceled, no further run starts and the
+// backfill is recorded CANCELED.
 BackfillResult launch_backfill(const Definitions& defs, const BackfillPlan& plan, RunOptions options = {});
 
 enum class PartitionState { kMissing, kMaterialized, kFailed };

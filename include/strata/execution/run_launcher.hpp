@@ -23,7 +23,8 @@ struct DetachedRunRequest {
   std::vector<std::string> command{};
   std::filesystem::path home{};  // the instance (STRATA_HOME); made absolute
   std::string run_id{};          // empty: a new id
-  // How to start the program; empty: program_command().
+  // How to start the program: its executable's path, then the arguments its main() consumes. Empty:
+  // this program again (program_command(), executed through /proc/self/exe).
   std::vector<std::string> program{};
   // How long to wait for the process to record the run before giving up.
   int start_timeout_ms = 60'000;

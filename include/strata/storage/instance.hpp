@@ -24,10 +24,13 @@
 //   concurrency:                     # storage/pool_slots.hpp
 //     pools: {warehouse: 2}
 //     default_pool_limit: 4
+//   ui:                              # the web UI (docs/api.md)
+//     access_token: {env: MY_UI_TOKEN}   # or a literal; EnvVar: never printed
 #pragma once
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +51,8 @@ struct InstanceConfig {
   std::filesystem::path storage_base_dir{};  // absolute after load()
   RunQueueConfig run_queue{};
   PoolLimits pools{};
+  // ui.access_token: what every request to the web UI must carry (unresolved when from an EnvVar).
+  std::optional<Setting<std::string>> ui_access_token{};
 
   // Reads <home>/strata.yaml (defaults when absent). Throws ConfigError naming the file and field.
   static InstanceConfig load(const std::filesystem::path& home);

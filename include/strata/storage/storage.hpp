@@ -43,6 +43,18 @@ struct PoolSlot {
   std::string step_key{};
 };
 
+// One asset of the catalog as the asset list needs it, read for every asset at once: its latest
+// materialization and latest failure to materialize since its last wipe (ids 0 when none).
+struct AssetCatalogEntry {
+  AssetKey key{};
+  int64_t last_materialization_id = 0;
+  std::string materialization_run_id{};
+  int64_t materialization_timestamp_us = 0;
+  std::optional<std::string> materialization_partition{};
+  int64_t last_failure_id = 0;  // latest ASSET_FAILED_TO_MATERIALIZE event
+  std::string failure_run_id{};
+};
+
 struct PartitionStatusRecord {
   std::string partition{};
   bool materialized = false;  // has a materialization after the last wipe
@@ -57,8 +69,9 @@ class Storage : public DynamicPartitionsStore {
   virtual std::string describe() const = 0;
   // The schema version this build writes.
   // Version 1: runs, event log, asset keys. Version 2: per-partition status, dynamic partitions,
-  // backfills. Version 3: the run queue and pool slots (older databases are migrated when opened).
-  static constexpr int kSchemaVersion = 3;
+  // backfills. Version 3: the run queue and pool slots. Version 4: each asset's latest failure in the
+  // catalog (asset_catalog). Older databases are migrated when opened.
+  static constexpr int kSchemaVersion = 4;
 
   // --- runs ---
   // Throws StorageError when a run with the id exists.
@@ -84,6 +97,10 @@ class Storage : public DynamicPartitionsStore {
   // Events of a run with id > after_id, in order (limit < 0: all).
   virtual std::vector<EventRecord> events_for_run(const std::string& run_id, int64_t after_id = 0, int limit = -1) = 0;
   virtual int64_t count_events(const std::string& run_id = "") = 0;
+  // Events of every run with id > after_id, in id order, at most `limit` (tailing the whole log).
+  virtual std::vector<EventRecord> events_after(int64_t after_id, int limit) = 0;
+  // The id of the newest event (0 when the log is empty).
+  virtual int64_t last_event_id() = 0;
 
   // --- asset catalog ---
   // The latest materialization of `key` (of `partition`, when given) since the last wipe.
@@ -93,6 +110,9 @@ class Storage : public DynamicPartitionsStore {
   virtual std::vector<EventRecord> materialization_history(const AssetKey& key, int limit = 100) = 0;
   // Keys with at least one materialization or observation since their last wipe.
   virtual std::vector<AssetKey> asset_keys() = 0;
+  // Every asset with a materialization or a failure to materialize since its last wipe, in one read
+  // (O(assets), whatever the size of the event log), sorted by key.
+  virtual std::vector<AssetCatalogEntry> asset_catalog() = 0;
   // Forgets the asset's history (runs' own event logs are kept).
   virtual void wipe_asset(const AssetKey& key) = 0;
   // Latest status of every partition of `key` that was materialized or failed since the last wipe,

@@ -1,0 +1,52 @@
+#include "web_test_definitions.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+namespace strata::testing {
+namespace {
+
+struct Vault : Resource {
+  Setting<std::string> session = EnvVar{"STRATA_WEB_TEST_SESSION"};
+  Secret<std::string> signing = "signing-code";
+  std::string region = "eu";
+  STRATA_CONFIG_FIELDS(session, signing, region)
+};
+
+}  // namespace
+
+Definitions web_test_definitions() {
+  auto numbers =
+      asset("numbers", {.group = "demo", .description = kHostileText, .required_resource_keys = {"vault"}},
+            [](AssetContext& ctx) {
+              ctx.add_output_metadata(
+                  {{"row_count", 3},
+                   {"score", 0.5},
+                   {"note", kHostileText},
+                   {"chart", markdown(std::string("# Chart\n") + kHostileText + "\n![bars](" + kTinyPngDataUrl + ")")},
+                   {"link", url_metadata("javascript:alert(3)")}});
+              return std::vector<int64_t>{1, 2, 3};
+            });
+  auto total = asset("total", {.ins = {"numbers"}, .group = "demo"},
+                     [](const std::vector<int64_t>& v) { return v[0] + v[1] + v[2]; });
+  auto gated = asset("gated", {.ins = {"total"}, .group = "demo"}, [](AssetContext& ctx, int64_t sum) {
+    ctx.log().info("gated: waiting for the gate");
+    const char* gate = std::getenv("STRATA_WEB_TEST_GATE");
+    while (gate && !std::filesystem::exists(gate) && !ctx.is_canceled()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return sum;
+  });
+  auto failing = asset("failing", {.ins = {"numbers"}, .group = "other"}, [](const std::vector<int64_t>&) -> int64_t {
+    throw std::runtime_error("failing: this asset always fails");
+  });
+  auto hourly = asset("hourly", {.partitions = hourly_partitions("2024-01-01-00:00", {.end = "2024-01-03-00:00"})},
+                      [](AssetContext& ctx) { return ctx.partition_key(); });
+  return Definitions({.assets = {numbers, total, gated, failing, hourly},
+                      .jobs = {define_asset_job("demo_job", AssetSelection::groups({"demo"}))},
+                      .resources = {{"vault", Vault()}}});
+}
+
+}  // namespace strata::testing
