@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   // 2015-01-01 plus 3,650 days: 87,600 hourly partitions.
   assets.push_back(s::asset(
       "hourly",
-      {.group = "partitioned", .partitions = s::hourly_partitions("2015-01-01-00:00", {.end = "2024-12-30-00:00"})},
+      {.group = "partitioned", .partitions = s::hourly_partitions("2015-01-01-00:00", {.end = "2024-12-29-00:00"})},
       [](s::AssetContext& ctx) { return ctx.partition_key(); }));
   s::Definitions defs({.assets = std::move(assets), .resources = {{"io_manager", s::InMemoryIOManager()}}});
   return s::run_cli(defs, argc, argv);
