@@ -18,7 +18,9 @@ if (!existsSync(join(dist, "index.html"))) {
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
+  // Not text/javascript: cpp-httplib 0.11 brotli-compresses text/* at quality 11 on every request
+  // (hundreds of ms for the bundle); application/javascript with a charset is left alone.
+  ".js": "application/javascript; charset=utf-8",
   ".css": "text/css; charset=utf-8",
   ".json": "application/json",
   ".svg": "image/svg+xml",
