@@ -123,7 +123,10 @@ export function graphPage(root: HTMLElement, route: Route): () => void {
         );
       } else textList.replaceChildren();
       requestAnimationFrame(() => {
-        view?.canvas.setAttribute("data-ready", String(Math.round(performance.now() - started)));
+        // Milliseconds since navigation when the first frame of the graph is drawn, with its input
+        // handlers attached (what the ui_graph_10k_ms benchmark reads); data-load-ms: since the fetch.
+        view?.canvas.setAttribute("data-ready", String(Math.round(performance.now())));
+        view?.canvas.setAttribute("data-load-ms", String(Math.round(performance.now() - started)));
       });
     } catch (e) {
       canvasHost.replaceChildren(errorBox(e));
