@@ -44,7 +44,7 @@ export function jobsPage(root: HTMLElement): void {
     const r = await get<{ jobs: Row[] }>("/jobs");
     if (r.jobs.length === 0) return empty("This code location defines no jobs.");
     return listTable(
-      ["Job", "Description", "Selection / ops", "Latest run", ""],
+      ["Job", "Description", "Assets / ops", "Schedules", ""],
       el(
         "tbody",
         {},
@@ -63,7 +63,7 @@ export function jobsPage(root: HTMLElement): void {
             el("td", {}, link(`/runs?job=${encodeURIComponent(name)}`, name)),
             el("td", { class: "description" }, cell(j.description)),
             el("td", {}, cell(j.selection ?? j.assets ?? j.ops)),
-            el("td", {}, j.latest_run ? cell((j.latest_run as Row).status) : "—"),
+            el("td", {}, cell(j.schedules)),
             el("td", {}, launch),
           );
         }),
@@ -224,11 +224,21 @@ export function instancePage(root: HTMLElement): void {
         el("dd", {}, `${r.storage?.kind ?? "—"} `, el("code", {}, r.storage?.location ?? "")),
         el("dt", {}, "Schema version"),
         el("dd", {}, str(r.schema_version ?? "—")),
+        el("dt", {}, "Runs launched here"),
+        el("dd", {}, r.launch === "queue" ? "into the run queue" : "as background processes of this program"),
+        el("dt", {}, "Definitions"),
+        el("dd", {}, `${str(r.asset_count ?? "?")} assets, ${str(r.job_count ?? "?")} jobs`),
       ),
       el("h2", {}, "Daemon"),
       loops.length === 0
-        ? empty(
-            "No daemon heartbeat recorded: schedules, sensors and the run queue need `dev` or `daemon` running.",
+        ? el(
+            "p",
+            { class: "empty" },
+            "No daemon heartbeat recorded: schedules, sensors and the run queue need ",
+            el("code", {}, "dev"),
+            " or ",
+            el("code", {}, "daemon"),
+            " running.",
           )
         : listTable(
             ["Loop", "Last heartbeat", "Last error"],
