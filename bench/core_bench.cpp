@@ -3,10 +3,10 @@
 // validation for 10,000 and 100,000 assets with random DAG edges.
 #include <benchmark/benchmark.h>
 
-#include <random>
 #include <strata/strata.hpp>
 
 #include "bench_main.hpp"
+#include "random_dag.hpp"
 
 namespace s = strata;
 
@@ -36,26 +36,6 @@ s::Definitions wide() {
   return s::Definitions({.assets = std::move(assets), .resources = {{"io_manager", s::InMemoryIOManager()}}});
 }
 
-// `n` assets; asset i reads two random earlier assets (a random DAG with ~2n edges).
-std::vector<s::AssetsDefinition> random_dag(int n) {
-  std::mt19937 rng(42);
-  std::vector<s::AssetsDefinition> assets;
-  assets.reserve(static_cast<size_t>(n));
-  assets.push_back(s::asset(name(0), [] { return int64_t{0}; }));
-  assets.push_back(s::asset(name(1), [] { return int64_t{0}; }));
-  for (int i = 2; i < n; ++i) {
-    std::uniform_int_distribution<int> pick(0, i - 1);
-    int x = pick(rng);
-    int y = pick(rng);
-    if (y == x) y = (x + 1) % i;
-    assets.push_back(s::asset(name(i),
-                              {.ins = {s::AssetIn{.name = "x", .key = s::AssetKey(name(x))},
-                                       s::AssetIn{.name = "y", .key = s::AssetKey(name(y))}}},
-                              [](int64_t a, int64_t b) { return a + b; }));
-  }
-  return assets;
-}
-
 void run_all(benchmark::State& state, const s::Definitions& defs) {
   for (auto _ : state) {
     auto result = s::materialize(defs, s::AssetSelection::all(), {.keep_outputs = false});
@@ -76,7 +56,7 @@ void BM_Wide(benchmark::State& state) {
 BENCHMARK(BM_Wide)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
 
 void BM_Definitions(benchmark::State& state) {
-  auto assets = random_dag(static_cast<int>(state.range(0)));
+  auto assets = s::bench::random_dag(static_cast<int>(state.range(0)));
   for (auto _ : state) {
     s::Definitions defs({.assets = assets});
     benchmark::DoNotOptimize(defs.asset_graph().entries().size());

@@ -576,8 +576,8 @@ class PostgresStorage : public Storage {
     const std::string materialization = event_type_name(EventType::kMaterialization);
     const std::string failed = event_type_name(EventType::kMaterializationFailed);
     const std::string observation = event_type_name(EventType::kObservation);
-    std::map<std::string, int64_t> latest;          // asset key → newest materialization id in this batch
-    std::map<std::string, int64_t> latest_failure;  // asset key → newest failure id in this batch
+    std::map<std::string, size_t> latest;          // asset key → row of its newest materialization in this batch
+    std::map<std::string, size_t> latest_failure;  // asset key → row of its newest failure in this batch
     std::vector<std::string> observed;
     // (asset key, partition) → newest (id, event type) of a materialization or failure in this batch
     std::map<std::pair<std::string, std::string>, std::pair<int64_t, std::string>> partition_states;
@@ -587,23 +587,19 @@ class PostgresStorage : public Storage {
       if (row.partition && (row.event_type == materialization || row.event_type == failed)) {
         partition_states[{*row.asset_key, *row.partition}] = {id(i), row.event_type};
       }
-      if (row.event_type == materialization) latest[*row.asset_key] = id(i);
+      if (row.event_type == materialization) latest[*row.asset_key] = i;
       if (row.event_type == observation) observed.push_back(*row.asset_key);
-      if (row.event_type == failed) latest_failure[*row.asset_key] = id(i);
+      if (row.event_type == failed) latest_failure[*row.asset_key] = i;
     }
-    for (const auto& [key, last] : latest_failure) {
+    for (const auto& [key, i] : latest_failure) {
       Params p;
-      p.add(key).add(last);
+      p.add(key).add(id(i)).add(rows[i].run_id);
       query(sql(storage_detail::kRecordFailureSql), p, "cannot update the asset catalog");
     }
-    for (const auto& [key, last] : latest) {
+    for (const auto& [key, i] : latest) {
       Params p;
-      p.add(key).add(last);
-      query(
-          "INSERT INTO asset_keys(asset_key, last_materialization_id) VALUES($1, $2) ON CONFLICT(asset_key) DO "
-          "UPDATE SET last_materialization_id=GREATEST(asset_keys.last_materialization_id, "
-          "excluded.last_materialization_id)",
-          p, "cannot update the asset catalog");
+      p.add(key).add(id(i)).add(rows[i].run_id).add(rows[i].timestamp_us).add(rows[i].partition);
+      query(sql(storage_detail::kRecordMaterializationSql), p, "cannot update the asset catalog");
     }
     for (const auto& key : observed) {
       Params p;

@@ -72,14 +72,25 @@ std::vector<const char*> migration_statements(int from) {
   }
   if (from == 3) {
     return {
-        // The latest failure to materialize of each asset, kept up to date on every append (like
-        // last_materialization_id), so that the asset list reads every asset's status in O(assets).
+        // Each asset's latest materialization (its run, time and partition) and latest failure to
+        // materialize, kept up to date on every append like last_materialization_id, so that the asset
+        // list reads every asset's state from this table alone (Storage::asset_catalog).
+        "ALTER TABLE asset_keys ADD COLUMN last_run_id TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE asset_keys ADD COLUMN last_timestamp BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE asset_keys ADD COLUMN last_partition TEXT",
         "ALTER TABLE asset_keys ADD COLUMN last_failure_id BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE asset_keys ADD COLUMN last_failure_run_id TEXT NOT NULL DEFAULT ''",
+        "UPDATE asset_keys SET last_run_id=COALESCE((SELECT run_id FROM event_logs e WHERE "
+        "e.id=asset_keys.last_materialization_id), ''), last_timestamp=COALESCE((SELECT timestamp FROM event_logs e "
+        "WHERE e.id=asset_keys.last_materialization_id), 0), last_partition=(SELECT partition FROM event_logs e WHERE "
+        "e.id=asset_keys.last_materialization_id)",
         "INSERT INTO asset_keys(asset_key) SELECT DISTINCT asset_key FROM event_logs WHERE asset_key IS NOT NULL AND "
         "event_type='ASSET_FAILED_TO_MATERIALIZE' ON CONFLICT(asset_key) DO NOTHING",
         "UPDATE asset_keys SET last_failure_id=COALESCE((SELECT MAX(e.id) FROM event_logs e WHERE "
         "e.asset_key=asset_keys.asset_key AND e.event_type='ASSET_FAILED_TO_MATERIALIZE' AND e.id > "
         "asset_keys.wiped_before_id), 0)",
+        "UPDATE asset_keys SET last_failure_run_id=COALESCE((SELECT run_id FROM event_logs e WHERE "
+        "e.id=asset_keys.last_failure_id), '')",
     };
   }
   return {};

@@ -644,9 +644,7 @@ class SqliteStorage : public Storage {
     auto& insert = statement(
         "INSERT INTO event_logs(run_id, event_type, step_key, timestamp, level, message, asset_key, name, "
         "partition, metadata, error_type) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
-    auto& latest = statement(
-        "INSERT INTO asset_keys(asset_key, last_materialization_id) VALUES(?1, ?2) ON CONFLICT(asset_key) DO "
-        "UPDATE SET last_materialization_id=MAX(last_materialization_id, excluded.last_materialization_id)");
+    auto& latest = statement(storage_detail::kRecordMaterializationSql);
     auto& seen = statement("INSERT INTO asset_keys(asset_key) VALUES(?1) ON CONFLICT(asset_key) DO NOTHING");
     auto& failure = statement(storage_detail::kRecordFailureSql);
     auto& partition_state = statement(
@@ -665,11 +663,12 @@ class SqliteStorage : public Storage {
         partition_state.bind(1, *row.asset_key).bind(2, *row.partition).bind(3, id).bind(4, row.event_type).run();
       }
       if (event.type == EventType::kMaterialization && row.asset_key) {
-        latest.bind(1, *row.asset_key).bind(2, id).run();
+        latest.bind(1, *row.asset_key).bind(2, id).bind(3, row.run_id).bind(4, row.timestamp_us);
+        latest.bind(5, row.partition).run();
       } else if (event.type == EventType::kObservation && row.asset_key) {
         seen.bind(1, *row.asset_key).run();
       } else if (event.type == EventType::kMaterializationFailed && row.asset_key) {
-        failure.bind(1, *row.asset_key).bind(2, id).run();
+        failure.bind(1, *row.asset_key).bind(2, id).bind(3, row.run_id).run();
       }
     }
   }

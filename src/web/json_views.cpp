@@ -1,6 +1,7 @@
 #include "json_views.hpp"
 
 #include <array>
+#include <charconv>
 
 #include "strata/core/utf8.hpp"
 
@@ -37,6 +38,39 @@ Json embedded_images(const std::string& markdown) {
 }  // namespace
 
 std::string json_text(const std::string& text) { return utf8::is_valid(text) ? text : utf8::sanitize(text); }
+
+void append_json_string(std::string& out, std::string_view text) {
+  if (!utf8::is_valid(text)) {
+    append_json_string(out, utf8::sanitize(text));
+    return;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20) {
+      out += "\\u00";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+void append_time(std::string& out, int64_t time_us) {
+  if (time_us == 0) {
+    out += "null";
+    return;
+  }
+  char buffer[32];
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, static_cast<double>(time_us) / 1000.0);
+  out.append(buffer, result.ptr);
+}
 
 Json time_json(int64_t time_us) {
   if (time_us == 0) return nullptr;

@@ -29,4 +29,9 @@ Json event_json(const EventRecord& record);
 // The text as JSON would carry it: ill-formed UTF-8 replaced, so that dump() never throws.
 std::string json_text(const std::string& text);
 
+// Fast paths for large lists, written straight into `out`: `text` as a JSON string (quoted,
+// escaped, ill-formed UTF-8 replaced), and time_json()'s value.
+void append_json_string(std::string& out, std::string_view text);
+void append_time(std::string& out, int64_t time_us);
+
 }  // namespace strata::web

@@ -389,8 +389,9 @@ TEST_P(StorageTest, VersionOneDatabaseIsMigrated) {
   storage.reset();
   std::string downgrade =
       "DROP TABLE asset_partitions; DROP TABLE dynamic_partitions; DROP TABLE backfills; DROP TABLE run_queue; "
-      "DROP TABLE pool_slots; ALTER TABLE asset_keys DROP COLUMN last_failure_id; UPDATE strata_schema SET version = "
-      "1;";
+      "DROP TABLE pool_slots; ALTER TABLE asset_keys DROP COLUMN last_run_id; ALTER TABLE asset_keys DROP COLUMN "
+      "last_timestamp; ALTER TABLE asset_keys DROP COLUMN last_partition; ALTER TABLE asset_keys DROP COLUMN "
+      "last_failure_id; ALTER TABLE asset_keys DROP COLUMN last_failure_run_id; UPDATE strata_schema SET version = 1;";
   if (postgres) {
     std::string conninfo = "host=127.0.0.1 port=" + std::to_string(postgres->port) + " user=" + postgres->user +
                            " password=" + postgres->password + " dbname=" + postgres->dbname;
@@ -409,9 +410,13 @@ TEST_P(StorageTest, VersionOneDatabaseIsMigrated) {
   EXPECT_EQ(storage->dynamic_partitions("customers").size(), 1u);
   EXPECT_TRUE(storage->queued_runs().empty());
   EXPECT_TRUE(storage->claim_pool_slot({"warehouse", "r1", "step"}, 1));
-  auto catalog = storage->asset_catalog();  // version 4: the latest failure, rebuilt from the log
+  auto catalog = storage->asset_catalog();  // version 4: the latest of each, rebuilt from the log
   ASSERT_EQ(catalog.size(), 1u);
   EXPECT_GT(catalog[0].last_failure_id, catalog[0].last_materialization_id);
+  EXPECT_GT(catalog[0].last_materialization_id, 0);
+  EXPECT_EQ(catalog[0].materialization_run_id, "r1");
+  EXPECT_EQ(catalog[0].materialization_partition, "2024-01-01");
+  EXPECT_EQ(catalog[0].failure_run_id, "r1");
 }
 
 // The asset list's read: every asset's latest materialization and failure since its wipe, at once.

@@ -64,7 +64,7 @@ TEST_F(WebTest, InstanceAndSecurityHeaders) {
 TEST_F(WebTest, AssetStatuses) {
   start();
   Json before = json(get("/api/v1/assets"));
-  ASSERT_EQ(before["assets"].size(), 5u);
+  ASSERT_EQ(before["assets"].size(), 6u);
   EXPECT_EQ(asset_in(before, "numbers")["status"], "never_materialized");
   EXPECT_TRUE(asset_in(before, "numbers")["latest"].is_null());
   EXPECT_EQ(asset_in(before, "total")["deps"], Json::array({"numbers"}));
@@ -101,7 +101,7 @@ TEST_F(WebTest, AssetStatuses) {
 TEST_F(WebTest, GraphIsCompact) {
   start();
   Json graph = json(get("/api/v1/graph"));
-  ASSERT_EQ(graph["nodes"].size(), 5u);
+  ASSERT_EQ(graph["nodes"].size(), 6u);
   std::vector<std::string> keys;
   for (const auto& node : graph["nodes"]) keys.push_back(node["key"]);
   std::set<std::pair<std::string, std::string>> edges;
@@ -175,6 +175,14 @@ TEST_F(WebTest, PartitionStates) {
   EXPECT_EQ(states[5], 'm');
   EXPECT_EQ(std::count(states.begin(), states.end(), '-'), 47);
   EXPECT_EQ(body["counts"]["materialized"], 1);
+  // Ten years of hours: every key and its state in one answer.
+  ASSERT_TRUE(materialize("decade", {"2023-12-31-23:00"}).success());
+  Json decade = json(get("/api/v1/assets/decade/partitions"));
+  EXPECT_EQ(decade["count"], 87'648);
+  EXPECT_EQ(decade["keys"].size(), 87'648u);
+  EXPECT_EQ(decade["states"].get<std::string>().size(), 87'648u);
+  EXPECT_EQ(decade["states"].get<std::string>().back(), 'm');
+  EXPECT_EQ(decade["last"], "2023-12-31-23:00");
   auto unpartitioned = get("/api/v1/assets/numbers/partitions");
   ASSERT_TRUE(unpartitioned);
   EXPECT_EQ(unpartitioned->status, 400);
@@ -449,6 +457,34 @@ TEST_F(WebTest, UiCommandServesUntilInterrupted) {
   auto response = client.Get("/api/v1/assets");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
-  EXPECT_EQ(Json::parse(response->body)["assets"].size(), 5u);
+  EXPECT_EQ(Json::parse(response->body)["assets"].size(), 6u);
   EXPECT_EQ(child.kill_and_wait(SIGINT), 0);
+}
+
+// The token: STRATA_UI_TOKEN, else strata.yaml's ui.access_token (an EnvVar resolved, never shown).
+TEST_F(WebTest, AccessTokenFromEnvironmentOrStrataYaml) {
+  s::testing::TempDir home("strata-web-token");
+  auto write = [&](const std::string& yaml) { std::ofstream(home / "strata.yaml") << yaml; };
+  write("ui:\n  access_token: {env: STRATA_WEB_TEST_TOKEN_VAR}\n");
+  ::unsetenv("STRATA_WEB_TEST_TOKEN_VAR");
+  try {
+    (void)s::web::configured_ui_token(s::InstanceConfig::load(home.path()));
+    FAIL() << "an unset token variable was accepted";
+  } catch (const s::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("STRATA_WEB_TEST_TOKEN_VAR"), std::string::npos) << e.what();
+  }
+  ::setenv("STRATA_WEB_TEST_TOKEN_VAR", "from-yaml-var", 1);
+  EXPECT_EQ(s::web::configured_ui_token(s::InstanceConfig::load(home.path())), "from-yaml-var");
+  ::setenv("STRATA_UI_TOKEN", "from-env", 1);
+  EXPECT_EQ(s::web::configured_ui_token(s::InstanceConfig::load(home.path())), "from-env");
+  ::unsetenv("STRATA_UI_TOKEN");
+  write("ui:\n  acess_token: x\n");
+  try {
+    (void)s::InstanceConfig::load(home.path());
+    FAIL() << "a misspelt field was accepted";
+  } catch (const s::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("ui.acess_token"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove(home / "strata.yaml");
+  EXPECT_EQ(s::web::configured_ui_token(s::InstanceConfig::load(home.path())), "");
 }

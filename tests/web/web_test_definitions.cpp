@@ -44,7 +44,9 @@ Definitions web_test_definitions() {
   });
   auto hourly = asset("hourly", {.partitions = hourly_partitions("2024-01-01-00:00", {.end = "2024-01-03-00:00"})},
                       [](AssetContext& ctx) { return ctx.partition_key(); });
-  return Definitions({.assets = {numbers, total, gated, failing, hourly},
+  auto decade = asset("decade", {.partitions = hourly_partitions("2014-01-01-00:00", {.end = "2024-01-01-00:00"})},
+                      [](AssetContext& ctx) { return ctx.partition_key(); });
+  return Definitions({.assets = {numbers, total, gated, failing, hourly, decade},
                       .jobs = {define_asset_job("demo_job", AssetSelection::groups({"demo"}))},
                       .resources = {{"vault", Vault()}}});
 }
