@@ -180,6 +180,7 @@ export function backfillsPage(root: HTMLElement): () => void {
                 el("progress", { max: Math.max(total, 1), value: done + failed, "aria-label": `${pct}%` }),
                 ` ${done + failed}/${total} runs done${failed ? `, ${failed} failed` : ""} · ${partitions} partitions`,
               ),
+              el("td", {}, formatTime(b.create)),
               el(
                 "td",
                 {},
