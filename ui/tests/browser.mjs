@@ -266,6 +266,19 @@ try {
     await shot("asset-partitions");
   });
 
+  await check("a backfill launched from the partitions bar runs", async () => {
+    await page.goto(`${tbase}/assets/daily`);
+    await page.waitForSelector("canvas.partitions-bar[data-ready]");
+    await page.fill("input[name=first]", "2024-02-01");
+    await page.fill("input[name=last]", "2024-02-02");
+    await page.click("button:has-text('Launch backfill')");
+    await page.waitForURL(/\/backfills$/);
+    await page.waitForSelector("table.list tbody tr:has-text('2024-02-01')");
+    const list = await api(tbase, "/backfills");
+    const launched = list.backfills.find((b) => b.first === "2024-02-01" && b.last === "2024-02-02");
+    expect(launched && launched.partition_count === 2, `backfills: ${JSON.stringify(list.backfills)}`);
+  });
+
   await check("backfills page lists the CLI's backfill", async () => {
     await page.goto(`${tbase}/backfills`);
     await page.waitForSelector("table.list tbody tr");
