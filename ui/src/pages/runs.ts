@@ -242,9 +242,11 @@ export function runPage(root: HTMLElement, route: Route): () => void {
     (tr as HTMLTableRowElement & { event?: RunEvent }).event = e;
     return tr;
   };
+  let onStatusEvent: () => void = () => {};
   const addEvents = (events: RunEvent[]) => {
     const atBottom = logs.scrollHeight - logs.scrollTop - logs.clientHeight < 40;
     const rows: HTMLTableRowElement[] = [];
+    let changed = false;
     for (const e of events) {
       if (typeof e.id === "number") {
         if (seen.has(e.id)) continue;
@@ -256,7 +258,10 @@ export function runPage(root: HTMLElement, route: Route): () => void {
         stepFilter.appendChild(el("option", { value: e.step }, e.step));
       }
       rows.push(rowOf(e));
+      // Step and run status changes (from the backlog or live) refresh the steps and the status.
+      if (/^(RUN_|STEP_|ASSET_)/.test(e.type ?? "")) changed = true;
     }
+    if (changed) onStatusEvent();
     logBody.append(...rows);
     if (atBottom) logs.scrollTop = logs.scrollHeight;
   };
@@ -342,11 +347,13 @@ export function runPage(root: HTMLElement, route: Route): () => void {
   const refresh = debounce(() => {
     load().catch(() => {});
   }, 300);
+  onStatusEvent = refresh;
   load().catch((e) => summary.replaceChildren(errorBox(e)));
 
   // Logs: what is stored so far, page by page, then live.
   let handle: { close(): void } | null = null;
   let closed = false;
+  let streaming = false;
   const backlog = async () => {
     for (;;) {
       const r = await get<{ events: RunEvent[]; has_more?: boolean }>(
@@ -369,15 +376,23 @@ export function runPage(root: HTMLElement, route: Route): () => void {
         (type, data) => {
           const e = (typeof data === "object" && data ? data : { message: String(data) }) as RunEvent;
           addEvents([{ ...e, type: e.type ?? type }]);
-          if (/step|run|materializ|status/i.test(type)) refresh();
         },
-        (connected) => (live.textContent = connected ? "● live" : "reconnecting…"),
+        (connected) => {
+          streaming = connected;
+          live.textContent = connected ? "● live" : "reconnecting…";
+        },
         lastEventId > 0 ? String(lastEventId) : null,
       );
     });
   // Durations of running steps tick.
+  // While the run is active its step bars grow, and its state is re-read every few seconds too
+  // (in case the event stream is reconnecting).
+  let ticks = 0;
   const timer = window.setInterval(() => {
-    if (run && isActive(run.status)) timeline.replaceChildren(gantt(run));
+    if (!run || !isActive(run.status)) return;
+    timeline.replaceChildren(gantt(run));
+    if (++ticks % 3 === 0) refresh();
+    if (!streaming && handle) backlog().catch(() => {}); // the stream is down: read new events directly
   }, 1000);
   return () => {
     closed = true;
