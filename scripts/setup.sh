@@ -11,6 +11,7 @@
 #   library) for querying what Strata stored.
 # - DuckDB's libduckdb.so and the matching duckdb.h, from pinned npm packages fetched with
 #   `npm pack` (never `npm install`) into .deps/duckdb-<version>/.
+# - The web UI's npm packages (`npm ci` from ui/package-lock.json) into ui/node_modules/.
 # Versions are pinned in scripts/versions.env.
 set -euo pipefail
 
@@ -123,6 +124,23 @@ else
   say "MinIO present in .deps"
 fi
 [[ -x $minio/bin/minio ]] && ln -sfn "minio-$MINIO_MODULE_VERSION" "$root/.deps/minio"
+
+# --- The web UI's front end: pinned npm packages (ui/package-lock.json) ------------------------
+# Vite needs Node.js 20.19 or newer; the browser tests and UI benchmarks drive Debian's chromium
+# (a Debian package above) through playwright-core: no browser is ever downloaded.
+node_version=$(node -p 'process.versions.node' 2>/dev/null || echo 0)
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' 2>/dev/null; then
+  say "Node.js $node_version is too old for the web UI's build (Vite needs 20.19 or newer): install a newer nodejs"
+  exit 1
+fi
+installed="$root/ui/node_modules/.package-lock.json"
+if [[ ! -f $installed || $root/ui/package-lock.json -nt $installed ]]; then
+  say "installing the web UI's npm packages (npm ci in ui/)"
+  (cd "$root/ui" && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$installed"
+else
+  say "web UI npm packages present in ui/node_modules (Node.js $node_version)"
+fi
 
 elapsed_ms=$((($(date +%s%N) - start_ns) / 1000000))
 printf '[setup] done in %d.%03d s\n' $((elapsed_ms / 1000)) $((elapsed_ms % 1000))

@@ -35,7 +35,9 @@ using StreamProducer = std::function<bool(const StreamWrite&)>;
 
 struct HttpResponse {
   int status = 200;
-  std::string content_type = "application/json";
+  // With the charset: cpp-httplib 0.11 (Debian 12) brotli-compresses responses typed exactly
+  // "application/json" (or text/*) at quality 11, which took 4 s for the 10,000-asset graph.
+  std::string content_type = "application/json; charset=utf-8";
   std::string body{};
   std::vector<std::pair<std::string, std::string>> headers{};
   StreamProducer stream{};  // set: the body is streamed (chunked) from it instead

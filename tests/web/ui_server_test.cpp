@@ -40,7 +40,7 @@ TEST_F(WebTest, InstanceAndSecurityHeaders) {
   auto response = get("/api/v1/instance");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
-  EXPECT_EQ(response->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(response->get_header_value("Content-Type"), "application/json; charset=utf-8");
   EXPECT_EQ(response->get_header_value("Content-Security-Policy"), kCsp);
   EXPECT_EQ(response->get_header_value("X-Content-Type-Options"), "nosniff");
   Json body = json(response);
@@ -122,7 +122,7 @@ TEST_F(WebTest, AssetDetailWithMetadataAsData) {
   auto response = get("/api/v1/assets/numbers");
   ASSERT_TRUE(response);
   ASSERT_EQ(response->status, 200) << response->body;
-  EXPECT_EQ(response->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(response->get_header_value("Content-Type"), "application/json; charset=utf-8");
   EXPECT_EQ(response->get_header_value("X-Content-Type-Options"), "nosniff");
   Json asset = json(response);
   EXPECT_EQ(asset["description"], s::testing::kHostileText);
