@@ -23,6 +23,7 @@
 #include "strata/core/nearest_name.hpp"
 #include "strata/core/shutdown.hpp"
 #include "strata/core/utf8.hpp"
+#include "strata/daemon/run_launch_server.hpp"
 #include "strata/execution/executor.hpp"
 #include "strata/execution/program_command.hpp"
 #include "strata/execution/run_launcher.hpp"
@@ -40,6 +41,7 @@ using cli::kExitUsage;
 
 constexpr const char* kStepWorkerCommand = "__step-worker";
 constexpr const char* kDetachedRunCommand = "__detached-run";
+constexpr const char* kLaunchServerCommand = "__launch-server";
 constexpr int kLaunchFd = 3;  // the step worker's socket, the detached run's report pipe
 
 const std::vector<std::string> kCommands = {"materialize", "job", "backfill", "list", "asset", "runs", "logs", "wipe"};
@@ -313,13 +315,8 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   return usage_error(streams.err, "no command given", "'" + program + " --help' lists the commands");
 }
 
-}  // namespace
-
-int run_cli(const Definitions& defs, const std::vector<std::string>& given_args, CliStreams raw) {
-  // The hidden commands this program serves for itself: a step of a multi-process run
-  // (multiprocess_executor.cpp), and a detached run (run_launcher.hpp).
-  if (given_args.size() >= 2 && given_args[1] == kStepWorkerCommand) return detail::run_step_worker(defs, kLaunchFd);
-  set_program_command(program_command_before(given_args));
+// run_cli after the program's own command line is known: a detached run, or a command.
+int run_command_line(const Definitions& defs, const std::vector<std::string>& given_args, CliStreams raw) {
   std::vector<std::string> args = given_args;
   std::string detached_run_id;
   if (args.size() >= 3 && args[1] == kDetachedRunCommand) {
@@ -356,6 +353,25 @@ int run_cli(const Definitions& defs, const std::vector<std::string>& given_args,
   }
   run_shutdown_hooks();
   return code;
+}
+
+}  // namespace
+
+int run_cli(const Definitions& defs, const std::vector<std::string>& given_args, CliStreams raw) {
+  // The hidden commands this program serves for itself: a step of a multi-process run
+  // (multiprocess_executor.cpp), a detached run (run_launcher.hpp), and the daemon's launch server
+  // (daemon/run_launch_server.hpp), whose forks run detached runs.
+  if (given_args.size() >= 2 && given_args[1] == kStepWorkerCommand) return detail::run_step_worker(defs, kLaunchFd);
+  set_program_command(program_command_before(given_args));
+  if (given_args.size() >= 2 && given_args[1] == kLaunchServerCommand) {
+    return serve_run_launches(kLaunchFd, [&](const std::vector<std::string>& args) {
+      std::vector<std::string> full{given_args[0]};
+      full.insert(full.end(), args.begin(), args.end());
+      CliStreams streams{raw.in, raw.out, raw.err, false, false};  // the run's log file, /dev/null
+      return run_command_line(defs, full, streams);
+    });
+  }
+  return run_command_line(defs, given_args, raw);
 }
 
 int run_cli(const Definitions& defs, int argc, char** argv) {

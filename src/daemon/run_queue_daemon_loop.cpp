@@ -1,5 +1,6 @@
 #include "strata/daemon/run_queue_daemon_loop.hpp"
 
+#include "strata/core/error.hpp"
 #include "strata/execution/run_launcher.hpp"
 #include "strata/execution/run_queue_coordinator.hpp"
 
@@ -8,13 +9,27 @@ namespace strata {
 RunQueueDaemonLoop::RunQueueDaemonLoop(std::shared_ptr<Instance> instance, RunQueueLoopOptions options)
     : instance_(std::move(instance)), options_(std::move(options)) {}
 
-int64_t RunQueueDaemonLoop::launch(const std::string& run_id) const {
+int64_t RunQueueDaemonLoop::launch(const std::string& run_id) {
   DetachedRunRequest request;
   request.command = {"runs", "dequeue", run_id};
   request.home = instance_->home();
   request.run_id = run_id;
   request.program = options_.program;
   request.start_timeout_ms = options_.start_timeout_ms;
+  if (options_.use_launch_server) {
+    if (!server_) server_ = std::make_unique<RunLaunchServer>(options_.program);
+    DetachedRunRequest through_server = request;
+    through_server.start = [this](const std::vector<std::string>& args, int log_fd, int report_fd) {
+      server_->start(args, log_fd, report_fd);
+    };
+    try {
+      return launch_run_detached(through_server).pid;
+    } catch (const DetachedRunError&) {
+      throw;
+    } catch (const Error&) {
+      // The server is gone (a new one starts with the next launch): this run starts by exec.
+    }
+  }
   return launch_run_detached(request).pid;
 }
 
