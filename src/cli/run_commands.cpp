@@ -376,7 +376,8 @@ int materialize_command(CliSession& session, const RunCommandOptions& options) {
   }
   if (options.queue && !options.from.empty()) {
     throw UsageError("--queue takes one run; --from/--to may split into several",
-                     "queue one partition with --partition, or run the range without --queue");
+                     "queue one partition with --partition, or give the range to the daemon: backfill --select ... "
+                     "--from A --to B --queue");
   }
   if (options.detach) {
     if (!options.from.empty()) {

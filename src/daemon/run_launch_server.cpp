@@ -149,6 +149,17 @@ void RunLaunchServer::stop_server() {
   pid_ = 0;
 }
 
+bool RunLaunchServer::alive() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  pid_t done = ::waitpid(static_cast<pid_t>(pid_), &status, WNOHANG);
+  if (done == 0) return true;
+  if (socket_ >= 0) ::close(socket_);
+  socket_ = -1;
+  pid_ = 0;  // reaped (or not ours any more)
+  return false;
+}
+
 void RunLaunchServer::start(const std::vector<std::string>& args, int log_fd, int report_fd) {
   if (socket_ < 0) start_server();
   if (!send_request(socket_, args, log_fd, report_fd)) {

@@ -25,7 +25,8 @@ int64_t RunQueueDaemonLoop::launch(const std::string& run_id) {
     try {
       return launch_run_detached(through_server).pid;
     } catch (const DetachedRunError&) {
-      throw;
+      // The run's process said why it did not start; unless the server died with the request.
+      if (server_->alive()) throw;
     } catch (const Error&) {
       // The server is gone (a new one starts with the next launch): this run starts by exec.
     }

@@ -5,9 +5,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <thread>
 
@@ -99,6 +101,51 @@ TEST_F(DaemonProcessTest, QueuedRunsStartAsProcessesOfTheirOwnUnderTheLimits) {
     EXPECT_TRUE(started) << id;
     EXPECT_TRUE(std::filesystem::exists(home() / "logs" / (id + ".log")));
   }
+  daemon->kill_and_wait(SIGTERM);
+}
+
+// The children of process `pid` (from /proc), each with its command line.
+std::vector<std::pair<int, std::string>> children_of(int pid) {
+  std::vector<std::pair<int, std::string>> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    std::ifstream list(task.path() / "children");
+    for (int child; list >> child;) {
+      std::ifstream cmdline("/proc/" + std::to_string(child) + "/cmdline");
+      std::string text((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+      std::replace(text.begin(), text.end(), '\0', ' ');
+      out.emplace_back(child, text);
+    }
+  }
+  return out;
+}
+
+int launch_server_of(int daemon_pid) {
+  for (const auto& [pid, cmdline] : children_of(daemon_pid)) {
+    if (cmdline.find("__launch-server") != std::string::npos) return pid;
+  }
+  return 0;
+}
+
+// Runs are forked from the daemon's launch server; when the server dies, the next run starts by exec
+// and a new server serves the one after.
+TEST_F(DaemonProcessTest, RunsStartFromTheLaunchServerAndWithoutIt) {
+  std::ofstream(gate) << "open";
+  auto daemon = start_daemon();
+  auto run_one = [&] {
+    std::string id = s::submit_run(defs, *instance, {.selection = "plain"});
+    wait_until("run " + id + " succeeded",
+               [&] { return instance->storage().get_run(id)->status == s::RunStatus::kSuccess; });
+    return id;
+  };
+  run_one();
+  int server = launch_server_of(daemon->pid());
+  ASSERT_GT(server, 0) << "the first launch started the launch server";
+  ASSERT_EQ(::kill(server, SIGKILL), 0);
+  run_one();  // the dead server is noticed: this run starts by exec
+  run_one();  // and this one from a new server
+  int again = launch_server_of(daemon->pid());
+  EXPECT_GT(again, 0);
+  EXPECT_NE(again, server);
   daemon->kill_and_wait(SIGTERM);
 }
 

@@ -33,6 +33,8 @@ class RunLaunchServer {
   void start(const std::vector<std::string>& args, int log_fd, int report_fd);
 
   int64_t server_pid() const { return pid_; }
+  // Whether the server process is running (false before the first start, and once it died).
+  bool alive();
 
  private:
   void start_server();
