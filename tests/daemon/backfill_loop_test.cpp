@@ -1,4 +1,5 @@
-// The daemon's backfill loop, driven pass by pass with a ManualClock on a real SQLite instance:
+// The daemon's backfill loop, driven pass by pass with a ManualClock on a real instance (SQLite and
+// PostgreSQL):
 // chunked run creation, progress, resume after the driving process is killed (fork + SIGKILL at
 // the worst moment), cancel, partitions that no longer exist, and the command line around it.
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include "cli_fixture.hpp"
 #include "daemon_fixture.hpp"
 #include "forked_child.hpp"
+#include "instance_backend_test.hpp"
 #include "strata/daemon/backfill_daemon_loop.hpp"
 #include "strata/daemon/daemon_backfill.hpp"
 #include "strata/execution/run_queue_coordinator.hpp"
@@ -19,9 +21,13 @@ namespace s = strata;
 
 namespace {
 
-class BackfillLoopTest : public ::testing::Test {
+// On each backend: SQLite, and PostgreSQL (a new database on the shared test server).
+class BackfillLoopTest : public s::testing::InstanceBackendTest {
  protected:
-  void SetUp() override { instance = s::Instance::open(dir / "home"); }
+  void SetUp() override {
+    InstanceBackendTest::SetUp();
+    if (!IsSkipped() && !HasFatalFailure()) instance = s::Instance::open(home.path());
+  }
 
   std::string submit(const std::string& first, const std::string& last, const std::string& asset = "days") {
     auto plan = s::plan_backfill_range(defs, s::AssetSelection::parse(asset), first, last, &instance->storage());
@@ -51,7 +57,7 @@ class BackfillLoopTest : public ::testing::Test {
   s::ManualClock clock{std::chrono::system_clock::time_point(std::chrono::hours(24 * 20000))};
 };
 
-TEST_F(BackfillLoopTest, CreatesRunsInChunksAsTheQueueDrainsAndCompletes) {
+TEST_P(BackfillLoopTest, CreatesRunsInChunksAsTheQueueDrainsAndCompletes) {
   std::string id = submit("2024-01-01", "2024-01-05");
   EXPECT_EQ(backfill(id).status, "REQUESTED");
   EXPECT_EQ(backfill(id).num_runs, 5);
@@ -85,7 +91,7 @@ TEST_F(BackfillLoopTest, CreatesRunsInChunksAsTheQueueDrainsAndCompletes) {
   EXPECT_TRUE(instance->storage().latest_materialization(s::AssetKey{"days"}, "2024-01-05").has_value());
 }
 
-TEST_F(BackfillLoopTest, FailedRunsEndTheBackfillFailed) {
+TEST_P(BackfillLoopTest, FailedRunsEndTheBackfillFailed) {
   ::setenv("STRATA_TEST_FAIL", "2024-01-02", 1);
   std::string id = submit("2024-01-01", "2024-01-03");
   auto backfills = loop(5);
@@ -100,19 +106,19 @@ TEST_F(BackfillLoopTest, FailedRunsEndTheBackfillFailed) {
 
 // The process driving the backfill is killed (SIGKILL) right after it created a run, before it
 // recorded any progress: the next pass (another process) neither loses nor repeats a chunk.
-TEST_F(BackfillLoopTest, ResumesAfterTheDrivingProcessIsKilled) {
+TEST_P(BackfillLoopTest, ResumesAfterTheDrivingProcessIsKilled) {
   std::string id = submit("2024-01-01", "2024-01-04");
-  std::filesystem::path home = instance->home();
+  std::filesystem::path instance_home = instance->home();
   instance.reset();  // the child opens its own connection
   int signal = s::testing::in_forked_child([&] {
-    auto child_instance = s::Instance::open(home);
+    auto child_instance = s::Instance::open(instance_home);
     s::BackfillLoopOptions options;
     options.max_queued_runs = 3;
     options.on_run_created = [](const std::string&, int64_t, const std::string&) { ::raise(SIGKILL); };
     s::BackfillDaemonLoop(defs, child_instance, options).run_once(std::chrono::system_clock::now());
   });
   ASSERT_EQ(signal, SIGKILL);
-  instance = s::Instance::open(home);
+  instance = s::Instance::open(instance_home);
   auto after_kill = entries(id);
   ASSERT_EQ(after_kill.size(), 1u) << "the run was created with its chunk's entry, in one transaction";
   EXPECT_EQ(runs_of(id), 1u);
@@ -130,7 +136,7 @@ TEST_F(BackfillLoopTest, ResumesAfterTheDrivingProcessIsKilled) {
   EXPECT_EQ(runs_of(id), 4u) << "one run per partition, none twice";
 }
 
-TEST_F(BackfillLoopTest, CancelStopsNewRunsCancelsQueuedAndAsksRunningToStop) {
+TEST_P(BackfillLoopTest, CancelStopsNewRunsCancelsQueuedAndAsksRunningToStop) {
   std::string id = submit("2024-01-01", "2024-01-06");
   auto backfills = loop(2);
   backfills.run_once(clock.now());
@@ -165,7 +171,7 @@ TEST_F(BackfillLoopTest, CancelStopsNewRunsCancelsQueuedAndAsksRunningToStop) {
 }
 
 // A dynamic partition deleted after submission: its chunk fails with the reason, the others run.
-TEST_F(BackfillLoopTest, APartitionThatNoLongerExistsFailsItsChunkWithTheReason) {
+TEST_P(BackfillLoopTest, APartitionThatNoLongerExistsFailsItsChunkWithTheReason) {
   instance->storage().add_dynamic_partitions("customers", {"acme", "globex", "initech"});
   auto plan = s::plan_backfill(defs, s::AssetSelection::parse("customers"), {"acme", "globex", "initech"},
                                &instance->storage());
@@ -185,9 +191,9 @@ TEST_F(BackfillLoopTest, APartitionThatNoLongerExistsFailsItsChunkWithTheReason)
 
 // The command line: submit with --queue, list and show progress, and one clear error for each
 // kind of bad input.
-TEST_F(BackfillLoopTest, CommandLineSubmitsListsShowsAndCancels) {
-  std::filesystem::path home = instance->home();
-  auto cli = [&](std::vector<std::string> args) { return s::testing::run_cli_in_process(defs, home, args); };
+TEST_P(BackfillLoopTest, CommandLineSubmitsListsShowsAndCancels) {
+  std::filesystem::path instance_home = instance->home();
+  auto cli = [&](std::vector<std::string> args) { return s::testing::run_cli_in_process(defs, instance_home, args); };
   auto submitted = cli({"backfill", "--select", "days", "--from", "2024-01-01", "--to", "2024-01-03", "--queue"});
   ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
   std::string id = submitted.out.substr(0, submitted.out.find('\n'));
@@ -226,5 +232,8 @@ TEST_F(BackfillLoopTest, CommandLineSubmitsListsShowsAndCancels) {
   EXPECT_NE(no_select.err.find("--select"), std::string::npos) << no_select.err;
   EXPECT_EQ(instance->storage().backfills().size(), before) << "bad input records nothing";
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, BackfillLoopTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& param) { return param.param; });
 
 }  // namespace
