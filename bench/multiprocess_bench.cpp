@@ -44,28 +44,7 @@ s::Definitions chain(const fs::path& data) {
                          .resources = {{"io_manager", s::FilesystemIOManager({.base_dir = data.string()})}}});
 }
 
-// Seconds `argv` takes to run to completion (stdout and stderr dropped); exits on failure.
-double run_seconds(const std::vector<std::string>& words) {
-  std::vector<char*> argv;
-  for (const auto& word : words) argv.push_back(const_cast<char*>(word.c_str()));
-  argv.push_back(nullptr);
-  auto start = std::chrono::steady_clock::now();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    std::freopen("/dev/null", "w", stdout);
-    std::freopen("/dev/null", "w", stderr);
-    ::execv("/proc/self/exe", argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::fprintf(stderr, "multiprocess_bench: '%s ...' failed (status %d)\n", words[1].c_str(), status);
-    std::exit(1);
-  }
-  return seconds;
-}
+double run_seconds(const std::vector<std::string>& words) { return s::bench::program_seconds(words); }
 
 double fastest(const std::vector<std::string>& words) {
   double best = 1e9;

@@ -1,7 +1,10 @@
 #include "bench_main.hpp"
 
 #include <benchmark/benchmark.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -62,6 +65,28 @@ int run(int argc, char** argv, const std::function<void(const Results&)>& print_
   benchmark::Shutdown();
   print_lines(results);
   return 0;
+}
+
+double program_seconds(const std::vector<std::string>& words) {
+  std::vector<char*> argv;
+  for (const auto& word : words) argv.push_back(const_cast<char*>(word.c_str()));
+  argv.push_back(nullptr);
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    std::freopen("/dev/null", "w", stdout);
+    std::freopen("/dev/null", "w", stderr);
+    ::execv("/proc/self/exe", argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "bench: '%s ...' failed (status %d)\n", words.size() > 1 ? words[1].c_str() : "", status);
+    std::exit(1);
+  }
+  return seconds;
 }
 
 }  // namespace strata::bench

@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace strata::bench {
 
@@ -29,6 +30,10 @@ const Measurement& get(const Results& results, const std::string& name);
 // Seconds per iteration of `benchmark` registered with ->Iterations(1)->Repetitions(repeats)->UseRealTime()
 // (the fastest repetition); exits with a message when it did not run.
 double repeated_seconds(const Results& results, const std::string& benchmark, int repeats);
+
+// Seconds this program (/proc/self/exe) takes to run with `words` as its argv, stdout and stderr
+// dropped; exits with a message naming words[1] when it fails.
+double program_seconds(const std::vector<std::string>& words);
 
 // Runs every registered benchmark (honouring Google Benchmark's flags) and passes the results on.
 int run(int argc, char** argv, const std::function<void(const Results&)>& print_lines);

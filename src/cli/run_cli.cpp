@@ -13,14 +13,17 @@
 #include <optional>
 
 #include "asset_value_command.hpp"
+#include "backfill_commands.hpp"
 #include "catalog_commands.hpp"
 #include "cli_session.hpp"
+#include "daemon_loops_command.hpp"
 #include "queue_commands.hpp"
 #include "run_commands.hpp"
 #include "run_history_commands.hpp"
 #include "strata/core/nearest_name.hpp"
 #include "strata/core/shutdown.hpp"
 #include "strata/core/utf8.hpp"
+#include "strata/daemon/run_launch_server.hpp"
 #include "strata/execution/executor.hpp"
 #include "strata/execution/program_command.hpp"
 #include "strata/execution/run_launcher.hpp"
@@ -39,14 +42,17 @@ using cli::kExitUsage;
 
 constexpr const char* kStepWorkerCommand = "__step-worker";
 constexpr const char* kDetachedRunCommand = "__detached-run";
+constexpr const char* kLaunchServerCommand = "__launch-server";
 constexpr int kLaunchFd = 3;  // the step worker's socket, the detached run's report pipe
 
 const std::vector<std::string> kCommands = {"materialize", "job",  "backfill", "list", "asset",
                                             "runs",        "logs", "wipe",     "ui"};
 
 // Commands that take a sub-command, and the sub-commands they know.
-const std::map<std::string, std::vector<std::string>> kSubcommands = {
-    {"job", {"execute"}}, {"asset", {"show", "value"}}, {"runs", {"cancel", "dequeue", "reexecute"}}};
+const std::map<std::string, std::vector<std::string>> kSubcommands = {{"job", {"execute"}},
+                                                                      {"asset", {"show", "value"}},
+                                                                      {"runs", {"cancel", "dequeue", "reexecute"}},
+                                                                      {"backfill", {"list", "show", "cancel"}}};
 
 // The command the user meant: the first argument that is not an option (nor --home's value), and
 // the argument right after it when that is not an option either (a sub-command; `runs --status
@@ -69,7 +75,7 @@ std::vector<std::string> command_words(const std::vector<std::string>& args) {
 
 // "unknown command" with the nearest known one, before CLI11 would say something vaguer.
 std::optional<std::string> unknown_command(const std::vector<std::string>& words) {
-  if (words.empty()) return std::nullopt;
+  if (words.empty() || words[0] == cli::kDaemonLoopsCommand) return std::nullopt;
   if (std::find(kCommands.begin(), kCommands.end(), words[0]) == kCommands.end()) {
     return "unknown command '" + words[0] + "'" + did_you_mean(words[0], kCommands);
   }
@@ -195,11 +201,27 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   add_detach_option(job_execute, run);
 
   auto* backfill = app.add_subcommand("backfill", "Materialize many partitions, split into runs by backfill policy");
-  backfill->add_option("-s,--select", run.select, "Assets (selection syntax as for materialize)")->required();
+  backfill->add_option("-s,--select", run.select, "Assets (selection syntax as for materialize); required");
   add_range_options(backfill, run);
   backfill->add_option("--partitions", run.partitions, "These partitions (comma-separated)")->delimiter(',');
   backfill->add_flag("--all", run.all_partitions, "Every partition");
   add_run_options(backfill, run);
+  backfill->add_flag("--queue", run.queue,
+                     "Submit the backfill for the daemon (REQUESTED) and print its id; the daemon creates its runs");
+  backfill->require_subcommand(0, 1);
+  int backfill_limit = 20;
+  std::string backfill_id;
+  auto* backfill_list = backfill->add_subcommand("list", "List recorded backfills with their progress, newest first");
+  backfill_list->add_option("--limit", backfill_limit, "At most this many backfills")->capture_default_str();
+  auto* backfill_show = backfill->add_subcommand("show", "A backfill's progress and the run of each of its chunks");
+  backfill_show->add_option("backfill_id", backfill_id, "The backfill id ('backfill list' shows them)")->required();
+  auto* backfill_cancel = backfill->add_subcommand(
+      "cancel", "Cancel a backfill the daemon runs: no new runs, queued and running ones stop");
+  backfill_cancel->add_option("backfill_id", backfill_id, "The backfill id ('backfill list' shows them)")->required();
+
+  int loops_interval_ms = 1000;
+  auto* daemon_loops = app.add_subcommand(cli::kDaemonLoopsCommand, "")->group("");
+  daemon_loops->add_option("--interval-ms", loops_interval_ms, "Time between two passes");
 
   std::string list_what;
   auto* list = app.add_subcommand("list", "List the definitions: assets, jobs, schedules or resources");
@@ -284,7 +306,13 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   if (plain) session.terminal = false;
   if (materialize->parsed()) return cli::materialize_command(session, run);
   if (job_execute->parsed()) return cli::job_execute_command(session, run);
+  if (backfill_list->parsed()) return cli::backfill_list_command(session, backfill_limit);
+  if (backfill_show->parsed()) return cli::backfill_show_command(session, backfill_id);
+  if (backfill_cancel->parsed()) return cli::backfill_cancel_command(session, backfill_id);
   if (backfill->parsed()) return cli::backfill_command(session, run);
+  if (daemon_loops->parsed()) {
+    return cli::daemon_loops_command(session, std::chrono::milliseconds(loops_interval_ms));
+  }
   if (list->parsed()) return cli::list_command(session, list_what, list_dot);
   if (asset_show->parsed()) return cli::asset_show_command(session, asset_key, history_limit);
   if (runs_cancel->parsed()) return cli::cancel_command(session, control_run_id, wait);
@@ -298,13 +326,8 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   return usage_error(streams.err, "no command given", "'" + program + " --help' lists the commands");
 }
 
-}  // namespace
-
-int run_cli(const Definitions& defs, const std::vector<std::string>& given_args, CliStreams raw) {
-  // The hidden commands this program serves for itself: a step of a multi-process run
-  // (multiprocess_executor.cpp), and a detached run (run_launcher.hpp).
-  if (given_args.size() >= 2 && given_args[1] == kStepWorkerCommand) return detail::run_step_worker(defs, kLaunchFd);
-  set_program_command(program_command_before(given_args));
+// run_cli after the program's own command line is known: a detached run, or a command.
+int run_command_line(const Definitions& defs, const std::vector<std::string>& given_args, CliStreams raw) {
   std::vector<std::string> args = given_args;
   std::string detached_run_id;
   if (args.size() >= 3 && args[1] == kDetachedRunCommand) {
@@ -341,6 +364,25 @@ int run_cli(const Definitions& defs, const std::vector<std::string>& given_args,
   }
   run_shutdown_hooks();
   return code;
+}
+
+}  // namespace
+
+int run_cli(const Definitions& defs, const std::vector<std::string>& given_args, CliStreams raw) {
+  // The hidden commands this program serves for itself: a step of a multi-process run
+  // (multiprocess_executor.cpp), a detached run (run_launcher.hpp), and the daemon's launch server
+  // (daemon/run_launch_server.hpp), whose forks run detached runs.
+  if (given_args.size() >= 2 && given_args[1] == kStepWorkerCommand) return detail::run_step_worker(defs, kLaunchFd);
+  set_program_command(program_command_before(given_args));
+  if (given_args.size() >= 2 && given_args[1] == kLaunchServerCommand) {
+    return serve_run_launches(kLaunchFd, [&](const std::vector<std::string>& args) {
+      std::vector<std::string> full{given_args[0]};
+      full.insert(full.end(), args.begin(), args.end());
+      CliStreams streams{raw.in, raw.out, raw.err, false, false};  // the run's log file, /dev/null
+      return run_command_line(defs, full, streams);
+    });
+  }
+  return run_command_line(defs, given_args, raw);
 }
 
 int run_cli(const Definitions& defs, int argc, char** argv) {

@@ -7,6 +7,7 @@
 #include "progress_display.hpp"
 #include "run_history_commands.hpp"
 #include "strata/core/nearest_name.hpp"
+#include "strata/daemon/daemon_backfill.hpp"
 #include "strata/execution/backfill.hpp"
 #include "strata/execution/executor.hpp"
 #include "strata/execution/plan.hpp"
@@ -144,6 +145,15 @@ void print_summary(CliSession& session, const RunResult& result) {
   report_failure(session, result);
 }
 
+// In a detached run's process: tells its launcher, once, that the run has started.
+void report_started_once(CliSession& session, const Event& event) {
+  if (event.type == EventType::kRunStart && session.detached_report_fd >= 0) {
+    report_detached_started(session.detached_report_fd);
+    ::close(session.detached_report_fd);
+    session.detached_report_fd = -1;
+  }
+}
+
 struct RunSetup {
   RunOptions options;
   std::unique_ptr<ProgressDisplay> display;
@@ -190,11 +200,7 @@ RunSetup prepare_run(CliSession& session, const RunCommandOptions& options, cons
     // A detached run's process: tells its launcher once the run is recorded.
     setup.options.run_id = session.detached_run_id;
     setup.options.on_event = [&session, display = setup.display.get()](const Event& event) {
-      if (event.type == EventType::kRunStart && session.detached_report_fd >= 0) {
-        report_detached_started(session.detached_report_fd);
-        ::close(session.detached_report_fd);
-        session.detached_report_fd = -1;
-      }
+      report_started_once(session, event);
       display->on_event(event);
     };
   }
@@ -315,6 +321,21 @@ int submit_to_queue(CliSession& session, const RunCommandOptions& options, const
   return kExitSuccess;
 }
 
+// backfill --queue: records the backfill as REQUESTED for the daemon and prints its id.
+int submit_backfill_to_daemon(CliSession& session, const BackfillPlan& plan, const RunSetup& setup) {
+  BackfillSubmission submission{setup.options.run_config, setup.options.tags, setup.options.max_concurrency};
+  std::string id = [&] {
+    try {
+      return submit_backfill(session.defs, session.instance(), plan, submission);
+    } catch (const ConfigError& e) {
+      throw UsageError((setup.config_file.empty() ? "" : "config file '" + setup.config_file + "': ") + e.what(),
+                       "a queued backfill keeps its run config in the instance; secrets come from {env: NAME}");
+    }
+  }();
+  session.out << id << "\n";
+  return kExitSuccess;
+}
+
 }  // namespace
 
 int execute_claimed_run(CliSession& session, const QueuedRun& run) {
@@ -327,7 +348,11 @@ int execute_claimed_run(CliSession& session, const QueuedRun& run) {
   RunOptions options;
   options.instance = session.shared_instance();
   options.keep_outputs = false;
-  options.on_event = [&display](const Event& event) { display.on_event(event); };
+  // The daemon starts queued runs as `runs dequeue RUN_ID` in a detached process: it waits for RUN_START.
+  options.on_event = [&session, &display](const Event& event) {
+    report_started_once(session, event);
+    display.on_event(event);
+  };
   RunResult result = [&] {
     try {
       return execute_queued_run(session.defs, run, std::move(options));
@@ -351,7 +376,8 @@ int materialize_command(CliSession& session, const RunCommandOptions& options) {
   }
   if (options.queue && !options.from.empty()) {
     throw UsageError("--queue takes one run; --from/--to may split into several",
-                     "queue one partition with --partition, or run the range without --queue");
+                     "queue one partition with --partition, or give the range to the daemon: backfill --select ... "
+                     "--from A --to B --queue");
   }
   if (options.detach) {
     if (!options.from.empty()) {
@@ -387,6 +413,10 @@ int job_execute_command(CliSession& session, const RunCommandOptions& options) {
 }
 
 int backfill_command(CliSession& session, const RunCommandOptions& options) {
+  if (options.select.empty()) {
+    throw UsageError("backfill needs --select (the assets to backfill)",
+                     "'" + session.program + " backfill --help' shows the usage; 'backfill list' the backfills");
+  }
   check_partition_flags(options);
   int given =
       (!options.from.empty() ? 1 : 0) + (!options.partitions.empty() ? 1 : 0) + (options.all_partitions ? 1 : 0);
@@ -408,7 +438,9 @@ int backfill_command(CliSession& session, const RunCommandOptions& options) {
     resolved.partitions = node->partitions->keys(&session.instance().storage());
     if (resolved.partitions.empty()) throw UsageError("the selection has no partitions yet");
   }
-  return run_backfill(session, parsed, plan_partitions(session, parsed, resolved), setup);
+  BackfillPlan plan = plan_partitions(session, parsed, resolved);
+  if (options.queue) return submit_backfill_to_daemon(session, plan, setup);
+  return run_backfill(session, parsed, plan, setup);
 }
 
 int reexecute_command(CliSession& session, const std::string& run_id, const ReexecuteCommandOptions& options) {

@@ -66,41 +66,16 @@ std::string read_report(int fd, int timeout_ms) {
   return text.substr(0, text.find('\n'));
 }
 
-}  // namespace
-
-DetachedRun launch_run_detached(const DetachedRunRequest& request) {
-  DetachedRun run;
-  run.run_id = request.run_id.empty() ? new_run_id() : request.run_id;
-  fs::path home = fs::absolute(request.home);
-  fs::create_directories(home / "logs");
-  run.log_file = home / "logs" / (run.run_id + ".log");
-
-  std::vector<std::string> words = request.program.empty() ? program_command() : request.program;
-  // This program again (its binary, whatever argv[0] says), or the program the request names.
-  std::string executable = request.program.empty() ? "/proc/self/exe" : request.program.front();
-  words.push_back("__detached-run");
-  words.push_back(run.run_id);
-  words.insert(words.end(), request.command.begin(), request.command.end());
-  words.push_back("--home");
-  words.push_back(home.string());
+// Starts `words` (`executable` runs with them as its argv) in a session of its own, double forked (it
+// outlives the caller and is nobody's child), with `log_fd` as stdout/stderr and `report_fd` as fd 3.
+void start_detached_process(const std::string& executable, const std::vector<std::string>& words, int log_fd,
+                            int report_fd) {
+  std::vector<std::string> copy = words;
   std::vector<char*> argv;
-  for (auto& word : words) argv.push_back(word.data());
+  for (auto& word : copy) argv.push_back(word.data());
   argv.push_back(nullptr);
-
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw Error(std::string("cannot create a pipe: ") + std::strerror(errno));
-  // Above the standard descriptors, so that dup2 onto fd 3 in the child clears close-on-exec.
-  int report_end = ::fcntl(pipe_fds[1], F_DUPFD_CLOEXEC, 10);
-  ::close(pipe_fds[1]);
-  int log_fd = ::open(run.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (log_fd < 0 || null_fd < 0 || report_end < 0) {
-    int error = errno;
-    for (int fd : {pipe_fds[0], report_end, log_fd, null_fd}) {
-      if (fd >= 0) ::close(fd);
-    }
-    throw Error("cannot open the run's log file " + run.log_file.string() + ": " + std::strerror(error));
-  }
+  if (null_fd < 0) throw Error(std::string("cannot open /dev/null: ") + std::strerror(errno));
   // Only async-signal-safe calls between fork and exec.
   pid_t first = ::fork();
   if (first == 0) {
@@ -115,20 +90,60 @@ DetachedRun launch_run_detached(const DetachedRunRequest& request) {
     ::dup2(null_fd, 0);
     ::dup2(log_fd, 1);
     ::dup2(log_fd, 2);
-    ::dup2(report_end, kNotifyFd);
+    ::dup2(report_fd, kNotifyFd);
     ::execv(executable.c_str(), argv.data());
     ::_exit(127);
   }
-  ::close(report_end);
-  ::close(log_fd);
   ::close(null_fd);
-  if (first < 0) {
-    ::close(pipe_fds[0]);
-    throw Error(std::string("cannot start a process for the run: ") + std::strerror(errno));
-  }
+  if (first < 0) throw Error(std::string("cannot start a process for the run: ") + std::strerror(errno));
   int status = 0;
   while (::waitpid(first, &status, 0) < 0 && errno == EINTR) {
   }
+}
+
+}  // namespace
+
+DetachedRun launch_run_detached(const DetachedRunRequest& request) {
+  DetachedRun run;
+  run.run_id = request.run_id.empty() ? new_run_id() : request.run_id;
+  fs::path home = fs::absolute(request.home);
+  fs::create_directories(home / "logs");
+  run.log_file = home / "logs" / (run.run_id + ".log");
+
+  std::vector<std::string> args{"__detached-run", run.run_id};
+  args.insert(args.end(), request.command.begin(), request.command.end());
+  args.push_back("--home");
+  args.push_back(home.string());
+
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw Error(std::string("cannot create a pipe: ") + std::strerror(errno));
+  // Above the standard descriptors, so that dup2 onto fd 3 in the child clears close-on-exec.
+  int report_end = ::fcntl(pipe_fds[1], F_DUPFD_CLOEXEC, 10);
+  ::close(pipe_fds[1]);
+  int log_fd = ::open(run.log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0 || report_end < 0) {
+    int error = errno;
+    for (int fd : {pipe_fds[0], report_end, log_fd}) {
+      if (fd >= 0) ::close(fd);
+    }
+    throw Error("cannot open the run's log file " + run.log_file.string() + ": " + std::strerror(error));
+  }
+  try {
+    if (request.start) {
+      request.start(args, log_fd, report_end);
+    } else {
+      std::vector<std::string> words = request.program.empty() ? program_command() : request.program;
+      // This program again (its binary, whatever argv[0] says), or the program the request names.
+      std::string executable = request.program.empty() ? "/proc/self/exe" : request.program.front();
+      words.insert(words.end(), args.begin(), args.end());
+      start_detached_process(executable, words, log_fd, report_end);
+    }
+  } catch (...) {
+    for (int fd : {pipe_fds[0], report_end, log_fd}) ::close(fd);
+    throw;
+  }
+  ::close(report_end);
+  ::close(log_fd);
   std::string report = read_report(pipe_fds[0], request.start_timeout_ms);
   ::close(pipe_fds[0]);
   if (report.rfind("started ", 0) == 0) {

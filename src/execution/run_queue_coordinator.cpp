@@ -24,8 +24,14 @@ ExecutionPlan plan_for_request(const Definitions& defs, const RunRequest& reques
 }
 
 std::string submit_run(const Definitions& defs, Instance& instance, const RunRequest& request) {
+  QueuedRun queued = prepare_queued_run(defs, instance.storage(), request);
+  instance.storage().enqueue_run(queued.run, queued.launch);
+  return queued.run.run_id;
+}
+
+QueuedRun prepare_queued_run(const Definitions& defs, Storage& storage, const RunRequest& request) {
   ExecutionPlan plan = plan_for_request(defs, request);
-  validate_partition_keys(plan, request.partition_keys, &instance.storage());
+  validate_partition_keys(plan, request.partition_keys, &storage);
   json masked = masked_run_config(request.run_config, plan.resources());
   if (masked != request.run_config.document()) {
     throw ConfigError(
@@ -46,8 +52,10 @@ std::string submit_run(const Definitions& defs, Instance& instance, const RunReq
   json launch = {
       {"partition_keys", request.partition_keys}, {"tags", request.tags}, {"max_concurrency", request.max_concurrency}};
   launch[request.job_name.empty() ? "select" : "job"] = request.job_name.empty() ? request.selection : request.job_name;
-  instance.storage().enqueue_run(record, launch.dump());
-  return record.run_id;
+  QueuedRun queued;
+  queued.run = std::move(record);
+  queued.launch = launch.dump();
+  return queued;
 }
 
 RunRequest queued_run_request(const QueuedRun& queued) {

@@ -79,8 +79,7 @@ constexpr const char* kRunColumns =
     "start_time, end_time";
 constexpr const char* kWipedBefore = "COALESCE((SELECT wiped_before_id FROM asset_keys WHERE asset_key=$1), 0)";
 constexpr size_t kRowsPerInsert = 1000;
-constexpr const char* kBackfillColumns =
-    "backfill_id, selection, partitions, status, num_runs, runs_succeeded, runs_failed, create_time, end_time";
+using storage_detail::kBackfillColumns;
 
 class PostgresStorage : public Storage {
  public:
@@ -485,8 +484,9 @@ class PostgresStorage : public Storage {
     Params p;
     p.add(b.backfill_id).add(b.selection).add(nlohmann::json(b.partitions).dump()).add(b.status).add(b.num_runs);
     p.add(b.runs_succeeded).add(b.runs_failed).add(b.create_time_us).add(b.end_time_us);
-    query(std::string("INSERT INTO backfills(") + kBackfillColumns + ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9)", p,
-          "cannot record backfill " + b.backfill_id);
+    p.add(b.launch).add(b.runs_canceled).add(b.error);
+    query(std::string("INSERT INTO backfills(") + kBackfillColumns + ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
+          p, "cannot record backfill " + b.backfill_id);
   }
 
   void update_backfill(const std::string& backfill_id, const std::string& status, int64_t runs_succeeded,
@@ -523,7 +523,90 @@ class PostgresStorage : public Storage {
     return out;
   }
 
+  std::vector<BackfillRecord> active_backfills() override {
+    std::lock_guard lock(mutex_);
+    Result r = query(storage_detail::kActiveBackfillsSql, Params(), "cannot list backfills");
+    std::vector<BackfillRecord> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(read_backfill(r, i));
+    return out;
+  }
+
+  bool add_backfill_run(const std::string& backfill_id, int64_t chunk, const QueuedRun& queued) override {
+    RunRecord run = storage_detail::stored_run(queued.run);
+    run.status = RunStatus::kQueued;
+    std::vector<EventRow> rows{storage_detail::to_row(run_enqueued_event(run.run_id, run.create_time_us))};
+    std::lock_guard lock(mutex_);
+    return add_backfill_entry(backfill_id, chunk, run.run_id, "", [&] {
+      query(std::string("INSERT INTO runs(") + kRunColumns + ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
+            run_params(run), "cannot record run " + run.run_id);
+      Params p;
+      p.add(run.run_id).add(stored_text(queued.launch));
+      query(sql(storage_detail::kEnqueueSql), p, "cannot queue run " + run.run_id);
+      write_rows(rows, false);
+    });
+  }
+
+  bool add_backfill_chunk_error(const std::string& backfill_id, int64_t chunk, const std::string& error) override {
+    std::lock_guard lock(mutex_);
+    return add_backfill_entry(backfill_id, chunk, "", error, [] {});
+  }
+
+  std::vector<BackfillRunRecord> backfill_runs(const std::string& backfill_id) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(stored_text(backfill_id));
+    Result r = query(sql(storage_detail::kBackfillRunsSql), p, "cannot read the runs of backfill " + backfill_id);
+    std::vector<BackfillRunRecord> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      std::optional<std::string> status = r.optional_text(i, 3);
+      out.push_back(
+          {r.integer(i, 0), r.text(i, 1), r.text(i, 2), status ? run_status_from_name(*status) : std::nullopt});
+    }
+    return out;
+  }
+
+  bool update_backfill_if(const std::string& backfill_id, const std::string& expected,
+                          const BackfillRecord& progress) override {
+    BackfillRecord b = storage_detail::stored_backfill(progress);
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(b.status).add(b.runs_succeeded).add(b.runs_failed).add(b.runs_canceled).add(b.end_time_us).add(b.error);
+    p.add(stored_text(backfill_id)).add(stored_text(expected));
+    return query(sql(storage_detail::kUpdateBackfillIfSql) + " RETURNING backfill_id", p,
+                 "cannot update backfill " + backfill_id)
+               .rows() > 0;
+  }
+
  private:
+  // add_backfill_run and add_backfill_chunk_error (inside the caller's lock): in one transaction,
+  // the chunk's entry and `create_run` when the backfill still takes runs and the chunk has none.
+  // The backfill's row stays locked (FOR UPDATE) until the end, so a cancel waits for it.
+  template <class CreateRun>
+  bool add_backfill_entry(const std::string& backfill_id, int64_t chunk, const std::string& run_id,
+                          const std::string& error, CreateRun&& create_run) {
+    bool added = false;
+    transaction([&] {
+      Params id;
+      id.add(stored_text(backfill_id));
+      Result status = query("SELECT status FROM backfills WHERE backfill_id=$1 FOR UPDATE", id,
+                            "cannot read backfill " + backfill_id);
+      if (status.rows() == 0) throw StorageError("no backfill " + backfill_id + " in " + description_);
+      if (!storage_detail::backfill_takes_runs(status.text(0, 0))) return;
+      lock_queue();
+      Params p;
+      p.add(stored_text(backfill_id)).add(chunk).add(stored_text(run_id)).add(stored_text(error));
+      if (query(sql(storage_detail::kInsertBackfillRunSql) + " RETURNING chunk", p,
+                "cannot record a run of backfill " + backfill_id)
+              .rows() == 0) {
+        return;
+      }
+      create_run();
+      query(sql(storage_detail::kBackfillStartedSql), id, "cannot update backfill " + backfill_id);
+      added = true;
+    });
+    return added;
+  }
+
   // Writes `rows` (in one transaction of the caller's): all in one COPY, or one COPY per row with a
   // savepoint around each, replacing a refused row by its fallback_row().
   void write_rows(std::vector<EventRow>& rows, bool one_by_one) {
@@ -809,9 +892,14 @@ class PostgresStorage : public Storage {
   }
 
   static BackfillRecord read_backfill(const Result& r, int i) {
-    return {r.text(i, 0),    r.text(i, 1),    nlohmann::json::parse(r.text(i, 2)).get<std::vector<std::string>>(),
-            r.text(i, 3),    r.integer(i, 4), r.integer(i, 5),
-            r.integer(i, 6), r.integer(i, 7), r.integer(i, 8)};
+    BackfillRecord out{
+        r.text(i, 0),    r.text(i, 1),    nlohmann::json::parse(r.text(i, 2)).get<std::vector<std::string>>(),
+        r.text(i, 3),    r.integer(i, 4), r.integer(i, 5),
+        r.integer(i, 6), r.integer(i, 7), r.integer(i, 8)};
+    out.launch = r.text(i, 9);
+    out.runs_canceled = r.integer(i, 10);
+    out.error = r.text(i, 11);
+    return out;
   }
 
   static RunRecord read_run(const Result& r, int i) {

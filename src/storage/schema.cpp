@@ -93,6 +93,19 @@ std::vector<const char*> migration_statements(int from) {
         "e.id=asset_keys.last_failure_id), '')",
     };
   }
+  if (from == 4) {
+    return {
+        // Backfills driven by the daemon: what it needs to create their runs, and one entry per chunk
+        // (the run created for it, or why none could be), the key that keeps a restart from running
+        // a chunk twice.
+        "ALTER TABLE backfills ADD COLUMN launch TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE backfills ADD COLUMN runs_canceled BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE backfills ADD COLUMN error TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX backfills_by_status ON backfills(status, create_time)",
+        "CREATE TABLE backfill_runs (backfill_id TEXT NOT NULL, chunk BIGINT NOT NULL, run_id TEXT NOT NULL DEFAULT "
+        "'', error TEXT NOT NULL DEFAULT '', PRIMARY KEY (backfill_id, chunk))",
+    };
+  }
   return {};
 }
 

@@ -71,6 +71,30 @@ inline constexpr const char* kPoolInsertSql =
     "INSERT INTO pool_slots(pool, run_id, step_key, claim_time) VALUES(?1, ?2, ?3, ?4)";
 inline constexpr const char* kPoolReleaseSql = "DELETE FROM pool_slots WHERE pool=?1 AND run_id=?2 AND step_key=?3";
 inline constexpr const char* kPoolReleaseRunSql = "DELETE FROM pool_slots WHERE run_id=?1";
+// Backfills: the columns both backends read (read_backfill) and write, in this order.
+inline constexpr const char* kBackfillColumns =
+    "backfill_id, selection, partitions, status, num_runs, runs_succeeded, runs_failed, create_time, end_time, "
+    "launch, runs_canceled, error";
+inline constexpr const char* kActiveBackfillsSql =
+    "SELECT backfill_id, selection, partitions, status, num_runs, runs_succeeded, runs_failed, create_time, "
+    "end_time, launch, runs_canceled, error FROM backfills WHERE status IN ('REQUESTED', 'RUNNING', 'CANCELING') "
+    "ORDER BY create_time, backfill_id";
+// ?1 backfill id, ?2 chunk, ?3 run id, ?4 error: a chunk's entry, unless it has one.
+inline constexpr const char* kInsertBackfillRunSql =
+    "INSERT INTO backfill_runs(backfill_id, chunk, run_id, error) VALUES(?1, ?2, ?3, ?4) ON CONFLICT(backfill_id, "
+    "chunk) DO NOTHING";
+inline constexpr const char* kBackfillStartedSql =
+    "UPDATE backfills SET status='RUNNING' WHERE backfill_id=?1 AND status='REQUESTED'";
+inline constexpr const char* kBackfillRunsSql =
+    "SELECT b.chunk, b.run_id, b.error, r.status FROM backfill_runs b LEFT JOIN runs r ON r.run_id=b.run_id WHERE "
+    "b.backfill_id=?1 ORDER BY b.chunk";
+// ?1 status, ?2 succeeded, ?3 failed, ?4 canceled, ?5 end time, ?6 error, ?7 backfill id, ?8 expected status.
+inline constexpr const char* kUpdateBackfillIfSql =
+    "UPDATE backfills SET status=?1, runs_succeeded=?2, runs_failed=?3, runs_canceled=?4, end_time=?5, error=?6 "
+    "WHERE backfill_id=?7 AND status=?8";
+// Whether a backfill in this status may get new runs.
+inline bool backfill_takes_runs(const std::string& status) { return status == "REQUESTED" || status == "RUNNING"; }
+
 inline constexpr const char* kPoolSlotsSql =
     "SELECT pool, run_id, step_key FROM pool_slots WHERE pool=?1 ORDER BY claim_time, run_id, step_key";
 

@@ -455,14 +455,14 @@ class SqliteStorage : public Storage {
   void add_backfill(const BackfillRecord& record) override {
     BackfillRecord backfill = storage_detail::stored_backfill(record);
     std::lock_guard lock(mutex_);
-    auto& insert = statement(
-        "INSERT INTO backfills(backfill_id, selection, partitions, status, num_runs, runs_succeeded, runs_failed, "
-        "create_time, end_time) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+    auto& insert = statement(std::string("INSERT INTO backfills(") + storage_detail::kBackfillColumns +
+                             ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)");
     insert.bind(1, backfill.backfill_id)
         .bind(2, backfill.selection)
         .bind(3, nlohmann::json(backfill.partitions).dump());
     insert.bind(4, backfill.status).bind(5, backfill.num_runs).bind(6, backfill.runs_succeeded);
-    insert.bind(7, backfill.runs_failed).bind(8, backfill.create_time_us).bind(9, backfill.end_time_us).run();
+    insert.bind(7, backfill.runs_failed).bind(8, backfill.create_time_us).bind(9, backfill.end_time_us);
+    insert.bind(10, backfill.launch).bind(11, backfill.runs_canceled).bind(12, backfill.error).run();
   }
 
   void update_backfill(const std::string& backfill_id, const std::string& status, int64_t runs_succeeded,
@@ -480,7 +480,8 @@ class SqliteStorage : public Storage {
 
   std::optional<BackfillRecord> get_backfill(const std::string& backfill_id) override {
     std::lock_guard lock(mutex_);
-    auto& select = statement(std::string("SELECT ") + kBackfillColumns + " FROM backfills WHERE backfill_id=?1");
+    auto& select =
+        statement(std::string("SELECT ") + storage_detail::kBackfillColumns + " FROM backfills WHERE backfill_id=?1");
     select.bind(1, stored_text(backfill_id));
     std::optional<BackfillRecord> out;
     if (select.step()) out = read_backfill(select);
@@ -490,13 +491,69 @@ class SqliteStorage : public Storage {
 
   std::vector<BackfillRecord> backfills(int limit) override {
     std::lock_guard lock(mutex_);
-    auto& select = statement(std::string("SELECT ") + kBackfillColumns +
+    auto& select = statement(std::string("SELECT ") + storage_detail::kBackfillColumns +
                              " FROM backfills ORDER BY create_time DESC, backfill_id DESC LIMIT ?1");
     select.bind(1, static_cast<int64_t>(limit));
     std::vector<BackfillRecord> out;
     while (select.step()) out.push_back(read_backfill(select));
     select.reset();
     return out;
+  }
+
+  std::vector<BackfillRecord> active_backfills() override {
+    std::lock_guard lock(mutex_);
+    auto& select = statement(storage_detail::kActiveBackfillsSql);
+    std::vector<BackfillRecord> out;
+    while (select.step()) out.push_back(read_backfill(select));
+    select.reset();
+    return out;
+  }
+
+  bool add_backfill_run(const std::string& backfill_id, int64_t chunk, const QueuedRun& queued) override {
+    RunRecord run = queued.run;
+    run.status = RunStatus::kQueued;
+    std::lock_guard lock(mutex_);
+    return add_backfill_entry(backfill_id, chunk, run.run_id, "", [&] {
+      insert_run(run);
+      statement(storage_detail::kEnqueueSql).bind(1, stored_text(run.run_id)).bind(2, stored_text(queued.launch)).run();
+      insert_events({run_enqueued_event(run.run_id, run.create_time_us)});
+    });
+  }
+
+  bool add_backfill_chunk_error(const std::string& backfill_id, int64_t chunk, const std::string& error) override {
+    std::lock_guard lock(mutex_);
+    return add_backfill_entry(backfill_id, chunk, "", error, [] {});
+  }
+
+  std::vector<BackfillRunRecord> backfill_runs(const std::string& backfill_id) override {
+    std::lock_guard lock(mutex_);
+    auto& select = statement(storage_detail::kBackfillRunsSql);
+    select.bind(1, stored_text(backfill_id));
+    std::vector<BackfillRunRecord> out;
+    while (select.step()) {
+      std::optional<std::string> status = select.optional_text(3);
+      out.push_back(
+          {select.integer(0), select.text(1), select.text(2), status ? run_status_from_name(*status) : std::nullopt});
+    }
+    select.reset();
+    return out;
+  }
+
+  bool update_backfill_if(const std::string& backfill_id, const std::string& expected,
+                          const BackfillRecord& progress) override {
+    BackfillRecord stored = storage_detail::stored_backfill(progress);
+    std::lock_guard lock(mutex_);
+    statement(storage_detail::kUpdateBackfillIfSql)
+        .bind(1, stored.status)
+        .bind(2, stored.runs_succeeded)
+        .bind(3, stored.runs_failed)
+        .bind(4, stored.runs_canceled)
+        .bind(5, stored.end_time_us)
+        .bind(6, stored.error)
+        .bind(7, stored_text(backfill_id))
+        .bind(8, stored_text(expected))
+        .run();
+    return sqlite3_changes(conn_.db) > 0;
   }
 
  private:
@@ -702,13 +759,45 @@ class SqliteStorage : public Storage {
     return *it->second;
   }
 
-  static constexpr const char* kBackfillColumns =
-      "backfill_id, selection, partitions, status, num_runs, runs_succeeded, runs_failed, create_time, end_time";
+  // add_backfill_run and add_backfill_chunk_error (inside the caller's lock): in one transaction,
+  // the chunk's entry and `create_run` when the backfill still takes runs and the chunk has none.
+  template <class CreateRun>
+  bool add_backfill_entry(const std::string& backfill_id, int64_t chunk, const std::string& run_id,
+                          const std::string& error, CreateRun&& create_run) {
+    bool added = false;
+    transaction([&] {
+      auto& status = statement("SELECT status FROM backfills WHERE backfill_id=?1");
+      status.bind(1, stored_text(backfill_id));
+      if (!status.step()) {
+        status.reset();
+        throw StorageError("no backfill " + backfill_id + " in " + describe());
+      }
+      std::string current = status.text(0);
+      status.reset();
+      if (!storage_detail::backfill_takes_runs(current)) return;
+      statement(storage_detail::kInsertBackfillRunSql)
+          .bind(1, stored_text(backfill_id))
+          .bind(2, chunk)
+          .bind(3, stored_text(run_id))
+          .bind(4, stored_text(error))
+          .run();
+      if (sqlite3_changes(conn_.db) == 0) return;
+      create_run();
+      statement(storage_detail::kBackfillStartedSql).bind(1, stored_text(backfill_id)).run();
+      added = true;
+    });
+    return added;
+  }
 
   static BackfillRecord read_backfill(Statement& row) {
-    return {row.text(0),    row.text(1),    nlohmann::json::parse(row.text(2)).get<std::vector<std::string>>(),
-            row.text(3),    row.integer(4), row.integer(5),
-            row.integer(6), row.integer(7), row.integer(8)};
+    BackfillRecord out{
+        row.text(0),    row.text(1),    nlohmann::json::parse(row.text(2)).get<std::vector<std::string>>(),
+        row.text(3),    row.integer(4), row.integer(5),
+        row.integer(6), row.integer(7), row.integer(8)};
+    out.launch = row.text(9);
+    out.runs_canceled = row.integer(10);
+    out.error = row.text(11);
+    return out;
   }
 
   static RunRecord read_run(Statement& row) {

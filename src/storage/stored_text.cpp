@@ -38,7 +38,9 @@ RunRecord stored_run(const RunRecord& run) {
 
 BackfillRecord stored_backfill(const BackfillRecord& backfill) {
   BackfillRecord out = backfill;
-  for (std::string* text : {&out.backfill_id, &out.selection, &out.status}) *text = stored_text(*text);
+  for (std::string* text : {&out.backfill_id, &out.selection, &out.status, &out.launch, &out.error}) {
+    *text = stored_text(*text);
+  }
   for (auto& partition : out.partitions) partition = stored_text(partition);
   return out;
 }

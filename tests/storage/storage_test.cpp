@@ -379,6 +379,56 @@ TEST_P(StorageTest, BackfillsRecordProgress) {
   EXPECT_FALSE(storage->get_backfill("bf-9").has_value());
 }
 
+// A daemon-driven backfill: each chunk gets one entry (its run, queued in the same transaction, or
+// why it has none), only while the backfill takes runs; status changes are conditional.
+TEST_P(StorageTest, DaemonBackfillChunksGetOneRunEach) {
+  storage->add_backfill({.backfill_id = "bf-d",
+                         .selection = "events",
+                         .partitions = {"a", "b", "c"},
+                         .status = "REQUESTED",
+                         .num_runs = 3,
+                         .create_time_us = 10,
+                         .launch = "{\"chunks\":[[\"a\"],[\"b\"],[\"c\"]]}"});
+  ASSERT_EQ(storage->active_backfills().size(), 1u);
+  EXPECT_EQ(storage->active_backfills().front().launch, "{\"chunks\":[[\"a\"],[\"b\"],[\"c\"]]}");
+  s::QueuedRun first{0, run("run-a", "__ASSET_JOB", 11), "{\"select\":\"events\"}"};
+  EXPECT_TRUE(storage->add_backfill_run("bf-d", 0, first));
+  s::QueuedRun again{0, run("run-a2", "__ASSET_JOB", 12), "{}"};
+  EXPECT_FALSE(open_again()->add_backfill_run("bf-d", 0, again)) << "a chunk gets one run";
+  EXPECT_FALSE(storage->get_run("run-a2").has_value()) << "nothing of the refused run is recorded";
+  EXPECT_EQ(storage->get_backfill("bf-d")->status, "RUNNING");
+  ASSERT_EQ(storage->queued_runs().size(), 1u);
+  EXPECT_EQ(storage->queued_runs().front().launch, "{\"select\":\"events\"}");
+  EXPECT_TRUE(storage->add_backfill_chunk_error("bf-d", 1, "partition b no longer exists"));
+  auto entries = storage->backfill_runs("bf-d");
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].run_id, "run-a");
+  EXPECT_EQ(entries[0].status, s::RunStatus::kQueued);
+  EXPECT_EQ(entries[1].run_id, "");
+  EXPECT_EQ(entries[1].error, "partition b no longer exists");
+  EXPECT_FALSE(entries[1].status.has_value());
+
+  s::BackfillRecord canceling = *storage->get_backfill("bf-d");
+  canceling.status = "CANCELING";
+  EXPECT_FALSE(storage->update_backfill_if("bf-d", "REQUESTED", canceling)) << "status is RUNNING";
+  EXPECT_TRUE(storage->update_backfill_if("bf-d", "RUNNING", canceling));
+  s::QueuedRun late{0, run("run-c", "__ASSET_JOB", 13), "{}"};
+  EXPECT_FALSE(storage->add_backfill_run("bf-d", 2, late)) << "a canceled backfill gets no new run";
+  EXPECT_FALSE(storage->get_run("run-c").has_value());
+  canceling.status = "CANCELED";
+  canceling.runs_canceled = 1;
+  canceling.error = "why";
+  canceling.end_time_us = 99;
+  EXPECT_TRUE(storage->update_backfill_if("bf-d", "CANCELING", canceling));
+  auto done = open_again()->get_backfill("bf-d");
+  EXPECT_EQ(done->status, "CANCELED");
+  EXPECT_EQ(done->runs_canceled, 1);
+  EXPECT_EQ(done->error, "why");
+  EXPECT_EQ(done->end_time_us, 99);
+  EXPECT_TRUE(storage->active_backfills().empty());
+  EXPECT_THROW(storage->add_backfill_run("bf-none", 0, late), s::StorageError);
+}
+
 // A database written by schema version 1 is migrated when opened: the version-2 tables appear,
 // per-partition status is rebuilt from the event log, and the version-3 queue and pool tables appear.
 TEST_P(StorageTest, VersionOneDatabaseIsMigrated) {
@@ -391,7 +441,7 @@ TEST_P(StorageTest, VersionOneDatabaseIsMigrated) {
       "DROP TABLE asset_partitions; DROP TABLE dynamic_partitions; DROP TABLE backfills; DROP TABLE run_queue; "
       "DROP TABLE pool_slots; ALTER TABLE asset_keys DROP COLUMN last_run_id; ALTER TABLE asset_keys DROP COLUMN "
       "last_timestamp; ALTER TABLE asset_keys DROP COLUMN last_partition; ALTER TABLE asset_keys DROP COLUMN "
-      "last_failure_id; ALTER TABLE asset_keys DROP COLUMN last_failure_run_id; UPDATE strata_schema SET version = 1;";
+      "last_failure_id; ALTER TABLE asset_keys DROP COLUMN last_failure_run_id; DROP TABLE backfill_runs; UPDATE strata_schema SET version = 1;";
   if (postgres) {
     std::string conninfo = "host=127.0.0.1 port=" + std::to_string(postgres->port) + " user=" + postgres->user +
                            " password=" + postgres->password + " dbname=" + postgres->dbname;

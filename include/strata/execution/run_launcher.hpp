@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -28,6 +29,11 @@ struct DetachedRunRequest {
   std::vector<std::string> program{};
   // How long to wait for the process to record the run before giving up.
   int start_timeout_ms = 60'000;
+  // Starts the process some other way than fork + exec of `program` (the daemon's launch server,
+  // daemon/run_launch_server.hpp): given the arguments after the program, the log file (its stdout
+  // and stderr) and the report descriptor (its fd 3), it starts a process in a session of its own
+  // that runs them, or throws (then nothing was started). Empty: fork + exec.
+  std::function<void(const std::vector<std::string>& args, int log_fd, int report_fd)> start{};
 };
 
 struct DetachedRun {

@@ -45,6 +45,10 @@ ExecutionPlan plan_for_request(const Definitions& defs, const RunRequest& reques
 // recorded), StorageError.
 std::string submit_run(const Definitions& defs, Instance& instance, const RunRequest& request);
 
+// What submit_run checks and would record, without recording it: the run (status QUEUED) and its
+// launch document. Throws as submit_run does.
+QueuedRun prepare_queued_run(const Definitions& defs, Storage& storage, const RunRequest& request);
+
 // The request a queued run was submitted with (run config from its record).
 RunRequest queued_run_request(const QueuedRun& queued);
 

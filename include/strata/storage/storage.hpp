@@ -27,12 +27,28 @@ struct BackfillRecord {
   std::string backfill_id{};
   std::string selection{};
   std::vector<std::string> partitions{};
-  std::string status{};  // REQUESTED, RUNNING, COMPLETED, FAILED
+  // REQUESTED (submitted for the daemon, no run yet), RUNNING, CANCELING (canceled, runs still
+  // stopping), then one of COMPLETED, FAILED, CANCELED.
+  std::string status{};
   int64_t num_runs = 0;
   int64_t runs_succeeded = 0;
   int64_t runs_failed = 0;
   int64_t create_time_us = 0;
   int64_t end_time_us = 0;
+  // What the daemon needs to create the runs (JSON, execution/daemon_backfill.hpp); empty for a
+  // backfill the command line runs itself.
+  std::string launch{};
+  int64_t runs_canceled = 0;
+  std::string error{};  // why runs could not be created (a partition that no longer exists...)
+};
+
+// One run of a backfill driven by the daemon, keyed by its chunk: the index of its partitions in
+// the backfill's plan. A chunk has at most one entry, so a restarted daemon never runs it twice.
+struct BackfillRunRecord {
+  int64_t chunk = 0;
+  std::string run_id{};  // empty when no run could be created (`error` says why)
+  std::string error{};
+  std::optional<RunStatus> status{};  // the run's current status (absent without a run)
 };
 
 // The state of one partition of an asset, from its latest materialization or failure.
@@ -70,8 +86,9 @@ class Storage : public DynamicPartitionsStore {
   // The schema version this build writes.
   // Version 1: runs, event log, asset keys. Version 2: per-partition status, dynamic partitions,
   // backfills. Version 3: the run queue and pool slots. Version 4: each asset's latest failure in the
-  // catalog (asset_catalog). Older databases are migrated when opened.
-  static constexpr int kSchemaVersion = 4;
+  // catalog (asset_catalog). Version 5: backfills driven by the daemon (their launch document, the run
+  // of each chunk). Older databases are migrated when opened.
+  static constexpr int kSchemaVersion = 5;
 
   // --- runs ---
   // Throws StorageError when a run with the id exists.
@@ -125,6 +142,23 @@ class Storage : public DynamicPartitionsStore {
                                int64_t runs_failed, int64_t end_time_us) = 0;
   virtual std::optional<BackfillRecord> get_backfill(const std::string& backfill_id) = 0;
   virtual std::vector<BackfillRecord> backfills(int limit = 100) = 0;  // newest first
+
+  // --- backfills driven by the daemon ---
+  // The backfills REQUESTED, RUNNING or CANCELING, oldest first.
+  virtual std::vector<BackfillRecord> active_backfills() = 0;
+  // In one transaction, when the backfill is REQUESTED or RUNNING and chunk `chunk` has no entry yet:
+  // records the entry with `queued.run` as its run, queues the run (as enqueue_run) and sets the
+  // backfill RUNNING. Returns whether it did (false: the chunk has its run, or the backfill was
+  // canceled or finished meanwhile). Throws StorageError for an unknown backfill.
+  virtual bool add_backfill_run(const std::string& backfill_id, int64_t chunk, const QueuedRun& queued) = 0;
+  // The same for a chunk that gets no run: records `error` as its entry.
+  virtual bool add_backfill_chunk_error(const std::string& backfill_id, int64_t chunk, const std::string& error) = 0;
+  // The entries of the backfill's chunks, by chunk, each with its run's current status.
+  virtual std::vector<BackfillRunRecord> backfill_runs(const std::string& backfill_id) = 0;
+  // In one transaction: when the backfill's status is still `expected`, sets status, the three run
+  // counts, end time and error from `progress`; returns whether it did.
+  virtual bool update_backfill_if(const std::string& backfill_id, const std::string& expected,
+                                  const BackfillRecord& progress) = 0;
 
   // --- run queue (storage/run_queue.hpp) ---
   // In one transaction: records `run` (status QUEUED, no owner), its `launch` document at the end of
