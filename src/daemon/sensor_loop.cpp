@@ -27,6 +27,16 @@ struct Evaluation {
   std::vector<TickRunRequest> requests;
 };
 
+// The first evaluation of an asset or run-status sensor: what happened before it is not news; it
+// records where it starts watching from.
+Evaluation first_evaluation(const Definitions& defs, Storage& storage, const daemon_detail::TickSource& source,
+                            Clock::time_point now, const std::string& cursor, const std::string& reason) {
+  Evaluation first{daemon_detail::commit_from_result(defs, storage, source, now, TickResult::skip(reason)), {}};
+  first.commit.cursor = cursor;
+  first.commit.tick.cursor = cursor;
+  return first;
+}
+
 Evaluation evaluate_sensor(const Definitions& defs, Storage& storage, const SensorDefinition& sensor,
                            const std::string& stored_cursor, Clock::time_point now) {
   daemon_detail::TickSource source{sensor.name, "sensor", sensor.job_name, "", {}, ""};
@@ -46,17 +56,12 @@ Evaluation evaluate_sensor(const Definitions& defs, Storage& storage, const Sens
       }
       cursor = std::to_string(newest);
       if (stored_cursor.empty()) {
-        Evaluation first{daemon_detail::commit_from_result(defs, storage, source, now,
-                                                           TickResult::skip("watching for new materializations")),
-                         {}};
-        first.commit.cursor = cursor;
-        first.commit.tick.cursor = *cursor;
-        return first;
+        return first_evaluation(defs, storage, source, now, *cursor, "watching for new materializations");
       }
       std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
       for (auto& record : found) context.events.push_back(std::move(record.event));
     } else if (sensor.kind == SensorDefinition::Kind::kRunStatus) {
-      int64_t after = stored_cursor.empty() ? to_us(now) : cursor_number(stored_cursor);
+      int64_t after = cursor_number(stored_cursor);
       int64_t newest = after;
       RunFilter filter;
       filter.status = sensor.monitor_failure ? RunStatus::kFailure : RunStatus::kSuccess;
@@ -70,6 +75,8 @@ Evaluation evaluate_sensor(const Definitions& defs, Storage& storage, const Sens
         }
       }
       cursor = std::to_string(newest);
+      if (stored_cursor.empty())
+        return first_evaluation(defs, storage, source, now, *cursor, "watching for runs that end");
       std::sort(ended.begin(), ended.end(), [](const auto& a, const auto& b) { return a.end_time_us < b.end_time_us; });
       for (const auto& run : ended) {
         Event event;

@@ -389,7 +389,8 @@ TEST_P(StorageTest, VersionOneDatabaseIsMigrated) {
   storage.reset();
   std::string downgrade =
       "DROP TABLE asset_partitions; DROP TABLE dynamic_partitions; DROP TABLE backfills; DROP TABLE run_queue; "
-      "DROP TABLE pool_slots; UPDATE strata_schema SET version = 1;";
+      "DROP TABLE pool_slots; DROP TABLE instigators; DROP TABLE ticks; DROP TABLE run_keys; DROP TABLE "
+      "daemon_heartbeats; DROP TABLE daemon_lease; UPDATE strata_schema SET version = 1;";
   if (postgres) {
     std::string conninfo = "host=127.0.0.1 port=" + std::to_string(postgres->port) + " user=" + postgres->user +
                            " password=" + postgres->password + " dbname=" + postgres->dbname;

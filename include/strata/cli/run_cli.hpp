@@ -13,6 +13,10 @@
 //   runs [--status S] [--job NAME] [--asset KEY] [--limit N]
 //   logs RUN_ID [--follow]
 //   wipe KEY... [--yes]
+//   daemon                         run the daemon (schedules, sensors, queued runs) until Ctrl-C
+//   daemon status
+//   schedule list | schedule start|stop|preview|ticks NAME
+//   sensor list | sensor start|stop|preview|ticks NAME
 // Hidden commands serve the program itself: `__step-worker` (the multi-process executor's step
 // server, execution/executor.hpp) and `__detached-run` (execution/run_launcher.hpp).
 // Global options: --home DIR (the instance; default $STRATA_HOME, else ./.strata), --plain (no live

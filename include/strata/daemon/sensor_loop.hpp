@@ -3,9 +3,9 @@
 // last time; an asset sensor's gets the new materializations of its assets (its cursor is the last
 // event id seen: on its first evaluation it starts watching from the newest one); a run-status
 // sensor's gets the runs of its job that ended with its status since the last evaluation (cursor:
-// the end time of the newest). The run requests are queued with their run keys (a key already used
-// by the sensor is not run again), the tick and the cursor recorded in one transaction per pass
-// (Storage::commit_ticks), so a cursor survives a daemon restart.
+// the end time of the newest; on its first evaluation it starts from the newest run ended). The run requests are queued
+// with their run keys (a key already used by the sensor is not run again), the tick and the cursor recorded in one
+// transaction per pass (Storage::commit_ticks), so a cursor survives a daemon restart.
 //
 // Holds the definitions and the instance; run_once from one thread at a time. A function that
 // throws gets a FAILURE tick with the error (cursor unchanged, evaluated again after its interval);
