@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "strata/core/error.hpp"
 #include "strata/daemon/default_loops.hpp"
 #include "strata/execution/plan.hpp"
 #include "tick_runs.hpp"
@@ -108,7 +109,11 @@ void ScheduleLoop::run_once(Clock::time_point now) {
         }
         TickResult result;
         if (schedule.evaluate) {
-          result = schedule.evaluate(context);
+          try {
+            result = schedule.evaluate(context);
+          } catch (const std::exception& e) {
+            throw Error(std::string("schedule function threw: ") + e.what());
+          }
         } else {
           result.run_requests.push_back({"", "", "", schedule.run_config, schedule.tags});
         }
@@ -119,6 +124,9 @@ void ScheduleLoop::run_once(Clock::time_point now) {
         commits.push_back(daemon_detail::commit_from_result(*defs_, storage, source, tick, result));
       } catch (const std::exception& e) {
         commits.push_back(daemon_detail::failed_commit(source, tick, e.what()));
+      } catch (...) {
+        commits.push_back(
+            daemon_detail::failed_commit(source, tick, "the schedule's function threw a non-standard exception"));
       }
     }
   }
