@@ -10,6 +10,7 @@
 //
 //   build/bin/hackernews materialize --select '*'
 //   build/bin/hackernews asset show most_frequent_words
+//   build/bin/hackernews daemon        # runs the hourly hackernews_schedule (Ctrl-C stops it)
 //   build/bin/hackernews --help
 #include <map>
 #include <strata/arrow/table.hpp>
@@ -78,7 +79,20 @@ s::Definitions make_definitions() {
       .assets = {topstory_ids, topstories, most_frequent_words},
       .jobs = {s::define_asset_job("hackernews_job", s::AssetSelection::all(),
                                    {.description = "Fetch the top stories and count their title words"})},
-      .schedules = {{.name = "hackernews_schedule", .job_name = "hackernews_job", .cron_schedule = "0 * * * *"}},
+      // Hourly, running as soon as a daemon runs (`hackernews daemon`); `schedule stop` stops it.
+      .schedules = {{.name = "hackernews_schedule",
+                     .job_name = "hackernews_job",
+                     .cron_schedule = "0 * * * *",
+                     .default_status = s::InstigatorStatus::kRunning}},
+      // Notifies (here: a line on the sensor's tick) when a run of the job succeeds.
+      .sensors = {s::run_status_sensor(
+          "hackernews_job_succeeded", "hackernews_job", false,
+          {.minimum_interval = std::chrono::seconds(1), .default_status = s::InstigatorStatus::kRunning},
+          [](const s::SensorContext& ctx) {
+            std::string runs;
+            for (const auto& event : ctx.events) runs += " " + event.run_id;
+            return s::TickResult::skip("notified: hackernews_job succeeded (run" + runs + ")");
+          })},
       .resources = {{"io_manager", s::FilesystemIOManager({.base_dir = "data"})},
                     {"database_io_manager",
                      s::DuckDBIOManager({.database = "analytics.hackernews", .schema = "hackernews"})},

@@ -115,7 +115,10 @@ int list_schedules(CliSession& session) {
   }
   if (table.empty()) session.out << "(no schedules defined)\n";
   table.print(session.out);
-  if (!table.empty()) session.out << "(schedules are fired by the daemon, which is not part of this build yet)\n";
+  if (!table.empty()) {
+    session.out << "('" << session.program << " schedule list' shows their status and ticks; '" << session.program
+                << " daemon' fires them)\n";
+  }
   return kExitSuccess;
 }
 

@@ -17,6 +17,7 @@
 #include "catalog_commands.hpp"
 #include "cli_session.hpp"
 #include "daemon_loops_command.hpp"
+#include "daemon_commands.hpp"
 #include "queue_commands.hpp"
 #include "run_commands.hpp"
 #include "run_history_commands.hpp"
@@ -45,14 +46,19 @@ constexpr const char* kDetachedRunCommand = "__detached-run";
 constexpr const char* kLaunchServerCommand = "__launch-server";
 constexpr int kLaunchFd = 3;  // the step worker's socket, the detached run's report pipe
 
-const std::vector<std::string> kCommands = {"materialize", "job",  "backfill", "list", "asset",
-                                            "runs",        "logs", "wipe",     "ui"};
+const std::vector<std::string> kCommands = {"materialize", "job",    "backfill", "list", "asset",
+                                            "runs",        "logs",   "wipe",     "ui",   "daemon",
+                                            "schedule",    "sensor", "dev"};
 
 // Commands that take a sub-command, and the sub-commands they know.
-const std::map<std::string, std::vector<std::string>> kSubcommands = {{"job", {"execute"}},
-                                                                      {"asset", {"show", "value"}},
-                                                                      {"runs", {"cancel", "dequeue", "reexecute"}},
-                                                                      {"backfill", {"list", "show", "cancel"}}};
+const std::map<std::string, std::vector<std::string>> kSubcommands = {
+    {"job", {"execute"}},
+    {"asset", {"show", "value"}},
+    {"runs", {"cancel", "dequeue", "reexecute"}},
+    {"backfill", {"list", "show", "cancel"}},
+    {"daemon", {"status"}},
+    {"schedule", {"list", "start", "stop", "preview", "ticks"}},
+    {"sensor", {"list", "start", "stop", "preview", "ticks"}}};
 
 // The command the user meant: the first argument that is not an option (nor --home's value), and
 // the argument right after it when that is not an option either (a sub-command; `runs --status
@@ -287,6 +293,43 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   ui->add_option("--host", ui_options.host, "Address to listen on (beyond loopback needs an access token)")
       ->capture_default_str();
   ui->add_option("--port", ui_options.port, "Port to listen on (0: a free port)")->capture_default_str();
+  auto* dev = app.add_subcommand("dev", "Run the web UI and the daemon together in this process until Ctrl-C");
+  dev->add_option("--host", ui_options.host, "Address to listen on (beyond loopback needs an access token)")
+      ->capture_default_str();
+  dev->add_option("--port", ui_options.port, "Port to listen on (0: a free port)")->capture_default_str();
+
+  auto* daemon = app.add_subcommand(
+      "daemon", "Run the daemon until Ctrl-C: fires schedules, evaluates sensors, starts queued runs");
+  daemon->require_subcommand(0, 1);
+  auto* daemon_status = daemon->add_subcommand("status", "The active daemon and each loop's last heartbeat and error");
+
+  // schedule|sensor list|start|stop|preview|ticks
+  std::vector<std::pair<CLI::App*, cli::InstigatorCommand>> instigator_commands;
+  instigator_commands.reserve(10);
+  for (const std::string kind : {"schedule", "sensor"}) {
+    auto* group = app.add_subcommand(kind, kind == "schedule" ? "Schedules: list, start, stop, preview, ticks"
+                                                              : "Sensors: list, start, stop, preview, ticks");
+    group->require_subcommand(1);
+    const std::vector<std::pair<std::string, std::string>> actions = {
+        {"list", "List the " + kind + "s with their status, last tick" +
+                     (kind == "schedule" ? std::string(" and next tick") : std::string(" and cursor"))},
+        {"start", "Start the " + kind + " (the status is kept in the instance)"},
+        {"stop", "Stop the " + kind},
+        {"preview", kind == "schedule" ? std::string("Print the next tick times")
+                                       : std::string("Evaluate the sensor now and print what it would request "
+                                                     "(nothing recorded or launched)")},
+        {"ticks", "The " + kind + "'s recorded ticks, newest first"}};
+    for (const auto& [action, help] : actions) {
+      auto* sub = group->add_subcommand(action, help);
+      instigator_commands.push_back({sub, {kind, action, "", action == "ticks" ? 20 : 5}});
+      auto& command = instigator_commands.back().second;
+      if (action != "list") sub->add_option("name", command.name, "The " + kind + "'s name")->required();
+      if (action == "preview" && kind == "schedule") {
+        sub->add_option("-n,--count", command.count, "How many tick times")->capture_default_str();
+      }
+      if (action == "ticks") sub->add_option("-n,--limit", command.count, "How many ticks")->capture_default_str();
+    }
+  }
 
   std::vector<const char*> argv;
   argv.reserve(args.size() + 1);
@@ -322,7 +365,13 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   if (runs_command->parsed()) return cli::runs_command(session, runs);
   if (logs->parsed()) return cli::logs_command(session, run_id, follow);
   if (ui->parsed()) return cli::ui_command(session, ui_options);
+  if (dev->parsed()) return cli::dev_command(session, ui_options);
   if (wipe->parsed()) return cli::wipe_command(session, wipe_keys, yes, streams.in, streams.in_is_terminal);
+  if (daemon_status->parsed()) return cli::daemon_status_command(session);
+  if (daemon->parsed()) return cli::daemon_command(session);
+  for (const auto& [command, options] : instigator_commands) {
+    if (command->parsed()) return cli::instigator_command(session, options);
+  }
   return usage_error(streams.err, "no command given", "'" + program + " --help' lists the commands");
 }
 

@@ -16,4 +16,8 @@ struct UiCommandOptions {
 
 int ui_command(CliSession& session, const UiCommandOptions& options);
 
+// `dev`: the UI server and the daemon (every loop) in this one process, on the instance of
+// STRATA_HOME (./.strata by default), like `dagster dev`; Ctrl-C stops both.
+int dev_command(CliSession& session, const UiCommandOptions& options);
+
 }  // namespace strata::cli

@@ -4,6 +4,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "strata/core/cron.hpp"
 #include "strata/core/io_manager.hpp"
 #include "strata/core/nearest_name.hpp"
 #include "strata/core/per_partition.hpp"
@@ -49,6 +50,7 @@ Definitions::Definitions(DefinitionsSpec spec) : spec_(std::move(spec)) {
   validate_resources(spec_.resources, asset_nodes, "");
   validate_jobs();
   validate_schedules();
+  validate_sensors();
 }
 
 std::string Definitions::io_manager_key_for(const OutputDef& output) {
@@ -217,12 +219,55 @@ void Definitions::validate_schedules() const {
     if (!names.insert(schedule.name).second) {
       throw DefinitionError("schedule '" + schedule.name + "' is defined twice");
     }
+    if (schedule.name.empty()) throw DefinitionError("a schedule has no name");
     if (!has_job(schedule.job_name)) {
       throw DefinitionError("schedule '" + schedule.name + "' runs job '" + schedule.job_name +
-                            "', which is not defined");
+                            "', which is not defined" + did_you_mean(schedule.job_name, job_names()));
     }
     validate_cron(schedule.name, schedule.cron_schedule);
+    if (!is_valid_time_zone(schedule.timezone)) {
+      throw DefinitionError("schedule '" + schedule.name + "': unknown time zone '" + schedule.timezone +
+                            "' (an IANA name such as 'UTC' or 'Europe/Berlin')");
+    }
   }
+}
+
+void Definitions::validate_sensors() const {
+  std::set<std::string> names;
+  for (const auto& schedule : spec_.schedules) names.insert(schedule.name);
+  for (const auto& sensor : spec_.sensors) {
+    if (sensor.name.empty()) throw DefinitionError("a sensor has no name");
+    if (!names.insert(sensor.name).second) {
+      throw DefinitionError("sensor '" + sensor.name + "' is defined twice (schedules and sensors share names)");
+    }
+    if (!sensor.job_name.empty() && !has_job(sensor.job_name)) {
+      throw DefinitionError("sensor '" + sensor.name + "' runs job '" + sensor.job_name + "', which is not defined" +
+                            did_you_mean(sensor.job_name, job_names()));
+    }
+    if (!sensor.evaluate) throw DefinitionError("sensor '" + sensor.name + "' has no function");
+    if (sensor.minimum_interval.count() <= 0) {
+      throw DefinitionError("sensor '" + sensor.name + "': minimum_interval must be positive");
+    }
+    for (const auto& key : sensor.monitored_assets) {
+      if (graph_.find(key) < 0) {
+        throw DefinitionError("sensor '" + sensor.name + "' monitors asset '" + key.to_string() +
+                              "', which is not defined");
+      }
+    }
+    if (sensor.kind == SensorDefinition::Kind::kAsset && sensor.monitored_assets.empty()) {
+      throw DefinitionError("asset sensor '" + sensor.name + "' monitors no asset");
+    }
+    if (!sensor.monitored_job.empty() && !has_job(sensor.monitored_job)) {
+      throw DefinitionError("sensor '" + sensor.name + "' monitors job '" + sensor.monitored_job +
+                            "', which is not defined" + did_you_mean(sensor.monitored_job, job_names()));
+    }
+  }
+}
+
+std::vector<std::string> Definitions::job_names() const {
+  std::vector<std::string> names;
+  for (const auto& job : spec_.jobs) names.push_back(job.name());
+  return names;
 }
 
 bool Definitions::has_job(const std::string& name) const {

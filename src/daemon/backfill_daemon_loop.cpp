@@ -82,7 +82,9 @@ void BackfillDaemonLoop::create_runs(const BackfillRecord& backfill, const Backf
     request.max_concurrency = launch.submission.max_concurrency;
     QueuedRun run;
     try {
-      run = prepare_queued_run(defs_, storage, request);
+      PreparedRun prepared = prepare_queued_run(defs_, &storage, request);
+      run.run = std::move(prepared.record);
+      run.launch = std::move(prepared.launch);
     } catch (const StorageError&) {
       throw;
     } catch (const Error& e) {

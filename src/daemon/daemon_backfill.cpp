@@ -58,7 +58,7 @@ std::string submit_backfill(const Definitions& defs, Instance& instance, const B
   first.run_config = submission.run_config;
   first.tags = submission.tags;
   first.max_concurrency = submission.max_concurrency;
-  (void)prepare_queued_run(defs, instance.storage(), first);  // secrets, max_concurrency, partitions
+  (void)prepare_queued_run(defs, &instance.storage(), first);  // secrets, max_concurrency, partitions
   BackfillLaunch launch{plan.runs, submission};
   BackfillRecord record{plan.backfill_id,
                         first.selection,

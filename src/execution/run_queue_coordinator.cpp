@@ -23,15 +23,9 @@ ExecutionPlan plan_for_request(const Definitions& defs, const RunRequest& reques
   return ExecutionPlan::for_assets(defs, keys);
 }
 
-std::string submit_run(const Definitions& defs, Instance& instance, const RunRequest& request) {
-  QueuedRun queued = prepare_queued_run(defs, instance.storage(), request);
-  instance.storage().enqueue_run(queued.run, queued.launch);
-  return queued.run.run_id;
-}
-
-QueuedRun prepare_queued_run(const Definitions& defs, Storage& storage, const RunRequest& request) {
+PreparedRun prepare_queued_run(const Definitions& defs, Storage* storage, const RunRequest& request) {
   ExecutionPlan plan = plan_for_request(defs, request);
-  validate_partition_keys(plan, request.partition_keys, &storage);
+  validate_partition_keys(plan, request.partition_keys, storage);
   json masked = masked_run_config(request.run_config, plan.resources());
   if (masked != request.run_config.document()) {
     throw ConfigError(
@@ -52,10 +46,13 @@ QueuedRun prepare_queued_run(const Definitions& defs, Storage& storage, const Ru
   json launch = {
       {"partition_keys", request.partition_keys}, {"tags", request.tags}, {"max_concurrency", request.max_concurrency}};
   launch[request.job_name.empty() ? "select" : "job"] = request.job_name.empty() ? request.selection : request.job_name;
-  QueuedRun queued;
-  queued.run = std::move(record);
-  queued.launch = launch.dump();
-  return queued;
+  return {std::move(record), launch.dump()};
+}
+
+std::string submit_run(const Definitions& defs, Instance& instance, const RunRequest& request) {
+  PreparedRun prepared = prepare_queued_run(defs, &instance.storage(), request);
+  instance.storage().enqueue_run(prepared.record, prepared.launch);
+  return prepared.record.run_id;
 }
 
 RunRequest queued_run_request(const QueuedRun& queued) {

@@ -225,18 +225,10 @@ class PostgresStorage : public Storage {
   }
 
   void enqueue_run(const RunRecord& record, const std::string& launch) override {
-    RunRecord run = storage_detail::stored_run(record);
-    run.status = RunStatus::kQueued;
-    std::vector<EventRow> rows{storage_detail::to_row(run_enqueued_event(run.run_id, run.create_time_us))};
     std::lock_guard lock(mutex_);
     transaction([&] {
       lock_queue();
-      query(std::string("INSERT INTO runs(") + kRunColumns + ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
-            run_params(run), "cannot record run " + run.run_id);
-      Params p;
-      p.add(run.run_id).add(stored_text(launch));
-      query(sql(storage_detail::kEnqueueSql), p, "cannot queue run " + run.run_id);
-      write_rows(rows, false);
+      insert_queued_run(record, launch);
     });
   }
 
@@ -565,6 +557,17 @@ class PostgresStorage : public Storage {
     return out;
   }
 
+  std::vector<InstigatorState> instigator_states() override {
+    std::lock_guard lock(mutex_);
+    Result r = query(sql(storage_detail::kInstigatorStatesSql), Params(), "cannot read schedule and sensor states");
+    std::vector<InstigatorState> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      out.push_back({r.text(i, 0), r.text(i, 1), storage_detail::instigator_status_from_column(r.text(i, 2)),
+                     r.text(i, 3), r.integer(i, 4)});
+    }
+    return out;
+  }
+
   bool update_backfill_if(const std::string& backfill_id, const std::string& expected,
                           const BackfillRecord& progress) override {
     BackfillRecord b = storage_detail::stored_backfill(progress);
@@ -575,6 +578,105 @@ class PostgresStorage : public Storage {
     return query(sql(storage_detail::kUpdateBackfillIfSql) + " RETURNING backfill_id", p,
                  "cannot update backfill " + backfill_id)
                .rows() > 0;
+  }
+
+  void set_instigator_status(const std::string& name, const std::string& kind, InstigatorStatus status) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(stored_text(name)).add(kind).add(std::string(instigator_status_name(status)));
+    query(sql(storage_detail::kSetInstigatorStatusSql), p, "cannot set the status of " + name);
+  }
+
+  std::vector<TickRecord> commit_ticks(const std::vector<TickCommit>& commits) override {
+    std::lock_guard lock(mutex_);
+    std::vector<TickRecord> recorded;
+    transaction([&] {
+      recorded.clear();
+      bool has_runs = false;
+      for (const TickCommit& commit : commits) has_runs = has_runs || !commit.runs.empty();
+      if (has_runs) lock_queue();
+      for (const TickCommit& commit : commits) {
+        TickRecord tick = commit.tick;
+        tick.instigator = stored_text(tick.instigator);
+        tick.run_ids.clear();
+        for (const KeyedRun& keyed : commit.runs) tick.run_ids.push_back(queue_keyed_run(tick.instigator, keyed));
+        if (!tick.status.empty()) {
+          Params p;
+          p.add(tick.instigator).add(tick.kind).add(tick.tick_time_us).add(tick.status);
+          p.add(nlohmann::json(tick.run_ids).dump()).add(stored_text(tick.skip_reason)).add(stored_text(tick.error));
+          p.add(stored_text(tick.cursor)).add(tick.timestamp_us);
+          query(sql(storage_detail::kInsertTickSql), p, "cannot record a tick of " + tick.instigator);
+        }
+        Params state;
+        state.add(tick.instigator).add(tick.kind).add(stored_text(commit.cursor.value_or("")));
+        state.add(int64_t{commit.cursor ? 1 : 0}).add(commit.last_tick_time_us);
+        query(sql(storage_detail::kAdvanceInstigatorSql), state, "cannot record the state of " + tick.instigator);
+        if (!tick.status.empty()) recorded.push_back(std::move(tick));
+      }
+    });
+    return recorded;
+  }
+
+  std::vector<TickRecord> ticks(const std::string& instigator, int limit) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(stored_text(instigator)).add(static_cast<int64_t>(limit));
+    Result r = query(std::string("SELECT ") + storage_detail::kTickColumns +
+                         " FROM ticks WHERE instigator=$1 ORDER BY tick_time DESC LIMIT $2",
+                     p, "cannot read the ticks of " + instigator);
+    std::vector<TickRecord> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      out.push_back({r.text(i, 0), r.text(i, 1), r.integer(i, 2), r.text(i, 3),
+                     nlohmann::json::parse(r.text(i, 4)).get<std::vector<std::string>>(), r.text(i, 5), r.text(i, 6),
+                     r.text(i, 7), r.integer(i, 8)});
+    }
+    return out;
+  }
+
+  void record_daemon_heartbeat(const DaemonHeartbeat& heartbeat) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(stored_text(heartbeat.loop)).add(stored_text(heartbeat.daemon_id)).add(heartbeat.time_us);
+    p.add(stored_text(heartbeat.last_error));
+    query(sql(storage_detail::kHeartbeatSql), p, "cannot record the heartbeat of " + heartbeat.loop);
+  }
+
+  std::vector<DaemonHeartbeat> daemon_heartbeats() override {
+    std::lock_guard lock(mutex_);
+    Result r = query(sql(storage_detail::kHeartbeatsSql), Params(), "cannot read the daemon heartbeats");
+    std::vector<DaemonHeartbeat> out;
+    for (int i = 0; i < r.rows(); ++i) {
+      out.push_back({r.text(i, 0), r.text(i, 1), r.integer(i, 2), r.text(i, 3), r.integer(i, 4)});
+    }
+    return out;
+  }
+
+  bool acquire_daemon_lease(const std::string& holder, int64_t now_us, int64_t ttl_us) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(stored_text(holder)).add(now_us).add(now_us + ttl_us);
+    PGresult* raw = nullptr;
+    try {
+      raw = exec_params(sql(storage_detail::kAcquireLeaseSql), p);
+    } catch (const StorageError& e) {
+      throw StorageError(std::string("cannot take the daemon lease: ") + e.what());
+    }
+    Result result(raw);
+    return std::string(PQcmdTuples(raw)) != "0";
+  }
+
+  void release_daemon_lease(const std::string& holder) override {
+    std::lock_guard lock(mutex_);
+    Params p;
+    p.add(stored_text(holder));
+    query(sql(storage_detail::kReleaseLeaseSql), p, "cannot release the daemon lease");
+  }
+
+  std::optional<DaemonLease> daemon_lease() override {
+    std::lock_guard lock(mutex_);
+    Result r = query(sql(storage_detail::kLeaseSql), Params(), "cannot read the daemon lease");
+    if (r.rows() == 0) return std::nullopt;
+    return DaemonLease{r.text(0, 0), r.integer(0, 1), r.integer(0, 2)};
   }
 
  private:
@@ -605,6 +707,40 @@ class PostgresStorage : public Storage {
       added = true;
     });
     return added;
+  }
+
+  // Queues `keyed` unless its key was used (inside the caller's transaction, queue locked); returns
+  // the run id the key stands for.
+  std::string queue_keyed_run(const std::string& instigator, const KeyedRun& keyed) {
+    if (!keyed.run_key.empty()) {
+      Params claim;
+      claim.add(instigator).add(stored_text(keyed.run_key)).add(stored_text(keyed.run.run_id));
+      claim.add(keyed.run.create_time_us);
+      PGresult* raw = exec_params(sql(storage_detail::kClaimRunKeySql), claim);
+      Result claimed(raw);
+      if (std::string(PQcmdTuples(raw)) == "0") {
+        Params key;
+        key.add(instigator).add(stored_text(keyed.run_key));
+        Result existing = query(sql(storage_detail::kRunForKeySql), key, "cannot read run key " + keyed.run_key);
+        return existing.text(0, 0);
+      }
+    }
+    insert_queued_run(keyed.run, keyed.launch);
+    return stored_text(keyed.run.run_id);
+  }
+
+  // Records `record` as QUEUED with its launch document and RUN_ENQUEUED event (in the caller's
+  // transaction, queue locked).
+  void insert_queued_run(const RunRecord& record, const std::string& launch) {
+    RunRecord run = storage_detail::stored_run(record);
+    run.status = RunStatus::kQueued;
+    std::vector<EventRow> rows{storage_detail::to_row(run_enqueued_event(run.run_id, run.create_time_us))};
+    query(std::string("INSERT INTO runs(") + kRunColumns + ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
+          run_params(run), "cannot record run " + run.run_id);
+    Params p;
+    p.add(run.run_id).add(stored_text(launch));
+    query(sql(storage_detail::kEnqueueSql), p, "cannot queue run " + run.run_id);
+    write_rows(rows, false);
   }
 
   // Writes `rows` (in one transaction of the caller's): all in one COPY, or one COPY per row with a

@@ -106,6 +106,23 @@ std::vector<const char*> migration_statements(int from) {
         "'', error TEXT NOT NULL DEFAULT '', PRIMARY KEY (backfill_id, chunk))",
     };
   }
+  if (from == 5) {
+    return {
+        // Schedules and sensors: status set from the command line ('' = the code's default), cursor, last tick.
+        "CREATE TABLE instigators (name TEXT PRIMARY KEY, kind TEXT NOT NULL, status TEXT NOT NULL DEFAULT '', "
+        "cursor TEXT NOT NULL DEFAULT '', last_tick_time BIGINT NOT NULL DEFAULT 0)",
+        "CREATE TABLE ticks (instigator TEXT NOT NULL, kind TEXT NOT NULL, tick_time BIGINT NOT NULL, status TEXT NOT "
+        "NULL, run_ids TEXT NOT NULL DEFAULT '[]', skip_reason TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT "
+        "'', cursor TEXT NOT NULL DEFAULT '', timestamp BIGINT NOT NULL, PRIMARY KEY (instigator, tick_time))",
+        // One run per (instigator, run key), ever: what makes a tick launch at most once.
+        "CREATE TABLE run_keys (instigator TEXT NOT NULL, run_key TEXT NOT NULL, run_id TEXT NOT NULL, create_time "
+        "BIGINT NOT NULL, PRIMARY KEY (instigator, run_key))",
+        "CREATE TABLE daemon_heartbeats (loop TEXT PRIMARY KEY, daemon_id TEXT NOT NULL, time BIGINT NOT NULL, "
+        "last_error TEXT NOT NULL DEFAULT '', last_error_time BIGINT NOT NULL DEFAULT 0)",
+        "CREATE TABLE daemon_lease (name TEXT PRIMARY KEY, holder TEXT NOT NULL, acquired BIGINT NOT NULL, expires "
+        "BIGINT NOT NULL)",
+    };
+  }
   return {};
 }
 
@@ -160,6 +177,16 @@ std::vector<QueuedRun> claim_chosen(const DequeueDecision& decide, std::vector<Q
     claimed.push_back(std::move(run));
   }
   return claimed;
+}
+
+}  // namespace strata::storage_detail
+
+namespace strata::storage_detail {
+
+std::optional<InstigatorStatus> instigator_status_from_column(const std::string& text) {
+  if (text == "RUNNING") return InstigatorStatus::kRunning;
+  if (text == "STOPPED") return InstigatorStatus::kStopped;
+  return std::nullopt;
 }
 
 }  // namespace strata::storage_detail

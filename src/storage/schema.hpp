@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "strata/storage/instigator_records.hpp"
 #include "strata/storage/run_queue.hpp"
 #include "strata/storage/run_record.hpp"
 
@@ -97,5 +98,55 @@ inline bool backfill_takes_runs(const std::string& status) { return status == "R
 
 inline constexpr const char* kPoolSlotsSql =
     "SELECT pool, run_id, step_key FROM pool_slots WHERE pool=?1 ORDER BY claim_time, run_id, step_key";
+
+}  // namespace strata::storage_detail
+
+namespace strata::storage_detail {
+
+// The SQL of schedules, sensors and the daemon (schema version 4), shared by both backends.
+// ?1 name, ?2 kind, ?3 status. Started again (from stopped or the code's default), a schedule
+// ticks from its next evaluation: its last tick time is forgotten.
+inline constexpr const char* kSetInstigatorStatusSql =
+    "INSERT INTO instigators(name, kind, status) VALUES(?1, ?2, ?3) ON CONFLICT(name) DO UPDATE SET "
+    "status=excluded.status, kind=excluded.kind, last_tick_time=CASE WHEN excluded.status='RUNNING' AND "
+    "instigators.status<>'RUNNING' THEN 0 ELSE instigators.last_tick_time END";
+inline constexpr const char* kInstigatorStatesSql =
+    "SELECT name, kind, status, cursor, last_tick_time FROM instigators ORDER BY name";
+// ?1 instigator, ?2 run key, ?3 run id, ?4 time: claims the key; no row changed when it was used.
+inline constexpr const char* kClaimRunKeySql =
+    "INSERT INTO run_keys(instigator, run_key, run_id, create_time) VALUES(?1, ?2, ?3, ?4) ON CONFLICT(instigator, "
+    "run_key) DO NOTHING";
+inline constexpr const char* kRunForKeySql = "SELECT run_id FROM run_keys WHERE instigator=?1 AND run_key=?2";
+// ?1..?9: the tick's columns.
+inline constexpr const char* kInsertTickSql =
+    "INSERT INTO ticks(instigator, kind, tick_time, status, run_ids, skip_reason, error, cursor, timestamp) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(instigator, tick_time) DO NOTHING";
+inline constexpr const char* kTickColumns =
+    "instigator, kind, tick_time, status, run_ids, skip_reason, error, cursor, timestamp";
+// ?1 name, ?2 kind, ?3 cursor, ?4 whether to set the cursor (1/0), ?5 last tick time.
+inline constexpr const char* kAdvanceInstigatorSql =
+    "INSERT INTO instigators(name, kind, cursor, last_tick_time) VALUES(?1, ?2, ?3, ?5) ON CONFLICT(name) DO UPDATE "
+    "SET cursor=CASE WHEN ?4=1 THEN excluded.cursor ELSE instigators.cursor END, last_tick_time=CASE WHEN "
+    "excluded.last_tick_time > instigators.last_tick_time THEN excluded.last_tick_time ELSE "
+    "instigators.last_tick_time END";
+// ?1 loop, ?2 daemon id, ?3 time, ?4 error ('' keeps the last one).
+inline constexpr const char* kHeartbeatSql =
+    "INSERT INTO daemon_heartbeats(loop, daemon_id, time, last_error, last_error_time) VALUES(?1, ?2, ?3, ?4, CASE "
+    "WHEN ?4='' THEN CAST(0 AS BIGINT) ELSE CAST(?3 AS BIGINT) END) ON CONFLICT(loop) DO UPDATE SET "
+    "daemon_id=excluded.daemon_id, time=excluded.time, "
+    "last_error=CASE WHEN excluded.last_error='' THEN daemon_heartbeats.last_error ELSE excluded.last_error END, "
+    "last_error_time=CASE WHEN excluded.last_error='' THEN daemon_heartbeats.last_error_time ELSE excluded.time END";
+inline constexpr const char* kHeartbeatsSql =
+    "SELECT loop, daemon_id, time, last_error, last_error_time FROM daemon_heartbeats ORDER BY loop";
+// ?1 holder, ?2 now, ?3 expiry: takes the lease when free, expired or already the holder's.
+inline constexpr const char* kAcquireLeaseSql =
+    "INSERT INTO daemon_lease(name, holder, acquired, expires) VALUES('daemon', ?1, ?2, ?3) ON CONFLICT(name) DO "
+    "UPDATE SET holder=excluded.holder, expires=excluded.expires, acquired=CASE WHEN daemon_lease.holder=?1 THEN "
+    "daemon_lease.acquired ELSE excluded.acquired END WHERE daemon_lease.holder=?1 OR daemon_lease.expires < ?2";
+inline constexpr const char* kReleaseLeaseSql = "DELETE FROM daemon_lease WHERE name='daemon' AND holder=?1";
+inline constexpr const char* kLeaseSql = "SELECT holder, acquired, expires FROM daemon_lease WHERE name='daemon'";
+
+// The status column of an instigator state ('' = none set).
+std::optional<InstigatorStatus> instigator_status_from_column(const std::string& text);
 
 }  // namespace strata::storage_detail

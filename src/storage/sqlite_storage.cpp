@@ -210,14 +210,8 @@ class SqliteStorage : public Storage {
   }
 
   void enqueue_run(const RunRecord& record, const std::string& launch) override {
-    RunRecord run = record;
-    run.status = RunStatus::kQueued;
     std::lock_guard lock(mutex_);
-    transaction([&] {
-      insert_run(run);
-      statement(storage_detail::kEnqueueSql).bind(1, stored_text(run.run_id)).bind(2, stored_text(launch)).run();
-      insert_events({run_enqueued_event(run.run_id, run.create_time_us)});
-    });
+    transaction([&] { insert_queued_run(record, launch); });
   }
 
   std::vector<QueuedRun> queued_runs() override {
@@ -539,6 +533,18 @@ class SqliteStorage : public Storage {
     return out;
   }
 
+  std::vector<InstigatorState> instigator_states() override {
+    std::lock_guard lock(mutex_);
+    auto& select = statement(storage_detail::kInstigatorStatesSql);
+    std::vector<InstigatorState> out;
+    while (select.step()) {
+      out.push_back({select.text(0), select.text(1), storage_detail::instigator_status_from_column(select.text(2)),
+                     select.text(3), select.integer(4)});
+    }
+    select.reset();
+    return out;
+  }
+
   bool update_backfill_if(const std::string& backfill_id, const std::string& expected,
                           const BackfillRecord& progress) override {
     BackfillRecord stored = storage_detail::stored_backfill(progress);
@@ -556,7 +562,144 @@ class SqliteStorage : public Storage {
     return sqlite3_changes(conn_.db) > 0;
   }
 
+  void set_instigator_status(const std::string& name, const std::string& kind, InstigatorStatus status) override {
+    std::lock_guard lock(mutex_);
+    statement(storage_detail::kSetInstigatorStatusSql)
+        .bind(1, stored_text(name))
+        .bind(2, kind)
+        .bind(3, std::string(instigator_status_name(status)))
+        .run();
+  }
+
+  std::vector<TickRecord> commit_ticks(const std::vector<TickCommit>& commits) override {
+    std::lock_guard lock(mutex_);
+    std::vector<TickRecord> recorded;
+    transaction([&] {
+      recorded.clear();
+      for (const TickCommit& commit : commits) {
+        TickRecord tick = commit.tick;
+        tick.instigator = stored_text(tick.instigator);
+        tick.run_ids.clear();
+        for (const KeyedRun& keyed : commit.runs) tick.run_ids.push_back(queue_keyed_run(tick.instigator, keyed));
+        if (!tick.status.empty()) {
+          statement(storage_detail::kInsertTickSql)
+              .bind(1, tick.instigator)
+              .bind(2, tick.kind)
+              .bind(3, tick.tick_time_us)
+              .bind(4, tick.status)
+              .bind(5, nlohmann::json(tick.run_ids).dump())
+              .bind(6, stored_text(tick.skip_reason))
+              .bind(7, stored_text(tick.error))
+              .bind(8, stored_text(tick.cursor))
+              .bind(9, tick.timestamp_us)
+              .run();
+        }
+        statement(storage_detail::kAdvanceInstigatorSql)
+            .bind(1, tick.instigator)
+            .bind(2, tick.kind)
+            .bind(3, stored_text(commit.cursor.value_or("")))
+            .bind(4, int64_t{commit.cursor ? 1 : 0})
+            .bind(5, commit.last_tick_time_us)
+            .run();
+        if (!tick.status.empty()) recorded.push_back(std::move(tick));
+      }
+    });
+    return recorded;
+  }
+
+  std::vector<TickRecord> ticks(const std::string& instigator, int limit) override {
+    std::lock_guard lock(mutex_);
+    auto& select = statement(std::string("SELECT ") + storage_detail::kTickColumns +
+                             " FROM ticks WHERE instigator=?1 ORDER BY tick_time DESC LIMIT ?2");
+    select.bind(1, stored_text(instigator)).bind(2, static_cast<int64_t>(limit));
+    std::vector<TickRecord> out;
+    while (select.step()) {
+      out.push_back({select.text(0), select.text(1), select.integer(2), select.text(3),
+                     nlohmann::json::parse(select.text(4)).get<std::vector<std::string>>(), select.text(5),
+                     select.text(6), select.text(7), select.integer(8)});
+    }
+    select.reset();
+    return out;
+  }
+
+  void record_daemon_heartbeat(const DaemonHeartbeat& heartbeat) override {
+    std::lock_guard lock(mutex_);
+    statement(storage_detail::kHeartbeatSql)
+        .bind(1, stored_text(heartbeat.loop))
+        .bind(2, stored_text(heartbeat.daemon_id))
+        .bind(3, heartbeat.time_us)
+        .bind(4, stored_text(heartbeat.last_error))
+        .run();
+  }
+
+  std::vector<DaemonHeartbeat> daemon_heartbeats() override {
+    std::lock_guard lock(mutex_);
+    auto& select = statement(storage_detail::kHeartbeatsSql);
+    std::vector<DaemonHeartbeat> out;
+    while (select.step()) {
+      out.push_back({select.text(0), select.text(1), select.integer(2), select.text(3), select.integer(4)});
+    }
+    select.reset();
+    return out;
+  }
+
+  bool acquire_daemon_lease(const std::string& holder, int64_t now_us, int64_t ttl_us) override {
+    std::lock_guard lock(mutex_);
+    statement(storage_detail::kAcquireLeaseSql)
+        .bind(1, stored_text(holder))
+        .bind(2, now_us)
+        .bind(3, now_us + ttl_us)
+        .run();
+    return sqlite3_changes(conn_.db) > 0;
+  }
+
+  void release_daemon_lease(const std::string& holder) override {
+    std::lock_guard lock(mutex_);
+    statement(storage_detail::kReleaseLeaseSql).bind(1, stored_text(holder)).run();
+  }
+
+  std::optional<DaemonLease> daemon_lease() override {
+    std::lock_guard lock(mutex_);
+    auto& select = statement(storage_detail::kLeaseSql);
+    std::optional<DaemonLease> out;
+    if (select.step()) out = DaemonLease{select.text(0), select.integer(1), select.integer(2)};
+    select.reset();
+    return out;
+  }
+
  private:
+  // Queues `keyed` unless its key was used (inside the caller's transaction); returns the run id the
+  // key stands for.
+  std::string queue_keyed_run(const std::string& instigator, const KeyedRun& keyed) {
+    if (!keyed.run_key.empty()) {
+      statement(storage_detail::kClaimRunKeySql)
+          .bind(1, instigator)
+          .bind(2, stored_text(keyed.run_key))
+          .bind(3, stored_text(keyed.run.run_id))
+          .bind(4, keyed.run.create_time_us)
+          .run();
+      if (sqlite3_changes(conn_.db) == 0) {
+        auto& select = statement(storage_detail::kRunForKeySql);
+        select.bind(1, instigator).bind(2, stored_text(keyed.run_key));
+        select.step();
+        std::string existing = select.text(0);
+        select.reset();
+        return existing;
+      }
+    }
+    insert_queued_run(keyed.run, keyed.launch);
+    return stored_text(keyed.run.run_id);
+  }
+
+  // Records `record` as QUEUED with its launch document and RUN_ENQUEUED event (in the caller's transaction).
+  void insert_queued_run(const RunRecord& record, const std::string& launch) {
+    RunRecord run = record;
+    run.status = RunStatus::kQueued;
+    insert_run(run);
+    statement(storage_detail::kEnqueueSql).bind(1, stored_text(run.run_id)).bind(2, stored_text(launch)).run();
+    insert_events({run_enqueued_event(run.run_id, run.create_time_us)});
+  }
+
   static constexpr const char* kRunColumns =
       "run_id, job_name, selection, status, tags, run_config, owner_host, owner_pid, owner_start_ticks, create_time, "
       "start_time, end_time";

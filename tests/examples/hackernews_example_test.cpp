@@ -2,8 +2,12 @@
 // defaults in a fresh directory, then read the results from other processes — DuckDB's C API for
 // the topstories table, the filesystem for data/, the CLI for the catalog.
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "subprocess.hpp"
 #include "temp_dir.hpp"
@@ -21,6 +25,25 @@ class HackerNewsExampleTest : public ::testing::Test {
     for (const auto& arg : args) command += " '" + arg + "'";
     return run_command({"/bin/sh", "-c", command},
                        {.user = {}, .extra_env = {"STRATA_HOME=" + (dir_ / ".strata").string()}});
+  }
+  // The daemon as a child process of its own, with its clock moved by `offset_s` seconds.
+  std::unique_ptr<strata::testing::Child> start_daemon(int64_t offset_s) {
+    std::string command = "cd '" + dir_.path().string() + "' && exec '" + std::string(HACKERNEWS_BINARY) + "' daemon";
+    return std::make_unique<strata::testing::Child>(
+        std::vector<std::string>{"/bin/sh", "-c", command},
+        strata::testing::CommandOptions{.user = {},
+                                        .extra_env = {"STRATA_HOME=" + (dir_ / ".strata").string(),
+                                                      "STRATA_DAEMON_CLOCK_OFFSET_S=" + std::to_string(offset_s)}});
+  }
+  // Runs `args` until `expected` is in the output (a bounded number of tries, each a new process).
+  bool eventually_prints(const std::vector<std::string>& args, const std::string& expected, std::string* output) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+    do {
+      *output = hackernews(args).output;
+      if (output->find(expected) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    } while (std::chrono::steady_clock::now() < deadline);
+    return false;
   }
   strata::testing::TempDir dir_{"strata-hackernews"};
 };
@@ -99,3 +122,88 @@ TEST_F(HackerNewsExampleTest, TheApiIsOneConfigFlagAway) {
 }
 
 }  // namespace
+
+TEST_F(HackerNewsExampleTest, DaemonFiresTheHourlyScheduleAndTheSensorNotices) {
+  // The daemon's clock is moved to 5 seconds before the next full hour: hackernews_schedule (hourly,
+  // running by default) ticks 5 seconds after the daemon starts, not within the hour.
+  auto now_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  int64_t next_hour = (now_s.count() / 3600 + 1) * 3600;
+  int64_t offset = next_hour - 5 - now_s.count();
+  auto daemon = start_daemon(offset);
+  auto first_line = daemon->read_line();
+  ASSERT_TRUE(first_line);
+  EXPECT_NE(first_line->find("is active on sqlite:"), std::string::npos) << *first_line;
+  EXPECT_NE(first_line->find("loops: schedules, sensors, run_queue"), std::string::npos) << *first_line;
+
+  // A second daemon on the same instance stands by, and says so.
+  auto second = start_daemon(offset);
+  auto standby = second->read_line();
+  ASSERT_TRUE(standby);
+  EXPECT_NE(standby->find("Another daemon ("), std::string::npos) << *standby;
+  EXPECT_NE(standby->find("is active on this instance; this one stands by"), std::string::npos) << *standby;
+
+  std::string output;
+  ASSERT_TRUE(eventually_prints({"schedule", "ticks", "hackernews_schedule"}, "SUCCESS", &output)) << output;
+  EXPECT_NE(output.find(":00:00 UTC  SUCCESS"), std::string::npos) << output;  // on the hour
+  ASSERT_TRUE(eventually_prints({"runs", "--status", "success"}, "hackernews_job", &output)) << output;
+  auto show = hackernews({"asset", "show", "most_frequent_words"});
+  EXPECT_NE(show.output.find("History (1 materialization,"), std::string::npos) << show.output;
+  ASSERT_TRUE(
+      eventually_prints({"sensor", "ticks", "hackernews_job_succeeded"}, "notified: hackernews_job succeeded", &output))
+      << output;
+  auto status = hackernews({"daemon", "status"});
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  for (const char* loop : {"schedules", "sensors", "run_queue"}) {
+    EXPECT_NE(status.output.find(loop), std::string::npos) << status.output;
+  }
+  EXPECT_NE(status.output.find(" is active (since "), std::string::npos) << status.output;
+
+  // SIGTERM stops the first cleanly; the second takes over.
+  second->discard_output();
+  EXPECT_EQ(daemon->kill_and_wait(SIGTERM), 0);
+  ASSERT_TRUE(eventually_prints({"daemon", "status"}, "is active", &output)) << output;
+  EXPECT_EQ(second->kill_and_wait(SIGINT), 0);
+  auto stopped = hackernews({"daemon", "status"});
+  EXPECT_NE(stopped.output.find("No daemon is running on this instance."), std::string::npos) << stopped.output;
+  // Exactly one run for the one tick, whatever the number of daemons.
+  auto runs = hackernews({"runs"});
+  size_t count = 0;
+  for (size_t at = runs.output.find("hackernews_job"); at != std::string::npos;
+       at = runs.output.find("hackernews_job", at + 1)) {
+    ++count;
+  }
+  EXPECT_EQ(count, 1u) << runs.output;
+}
+
+TEST_F(HackerNewsExampleTest, SchedulesAndSensorsFromTheCommandLine) {
+  auto list = hackernews({"schedule", "list"});
+  EXPECT_NE(list.output.find("hackernews_schedule"), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("RUNNING (default)"), std::string::npos) << list.output;
+  auto preview = hackernews({"schedule", "preview", "hackernews_schedule", "-n", "3"});
+  EXPECT_EQ(preview.exit_code, 0) << preview.output;
+  EXPECT_EQ(std::count(preview.output.begin(), preview.output.end(), '\n'), 4) << preview.output;
+  auto stop = hackernews({"schedule", "stop", "hackernews_schedule"});
+  EXPECT_EQ(stop.exit_code, 0) << stop.output;
+  list = hackernews({"schedule", "list"});
+  EXPECT_NE(list.output.find("STOPPED"), std::string::npos) << list.output;
+  auto unknown = hackernews({"schedule", "start", "hackernews_schedul"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.output.find("unknown schedule 'hackernews_schedul'; did you mean 'hackernews_schedule'"),
+            std::string::npos)
+      << unknown.output;
+  auto sensors = hackernews({"sensor", "list"});
+  EXPECT_NE(sensors.output.find("hackernews_job_succeeded  run status  runs of hackernews_job that succeed"),
+            std::string::npos)
+      << sensors.output;
+  auto sensor_preview = hackernews({"sensor", "preview", "hackernews_job_succeeded"});
+  EXPECT_EQ(sensor_preview.exit_code, 0) << sensor_preview.output;
+  EXPECT_NE(sensor_preview.output.find("(nothing was recorded or launched)"), std::string::npos)
+      << sensor_preview.output;
+  auto ticks = hackernews({"sensor", "ticks", "hackernews_job_succeeded"});
+  EXPECT_NE(ticks.output.find("(no ticks recorded"), std::string::npos) << ticks.output;
+  auto status = hackernews({"daemon", "status"});
+  EXPECT_NE(status.output.find("No daemon is running on this instance."), std::string::npos) << status.output;
+  auto bad = hackernews({"daemon", "stats"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("unknown command 'daemon stats'"), std::string::npos) << bad.output;
+}

@@ -14,6 +14,10 @@
 //   logs RUN_ID [--follow]
 //   wipe KEY... [--yes]
 //   ui [--host 127.0.0.1] [--port 3000]     (the web UI, docs/api.md)
+//   daemon                         run the daemon (schedules, sensors, queued runs) until Ctrl-C
+//   daemon status
+//   schedule list | schedule start|stop|preview|ticks NAME
+//   sensor list | sensor start|stop|preview|ticks NAME
 // Hidden commands serve the program itself: `__step-worker` (the multi-process executor's step
 // server, execution/executor.hpp) and `__detached-run` (execution/run_launcher.hpp).
 // Global options: --home DIR (the instance; default $STRATA_HOME, else ./.strata), --plain (no live

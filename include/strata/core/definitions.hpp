@@ -1,8 +1,9 @@
-// Definitions: everything a code location holds (assets, jobs, schedules, resources), validated
+// Definitions: everything a code location holds (assets, jobs, schedules, sensors, resources), validated
 // when constructed so that nothing wrong is found only at run time:
 //   duplicate keys, unknown upstream keys, cycles (printed), missing resource keys, input types that
 //   differ from the upstream output type (both assets and both types named), I/O managers that
-//   cannot handle an output type, invalid resource configuration, unknown jobs in schedules.
+//   cannot handle an output type, invalid resource configuration, unknown jobs in schedules and
+//   sensors, cron strings that do not parse, unknown time zones.
 #pragma once
 
 #include <map>
@@ -14,6 +15,7 @@
 #include "strata/core/job.hpp"
 #include "strata/core/resource_definition.hpp"
 #include "strata/core/schedule.hpp"
+#include "strata/core/sensor.hpp"
 
 namespace strata {
 
@@ -21,6 +23,7 @@ struct DefinitionsSpec {
   std::vector<AssetsDefinition> assets{};  // assets, multi-assets and source assets
   std::vector<JobDefinition> jobs{};
   std::vector<ScheduleDefinition> schedules{};
+  std::vector<SensorDefinition> sensors{};
   std::map<std::string, ResourceDefinition> resources{};
 };
 
@@ -39,11 +42,13 @@ class Definitions {
   const std::vector<AssetsDefinition>& assets() const { return spec_.assets; }
   const std::vector<JobDefinition>& jobs() const { return spec_.jobs; }
   const std::vector<ScheduleDefinition>& schedules() const { return spec_.schedules; }
+  const std::vector<SensorDefinition>& sensors() const { return spec_.sensors; }
   const std::map<std::string, ResourceDefinition>& resources() const { return spec_.resources; }
 
   // The job named `name`; throws DefinitionError with the nearest name and the jobs that exist.
   const JobDefinition& job(const std::string& name) const;
   bool has_job(const std::string& name) const;
+  std::vector<std::string> job_names() const;
 
   // The resource definitions a job runs with: the job's own over the Definitions'.
   std::map<std::string, ResourceDefinition> resources_for(const JobDefinition* job) const;
@@ -56,6 +61,7 @@ class Definitions {
   void validate_storage_locations() const;
   void validate_jobs() const;
   void validate_schedules() const;
+  void validate_sensors() const;
   void validate_resources(const std::map<std::string, ResourceDefinition>& resources,
                           const std::vector<const NodeDef*>& nodes, const std::string& scope) const;
 

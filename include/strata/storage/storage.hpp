@@ -11,6 +11,7 @@
 
 #include "strata/core/event.hpp"
 #include "strata/core/partitions.hpp"
+#include "strata/storage/instigator_records.hpp"
 #include "strata/storage/run_queue.hpp"
 #include "strata/storage/run_record.hpp"
 
@@ -87,8 +88,9 @@ class Storage : public DynamicPartitionsStore {
   // Version 1: runs, event log, asset keys. Version 2: per-partition status, dynamic partitions,
   // backfills. Version 3: the run queue and pool slots. Version 4: each asset's latest failure in the
   // catalog (asset_catalog). Version 5: backfills driven by the daemon (their launch document, the run
-  // of each chunk). Older databases are migrated when opened.
-  static constexpr int kSchemaVersion = 5;
+  // of each chunk). Version 6: schedule and sensor state, ticks, run keys, daemon heartbeats and
+  // lease. Older databases are migrated when opened.
+  static constexpr int kSchemaVersion = 6;
 
   // --- runs ---
   // Throws StorageError when a run with the id exists.
@@ -183,6 +185,27 @@ class Storage : public DynamicPartitionsStore {
   virtual int64_t release_pool_slots_of_run(const std::string& run_id) = 0;
   // The slots held in `pool`.
   virtual std::vector<PoolSlot> pool_slots(const std::string& pool) = 0;
+
+  // --- schedules, sensors and the daemon (storage/instigator_records.hpp) ---
+  virtual std::vector<InstigatorState> instigator_states() = 0;
+  // Records the status set with start/stop (creating the state when absent).
+  virtual void set_instigator_status(const std::string& name, const std::string& kind, InstigatorStatus status) = 0;
+  // In one transaction, for each commit: queues its runs (a run whose key the instigator used before
+  // is dropped, and the tick names the run created then), records the tick (once per instigator and
+  // tick time: a tick recorded already is kept; a commit whose tick has no status records none), and moves the state's
+  // last tick time forward and sets its cursor. Returns the ticks as recorded, with the run ids they name.
+  virtual std::vector<TickRecord> commit_ticks(const std::vector<TickCommit>& commits) = 0;
+  // Ticks of `instigator`, newest first.
+  virtual std::vector<TickRecord> ticks(const std::string& instigator, int limit = 20) = 0;
+  // Upserts the loop's heartbeat; an empty last_error keeps the previous one.
+  virtual void record_daemon_heartbeat(const DaemonHeartbeat& heartbeat) = 0;
+  virtual std::vector<DaemonHeartbeat> daemon_heartbeats() = 0;
+  // Takes (or renews) the instance's daemon lease for `holder` until now + ttl, when it is free,
+  // expired, or already `holder`'s; returns whether `holder` holds it now. Atomic among processes.
+  virtual bool acquire_daemon_lease(const std::string& holder, int64_t now_us, int64_t ttl_us) = 0;
+  // Gives the lease up, when `holder` holds it.
+  virtual void release_daemon_lease(const std::string& holder) = 0;
+  virtual std::optional<DaemonLease> daemon_lease() = 0;
 };
 
 }  // namespace strata

@@ -1,0 +1,20 @@
+// The daemon's loops for a Definitions: schedules and sensors (this layer), plus the loops other
+// layers add (run queue, backfills). The `daemon` and `dev` commands run exactly these.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "strata/core/definitions.hpp"
+#include "strata/daemon/daemon_loop.hpp"
+#include "strata/storage/instance.hpp"
+
+namespace strata {
+
+std::vector<std::unique_ptr<DaemonLoop>> default_daemon_loops(std::shared_ptr<const Definitions> defs,
+                                                              std::shared_ptr<Instance> instance);
+
+// Whether a schedule or sensor runs: the status set in the instance, else the code's default.
+InstigatorStatus effective_status(const std::optional<InstigatorStatus>& stored, InstigatorStatus default_status);
+
+}  // namespace strata
