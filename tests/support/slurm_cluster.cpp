@@ -55,6 +55,27 @@ void wait_gone(const fs::path& pid_file) {
   if (::kill(static_cast<pid_t>(pid), 0) == 0) ::kill(static_cast<pid_t>(pid), SIGKILL);
 }
 
+// The job step daemons (slurmstepd) of the cluster in `dir`: they hold its slurmd log open. They
+// outlive `scontrol shutdown`, and one left over would talk to the next cluster on a reused port.
+std::vector<pid_t> step_daemons_of(const fs::path& dir) {
+  std::vector<pid_t> pids;
+  std::error_code ignored;
+  for (const auto& entry : fs::directory_iterator("/proc", ignored)) {
+    std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string comm = read_file(entry.path() / "comm");
+    if (comm.rfind("slurmstepd", 0) != 0) continue;
+    for (const auto& fd : fs::directory_iterator(entry.path() / "fd", ignored)) {
+      std::string target = fs::read_symlink(fd.path(), ignored).string();
+      if (target.rfind(dir.string() + "/", 0) == 0) {
+        pids.push_back(static_cast<pid_t>(std::stol(name)));
+        break;
+      }
+    }
+  }
+  return pids;
+}
+
 }  // namespace
 
 std::string SlurmCluster::missing_programs() {
@@ -113,7 +134,8 @@ SlurmCluster::SlurmCluster() {
        << "SelectType=select/cons_tres\nSelectTypeParameters=CR_Core_Memory\n"
        << "DefMemPerCPU=256\n"
        // A test cluster: schedule at once on every event, look at the whole queue, short intervals.
-       << "SchedulerType=sched/builtin\nSchedulerParameters=sched_interval=1,default_queue_depth=1000\n"
+       << "SchedulerType=sched/builtin\n"
+       << "SchedulerParameters=sched_interval=1,batch_sched_delay=0,sched_min_interval=0,default_queue_depth=1000\n"
        << "MpiDefault=none\nReturnToService=2\nSlurmctldTimeout=30\nSlurmdTimeout=30\nInactiveLimit=0\n"
        << "KillWait=2\nWaittime=0\nMinJobAge=600\nMessageTimeout=10\n"
        << "NodeName=localhost NodeHostname=localhost NodeAddr=127.0.0.1 CPUs=2 RealMemory=" << usable_memory_mb()
@@ -159,6 +181,7 @@ void SlurmCluster::stop() {
     run_command({"scontrol", "shutdown"});
     wait_gone(dir / "slurmctld.pid");
     wait_gone(dir / "slurmd.pid");
+    for (pid_t pid : step_daemons_of(dir)) ::kill(pid, SIGKILL);
     slurm_started_ = false;
   }
   if (munge_started_) {
@@ -183,7 +206,7 @@ std::string SlurmCluster::logs() const {
   std::string text;
   for (const char* name : {"slurmctld.log", "slurmd.log", "munged.log"}) {
     std::string log = read_file(dir_.path() / "log" / name);
-    if (log.size() > 4000) log = "..." + log.substr(log.size() - 4000);
+    if (log.size() > 6000) log = "..." + log.substr(log.size() - 6000);
     text += std::string("\n--- ") + name + " ---\n" + log;
   }
   return text;
