@@ -18,9 +18,11 @@
 #include "cli_session.hpp"
 #include "daemon_loops_command.hpp"
 #include "daemon_commands.hpp"
+#include "k8s_manifest_command.hpp"
 #include "queue_commands.hpp"
 #include "run_commands.hpp"
 #include "run_history_commands.hpp"
+#include "slurm_commands.hpp"
 #include "strata/core/nearest_name.hpp"
 #include "strata/core/shutdown.hpp"
 #include "strata/core/utf8.hpp"
@@ -48,17 +50,18 @@ constexpr int kLaunchFd = 3;  // the step worker's socket, the detached run's re
 
 const std::vector<std::string> kCommands = {"materialize", "job",    "backfill", "list", "asset",
                                             "runs",        "logs",   "wipe",     "ui",   "daemon",
-                                            "schedule",    "sensor", "dev"};
+                                            "schedule",    "sensor", "dev",      "k8s"};
 
 // Commands that take a sub-command, and the sub-commands they know.
 const std::map<std::string, std::vector<std::string>> kSubcommands = {
     {"job", {"execute"}},
     {"asset", {"show", "value"}},
-    {"runs", {"cancel", "dequeue", "reexecute"}},
+    {"runs", {"cancel", "dequeue", "reexecute", "reconcile"}},
     {"backfill", {"list", "show", "cancel"}},
     {"daemon", {"status"}},
     {"schedule", {"list", "start", "stop", "preview", "ticks"}},
-    {"sensor", {"list", "start", "stop", "preview", "ticks"}}};
+    {"sensor", {"list", "start", "stop", "preview", "ticks"}},
+    {"k8s", {"manifest"}}};
 
 // The command the user meant: the first argument that is not an option (nor --home's value), and
 // the argument right after it when that is not an option either (a sub-command; `runs --status
@@ -130,8 +133,9 @@ void add_run_options(CLI::App* command, cli::RunCommandOptions& run) {
   command->add_option("--max-concurrency", run.max_concurrency, "Steps run at once (default: all cores)");
   command->add_option("--log-level", run.log_level, "Lowest level printed: debug, info, warning, error")
       ->capture_default_str();
-  command->add_option("--executor", run.executor,
-                      "Where steps run: in_process (threads) or multiprocess (a process per step)");
+  command->add_option(
+      "--executor", run.executor,
+      "Where steps run: in_process (threads), multiprocess (a process per step) or slurm (a Slurm job per step)");
 }
 
 void add_detach_option(CLI::App* command, cli::RunCommandOptions& run) {
@@ -276,6 +280,28 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   runs_dequeue->add_option("run_id", dequeue.run_id, "Only this queued run (an id or unique prefix)");
   runs_dequeue->add_flag("--drain", dequeue.drain, "Dequeue again when the started runs end, until none starts");
 
+  cli::ReconcileOptions reconcile;
+  auto* runs_reconcile = runs_command->add_subcommand(
+      "reconcile", "Settle a Slurm run whose coordinating process is gone, from Slurm's job states");
+  runs_reconcile->add_option("run_id", control_run_id, "The run id, or a unique prefix of it")->required();
+  runs_reconcile->add_flag("--force", reconcile.force,
+                           "The run's coordinator was on another host and is known to be gone");
+
+  cli::K8sManifestOptions k8s_options;
+  auto* k8s = app.add_subcommand("k8s", "Kubernetes manifests for running steps on a cluster");
+  k8s->require_subcommand(1);
+  auto* k8s_manifest =
+      k8s->add_subcommand("manifest", "Print a ConfigMap and one Kubernetes Job per step of a job (YAML)");
+  k8s_manifest->add_option("--job", k8s_options.job, "The job ('list jobs' shows them)")->required();
+  k8s_manifest->add_option("--image", k8s_options.image, "The container image holding this program")
+      ->capture_default_str();
+  k8s_manifest->add_option("--program", k8s_options.program,
+                           "The program's path in the image (default: /app/<program name>)");
+  k8s_manifest
+      ->add_option("--coordinator", k8s_options.coordinator,
+                   "HOST:PORT the step workers connect to (the coordinator's Service)")
+      ->capture_default_str();
+
   std::string run_id;
   bool follow = false;
   auto* logs = app.add_subcommand("logs", "Print a run's events");
@@ -362,6 +388,8 @@ int run(const Definitions& defs, const std::vector<std::string>& args, CliStream
   if (runs_reexecute->parsed()) return cli::reexecute_command(session, control_run_id, reexecute);
   if (asset_value->parsed()) return cli::asset_value_command(session, asset_key, value_partition);
   if (runs_dequeue->parsed()) return cli::runs_dequeue_command(session, dequeue);
+  if (runs_reconcile->parsed()) return cli::reconcile_command(session, control_run_id, reconcile);
+  if (k8s_manifest->parsed()) return cli::k8s_manifest_command(session, k8s_options);
   if (runs_command->parsed()) return cli::runs_command(session, runs);
   if (logs->parsed()) return cli::logs_command(session, run_id, follow);
   if (ui->parsed()) return cli::ui_command(session, ui_options);
@@ -420,7 +448,13 @@ int run_command_line(const Definitions& defs, const std::vector<std::string>& gi
 int run_cli(const Definitions& defs, const std::vector<std::string>& given_args, CliStreams raw) {
   // The hidden commands this program serves for itself: a step of a multi-process run
   // (multiprocess_executor.cpp), a detached run (run_launcher.hpp), and the daemon's launch server
-  // (daemon/run_launch_server.hpp), whose forks run detached runs.
+  // (daemon/run_launch_server.hpp), whose forks run detached runs. A step worker given --connect is a
+  // step of the Slurm executor, reaching its coordinator over the network.
+  if (given_args.size() >= 4 && given_args[1] == kStepWorkerCommand && given_args[2] == "--connect") {
+    int code = detail::run_slurm_step_worker(defs, given_args[3]);
+    run_shutdown_hooks();
+    return code;
+  }
   if (given_args.size() >= 2 && given_args[1] == kStepWorkerCommand) return detail::run_step_worker(defs, kLaunchFd);
   set_program_command(program_command_before(given_args));
   if (given_args.size() >= 2 && given_args[1] == kLaunchServerCommand) {

@@ -190,9 +190,10 @@ RunSetup prepare_run(CliSession& session, const RunCommandOptions& options, cons
   if (!options.executor.empty()) {
     auto kind = executor_kind_from_name(options.executor);
     if (!kind) {
-      throw UsageError("unknown executor '" + options.executor + "'" +
-                           did_you_mean(options.executor, {"in_process", "multiprocess"}),
-                       "--executor takes in_process (threads of this process) or multiprocess (a process per step)");
+      throw UsageError(
+          "unknown executor '" + options.executor + "'" + did_you_mean(options.executor, executor_kind_names()),
+          "--executor takes in_process (threads of this process), multiprocess (a process per step) or slurm (a Slurm "
+          "job per step)");
     }
     setup.options.executor = kind;
   }

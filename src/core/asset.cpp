@@ -48,6 +48,8 @@ std::shared_ptr<NodeDef> new_asset_node(std::string name, NodeKind kind, const s
   if (options.retry_policy) options.retry_policy->validate(owner);
   node->retry_policy = options.retry_policy;
   node->pool = options.pool;
+  options.resources.validate(owner);
+  node->resources = options.resources;
   return node;
 }
 

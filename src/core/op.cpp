@@ -41,6 +41,8 @@ OpDefinition make_op(std::string name, OpOptions options, std::vector<const Type
   node->kind = NodeKind::kOp;
   node->description = options.description;
   node->pool = options.pool;
+  options.resources.validate(owner);
+  node->resources = options.resources;
   if (options.ins.size() != input_types.size()) {
     throw DefinitionError(owner + ": the function takes " + std::to_string(input_types.size()) +
                           " input(s) but `ins` names " + std::to_string(options.ins.size()));

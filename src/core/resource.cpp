@@ -1,5 +1,6 @@
 #include "strata/core/resource.hpp"
 
+#include "strata/core/io_manager.hpp"
 #include "strata/core/type_info.hpp"
 
 namespace strata {
@@ -21,6 +22,19 @@ std::shared_ptr<Resource> Resources::find(const std::string& key) const {
 
 void Resources::throw_wrong_type(const std::string& key, const std::type_info& wanted, const std::type_info& actual) {
   throw ConfigError("resource '" + key + "' is a " + demangle(actual.name()) + ", not a " + demangle(wanted.name()));
+}
+
+}  // namespace strata
+
+namespace strata {
+
+std::string local_location_reason(const std::string& location, bool shared_filesystem) {
+  size_t scheme = location.find("://");
+  bool local = scheme == std::string::npos || location.compare(0, scheme, "file") == 0;
+  if (!local || shared_filesystem) return "";
+  return "it stores files in the local directory '" + location +
+         "', which other nodes cannot reach; set shared_filesystem when every node mounts it at that path, or "
+         "store on S3";
 }
 
 }  // namespace strata

@@ -76,18 +76,59 @@ std::optional<ExecutorKind> RunConfig::executor() const {
   return executor_kind_from_name(execution->at("executor").get<std::string>());
 }
 
-// `execution: {executor: NAME}` with a known NAME.
+SlurmSettings RunConfig::slurm_settings(SlurmSettings base) const {
+  auto execution = doc_->find("execution");
+  if (execution == doc_->end() || !execution->contains("slurm")) return base;
+  const json& slurm = execution->at("slurm");
+  if (slurm.contains("partition")) base.partition = slurm.at("partition").get<std::string>();
+  if (slurm.contains("sbatch_options"))
+    base.sbatch_options = slurm.at("sbatch_options").get<std::vector<std::string>>();
+  if (slurm.contains("coordinator_host")) base.coordinator_host = slurm.at("coordinator_host").get<std::string>();
+  if (slurm.contains("poll_ms")) base.poll_ms = slurm.at("poll_ms").get<int>();
+  if (slurm.contains("output")) base.output = slurm.at("output").get<std::string>();
+  return base;
+}
+
+// `execution.slurm`: the fields of SlurmSettings, each of its type.
+static void check_slurm_section(const json& value, const std::string& source) {
+  if (!value.is_object()) throw ConfigError(source + ": execution.slurm must be a mapping (core/slurm_settings.hpp)");
+  for (const auto& [key, field] : value.items()) {
+    std::string where = source + ": execution.slurm." + key;
+    if (key == "partition" || key == "coordinator_host" || key == "output") {
+      if (!field.is_string()) throw ConfigError(where + " must be a string");
+    } else if (key == "poll_ms") {
+      if (!field.is_number_integer() || field.get<int64_t>() < 1 || field.get<int64_t>() > 60000) {
+        throw ConfigError(where + " must be a whole number of milliseconds from 1 to 60000");
+      }
+    } else if (key == "sbatch_options") {
+      bool options = field.is_array();
+      for (const auto& option : field)
+        options = options && option.is_string() && option.get<std::string>().rfind("--", 0) == 0;
+      if (!options) throw ConfigError(where + " must be a list of long options such as \"--account=NAME\"");
+    } else {
+      throw ConfigError(where +
+                        " is not a setting; use partition, sbatch_options, coordinator_host, poll_ms or output");
+    }
+  }
+}
+
+// `execution: {executor: NAME, slurm: {...}}` with a known NAME.
 static void check_execution_section(const json& value, const std::string& source) {
-  const std::string shape = source + ": 'execution' must be {executor: in_process | multiprocess}";
+  const std::string shape =
+      source + ": 'execution' must be {executor: in_process | multiprocess | slurm, slurm: {...}}";
   if (!value.is_object()) throw ConfigError(shape);
   for (const auto& [key, field] : value.items()) {
+    if (key == "slurm") {
+      check_slurm_section(field, source);
+      continue;
+    }
     if (key != "executor")
       throw ConfigError(source + ": execution." + key + " is not a setting; " + shape.substr(source.size() + 2));
     if (!field.is_string())
-      throw ConfigError(source + ": execution.executor must be a name (in_process or multiprocess)");
+      throw ConfigError(source + ": execution.executor must be a name (in_process, multiprocess or slurm)");
     if (!executor_kind_from_name(field.get<std::string>())) {
       throw ConfigError(source + ": unknown executor '" + field.get<std::string>() +
-                        "' in execution.executor; use in_process or multiprocess");
+                        "' in execution.executor; use in_process, multiprocess or slurm");
     }
   }
 }

@@ -1004,9 +1004,10 @@ ExecutorKind executor_for(const ExecutionPlan& plan, const RunOptions& options) 
 
 RunResult execute_plan(const ExecutionPlan& plan, RunOptions options) {
   std::unique_ptr<detail::StepLauncher> launcher;
-  if (executor_for(plan, options) == ExecutorKind::kMultiprocess) {
-    launcher = detail::make_child_process_launcher(plan, options);  // refuses what cannot work, before the run
-  }
+  ExecutorKind kind = executor_for(plan, options);
+  // Each refuses what cannot work, before the run is recorded.
+  if (kind == ExecutorKind::kMultiprocess) launcher = detail::make_child_process_launcher(plan, options);
+  if (kind == ExecutorKind::kSlurm) launcher = detail::make_slurm_launcher(plan, options);
   Run run(plan, std::move(options));
   if (launcher) run.set_launcher(std::move(launcher));
   return run.execute();

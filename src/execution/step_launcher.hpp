@@ -62,6 +62,16 @@ class StepLauncher {
 // data across processes.
 std::unique_ptr<StepLauncher> make_child_process_launcher(const ExecutionPlan& plan, const RunOptions& options);
 
+// Calls `problem(manager_key)` for the manager of every stored output and every loaded input of the
+// plan; the first non-empty answer is thrown as a DefinitionError "<executor> cannot run asset 'x':
+// <answer>" (or output 'o' of step 's', or step 's' (input 'i')).
+void refuse_managers(const ExecutionPlan& plan, const std::string& executor,
+                     const std::function<std::string(const std::string& manager_key)>& problem);
+
+// Steps as Slurm jobs (slurm_launcher.cpp). Refuses, with a DefinitionError naming it, an instance or
+// a manager of the plan that other nodes cannot reach, and a run without an instance.
+std::unique_ptr<StepLauncher> make_slurm_launcher(const ExecutionPlan& plan, const RunOptions& options);
+
 // The worker's link to the run that launched it.
 class StepChannel {
  public:

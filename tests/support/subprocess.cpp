@@ -50,7 +50,16 @@ std::pair<int, int> spawn(const std::vector<std::string>& argv, const CommandOpt
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   std::vector<std::string> env_storage;
-  for (char** e = environ; *e != nullptr; ++e) env_storage.emplace_back(*e);
+  auto overridden = [&](const char* entry) {  // an extra_env entry of the same name replaces it
+    for (const auto& e : options.extra_env) {
+      size_t eq = e.find('=');
+      if (eq != std::string::npos && std::strncmp(entry, e.c_str(), eq + 1) == 0) return true;
+    }
+    return false;
+  };
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (!overridden(*e)) env_storage.emplace_back(*e);
+  }
   for (const auto& e : options.extra_env) env_storage.push_back(e);
   std::vector<char*> envp;
   for (auto& e : env_storage) envp.push_back(e.data());

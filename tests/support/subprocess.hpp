@@ -17,7 +17,7 @@ struct CommandOptions {
   // Run as this system user (only when the caller is root; used to start PostgreSQL, which refuses
   // to run as root).
   std::optional<std::string> user;
-  std::vector<std::string> extra_env;  // "NAME=value" entries added to the environment
+  std::vector<std::string> extra_env;  // "NAME=value" entries added to the environment (replacing NAME)
 };
 
 // Runs argv[0] (looked up on PATH) with the arguments; throws std::system_error if it cannot start.

@@ -39,6 +39,7 @@ struct ObjectStoreOptions {
   Setting<std::string> s3_access_key{};  // e.g. EnvVar{"AWS_ACCESS_KEY_ID"}; empty: anonymous/default chain
   Setting<std::string> s3_secret_key{};
   bool allow_bucket_creation = false;  // S3: create the bucket when it does not exist
+  bool shared_filesystem = false;      // a local base_uri is on a filesystem every cluster node mounts
 };
 
 class ObjectStoreIOManager : public IOManager, public S3Fields {
@@ -60,6 +61,9 @@ class ObjectStoreIOManager : public IOManager, public S3Fields {
   Value load_input(InputContext& context) override;
   bool can_handle(const TypeInfo& type) const override { return type.codec != nullptr; }
   bool stores_partition_ranges() const override { return false; }  // one object per partition
+  std::string local_to_this_machine() const override {
+    return local_location_reason(base_uri.empty() ? "$STRATA_HOME/storage" : base_uri, shared_filesystem);
+  }
 
   // The URI an output is (or would be) stored at: "s3://bucket/prefix/a/b" or "/data/objects/a/b".
   std::string uri_for(const OutputContext& context);

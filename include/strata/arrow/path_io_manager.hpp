@@ -44,6 +44,8 @@ struct ArrowPathOptions {
   Setting<std::string> s3_secret_key{};
   // S3: create the bucket when it does not exist. false: a missing bucket is an error naming it.
   bool allow_bucket_creation = false;
+  // A local base_uri is on a filesystem every node of a cluster mounts at the same path.
+  bool shared_filesystem = false;
 };
 
 class ArrowPathIOManager : public IOManager, public S3Fields {
@@ -62,6 +64,7 @@ class ArrowPathIOManager : public IOManager, public S3Fields {
   bool can_handle(const TypeInfo& type) const override;            // ArrowTable or ArrowReader
   bool can_load(const TypeInfo& type) const override;              // ArrowTable or std::map<std::string, ArrowTable>
   bool stores_partition_ranges() const override { return false; }  // one file per partition
+  std::string local_to_this_machine() const override { return local_location_reason(base_uri, shared_filesystem); }
 
   // The filesystem path (within the filesystem) of an asset or one of its partitions.
   std::string path_for(const AssetKey& key, const std::string* partition) const;

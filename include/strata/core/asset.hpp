@@ -67,7 +67,8 @@ struct AssetOptions {
   PartitionsPtr partitions{};                       // e.g. strata::daily_partitions("2024-01-01")
   std::optional<BackfillPolicy> backfill_policy{};  // how backfills split into runs
   std::optional<RetryPolicy> retry_policy{};        // retries of a failed step (null: the job's default)
-  std::string pool{};  // concurrency pool of the step (strata.yaml concurrency.pools limits it)
+  std::string pool{};         // concurrency pool of the step (strata.yaml concurrency.pools limits it)
+  StepResources resources{};  // CPUs, memory, GPUs, time, partition on a cluster (the Slurm executor)
 };
 
 // A typed output of a multi-asset: strata::out<T>("name", {...}).
@@ -104,7 +105,8 @@ struct MultiAssetOptions {
   PartitionsPtr partitions{};
   std::optional<BackfillPolicy> backfill_policy{};
   std::optional<RetryPolicy> retry_policy{};
-  std::string pool{};  // concurrency pool of the step
+  std::string pool{};         // concurrency pool of the step
+  StepResources resources{};  // what the step asks of a cluster node (the Slurm executor)
 };
 
 struct SourceAssetOptions {

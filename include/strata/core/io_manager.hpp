@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "strata/core/input_context.hpp"
 #include "strata/core/output_context.hpp"
@@ -30,7 +31,20 @@ class InputManager : public Resource {
   // multi-process executor refuses, before anything runs, a manager that keeps data in its own
   // process's memory (InMemoryIOManager: false).
   virtual bool shares_across_processes() const { return true; }
+  // Why what this manager stores cannot be reached from other machines ("it stores files in the
+  // local directory '/data'"), or "" when it can (object stores, database servers, a directory on a
+  // shared filesystem). Executors that run steps on other nodes (the Slurm executor) refuse, before
+  // anything runs, a manager that gives a reason. Default: a manager that shares across processes is
+  // taken to share across machines; a manager of local files overrides it.
+  virtual std::string local_to_this_machine() const {
+    return shares_across_processes() ? "" : "it keeps values in the memory of one process";
+  }
 };
+
+// local_to_this_machine for a manager storing under `location` (a directory, a file:// URI, or an
+// object store URI such as s3://bucket/prefix): "" for an object store or a directory on a shared
+// filesystem, else why the local directory cannot be reached from other nodes.
+std::string local_location_reason(const std::string& location, bool shared_filesystem);
 
 // An IOManager stores outputs and loads them back. handle_output and load_input of one manager may
 // run at the same time on several threads (different steps; the same asset is never written by two
@@ -82,6 +96,10 @@ class IOManagerFactory : public Resource {
   virtual bool can_handle(const TypeInfo& /*type*/) const { return true; }
   // As InputManager::shares_across_processes, for the managers it creates.
   virtual bool shares_across_processes() const { return true; }
+  // As InputManager::local_to_this_machine, for the managers it creates.
+  virtual std::string local_to_this_machine() const {
+    return shares_across_processes() ? "" : "it keeps values in the memory of one process";
+  }
 };
 
 // An IOManager for values of type T only.

@@ -15,6 +15,7 @@
 #include "strata/core/partition_mapping.hpp"
 #include "strata/core/partitions.hpp"
 #include "strata/core/retry_policy.hpp"
+#include "strata/core/step_resources.hpp"
 #include "strata/core/type_info.hpp"
 
 namespace strata {
@@ -68,6 +69,8 @@ struct NodeDef {
   // The concurrency pool the step runs in (empty: none); the instance limits how many steps of a
   // pool run at once across all runs and processes (storage/pool_slots.hpp).
   std::string pool;
+  // What the step asks of the node that runs it on a cluster (core/step_resources.hpp).
+  StepResources resources;
 
   // Index of the output named `name`, or -1.
   int output_index(const std::string& name) const;

@@ -49,6 +49,7 @@ struct OpOptions {
   std::vector<std::string> required_resource_keys{};
   std::optional<RetryPolicy> retry_policy{};  // retries of a failed step (null: the job's default)
   std::string pool{};                         // concurrency pool of the step (strata.yaml concurrency.pools limits it)
+  StepResources resources{};                  // what the step asks of a cluster node (the Slurm executor)
 };
 
 // OutputHandle::invocation of an op input with no upstream, loaded by its input manager.

@@ -9,7 +9,8 @@
 //       config:
 //         limit: 50
 //   execution:
-//     executor: multiprocess        # or in_process (core/executor_kind.hpp)
+//     executor: multiprocess        # or in_process, or slurm (core/executor_kind.hpp)
+//     slurm: {partition: batch}     # the Slurm executor's settings (core/slurm_settings.hpp)
 //
 // Values given here override the code defaults of a resource, or of an asset's or op's config
 // struct (config_schema.hpp), for that run only.
@@ -30,6 +31,7 @@
 
 #include "strata/core/config_document.hpp"
 #include "strata/core/executor_kind.hpp"
+#include "strata/core/slurm_settings.hpp"
 
 namespace strata {
 
@@ -61,6 +63,8 @@ class RunConfig {
   const nlohmann::json& document() const { return *doc_; }
   // The executor named by `execution.executor`, when given (checked when parsed).
   std::optional<ExecutorKind> executor() const;
+  // `base` with the fields `execution.slurm` sets replaced (checked when parsed).
+  SlurmSettings slurm_settings(SlurmSettings base) const;
   // Throws ConfigError on any top-level section but `resources`, `ops` and `execution` (typos such
   // as "resource:", Dagster's loggers section), and on an `execution` section other than
   // {executor: NAME} with a known executor name.

@@ -51,6 +51,10 @@ class DuckDBIOManager : public IOManager {
   void validate_config() const override;
   void setup(InitContext& context) override;
   void teardown() override;
+  // A DuckDB file is written by processes of one machine (its lock is a local file lock).
+  std::string local_to_this_machine() const override {
+    return "its database file '" + database + "' is locked and written by processes of one machine";
+  }
   void handle_output(OutputContext& context, const Value& value) override;
   bool stages_outputs() const override { return true; }
   void publish_output(OutputContext& context) override;

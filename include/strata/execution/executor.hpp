@@ -35,6 +35,9 @@ namespace detail {
 // The multi-process executor's hidden worker command, served by run_cli: the step server of one run
 // (multiprocess_executor.cpp), on the control socket `fd`. Returns the exit code.
 int run_step_worker(const Definitions& defs, int fd);
+// The Slurm executor's worker command (`__step-worker --connect HOST:PORT`, slurm_launcher.cpp): runs
+// the step of the run at `address` that the token in $STRATA_STEP_TOKEN names. Returns the exit code.
+int run_slurm_step_worker(const Definitions& defs, const std::string& address);
 }  // namespace detail
 
 }  // namespace strata

@@ -11,6 +11,7 @@
 #include "strata/core/event.hpp"
 #include "strata/core/executor_kind.hpp"
 #include "strata/core/run_config.hpp"
+#include "strata/core/slurm_settings.hpp"
 #include "strata/execution/run_cancellation.hpp"
 #include "strata/storage/instance.hpp"
 
@@ -43,6 +44,9 @@ struct RunOptions {
   // Where the steps run (execution/executor.hpp); unset: the run config's execution.executor, else
   // the job's choice, else in process.
   std::optional<ExecutorKind> executor{};
+  // The Slurm executor's settings (core/slurm_settings.hpp); the run config's execution.slurm
+  // replaces the fields it sets.
+  SlurmSettings slurm{};
 };
 
 }  // namespace strata

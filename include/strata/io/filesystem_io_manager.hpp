@@ -24,14 +24,20 @@ class FilesystemIOManager : public IOManager {
   struct Options {
     std::string base_dir{};         // empty: $STRATA_HOME/storage
     std::string format = "binary";  // or "json" (io/stored_value.hpp)
+    // base_dir is on a filesystem every node of a cluster mounts at the same path (NFS, Lustre,
+    // CephFS): executors that run steps on other nodes may use this manager.
+    bool shared_filesystem = false;
   };
 
   FilesystemIOManager() = default;
   explicit FilesystemIOManager(Options options)
-      : base_dir(std::move(options.base_dir)), format(std::move(options.format)) {}
+      : base_dir(std::move(options.base_dir)),
+        format(std::move(options.format)),
+        shared_filesystem(options.shared_filesystem) {}
 
   std::string base_dir;
   std::string format = "binary";
+  bool shared_filesystem = false;  // in code only (Options::shared_filesystem)
   STRATA_CONFIG_FIELDS(base_dir, format)
 
   // Refuses a base_dir this manager cannot address: a URI such as "s3://bucket/prefix" (the manager
@@ -46,6 +52,9 @@ class FilesystemIOManager : public IOManager {
   Value load_input(InputContext& context) override;
   bool can_handle(const TypeInfo& type) const override { return type.codec != nullptr; }
   bool stores_partition_ranges() const override { return false; }  // one file per partition
+  std::string local_to_this_machine() const override {
+    return local_location_reason(base_dir.empty() ? "$STRATA_HOME/storage" : base_dir, shared_filesystem);
+  }
 
   // Where an output is (or would be) stored.
   std::filesystem::path path_for(const OutputContext& context) const;
