@@ -6,9 +6,9 @@
 #include "interrupt_watcher.hpp"
 #include "strata/core/cron.hpp"
 #include "strata/core/nearest_name.hpp"
+#include "strata/daemon/backfill_daemon_loop.hpp"
 #include "strata/daemon/daemon.hpp"
 #include "strata/daemon/default_loops.hpp"
-#include "strata/daemon/backfill_daemon_loop.hpp"
 #include "strata/daemon/run_queue_daemon_loop.hpp"
 #include "strata/daemon/schedule_loop.hpp"
 #include "strata/daemon/sensor_loop.hpp"
@@ -246,8 +246,8 @@ std::unique_ptr<Daemon> make_daemon(CliSession& session, std::shared_ptr<std::mu
     session.out << "Started run " << run_id << " (pid " << pid << ")\n";
     session.out.flush();
   };
-  loops.push_back(std::make_unique<BackfillDaemonLoop>(session.defs, instance, backfill_options));
   loops.push_back(std::make_unique<RunQueueDaemonLoop>(instance, queue_options));
+  loops.push_back(std::make_unique<BackfillDaemonLoop>(session.defs, instance, backfill_options));
   std::vector<std::string> names;
   for (const auto& loop : loops) names.push_back(loop->name());
   DaemonOptions options;
@@ -257,7 +257,7 @@ std::unique_ptr<Daemon> make_daemon(CliSession& session, std::shared_ptr<std::mu
     if (active) {
       session.out << "Daemon " << holder << " is active on " << instance->storage().describe() << " ("
                   << session.defs.schedules().size() << " schedule(s), " << session.defs.sensors().size()
-                  << " sensor(s); loops: " << join(names) << ")\n";
+                  << " sensor(s); loops: " << join(names) << "). Ctrl-C stops it.\n";
     } else {
       session.out << "Another daemon (" << (holder.empty() ? "unknown" : holder)
                   << ") is active on this instance; this one stands by and takes over when it stops.\n";
@@ -273,11 +273,6 @@ int daemon_command(CliSession& session) {
   auto output = std::make_shared<std::mutex>();
   std::unique_ptr<Daemon> daemon = make_daemon(session, output);
   daemon->start();
-  {
-    std::lock_guard lock(*output);
-    session.out << "Ctrl-C stops the daemon.\n";
-    session.out.flush();
-  }
   while (!cancellation->wait_for(std::chrono::seconds(1))) {
   }
   {

@@ -11,9 +11,8 @@
 #include <mutex>
 #include <string>
 
-#include "strata/daemon/daemon.hpp"
-
 #include "cli_session.hpp"
+#include "strata/daemon/daemon.hpp"
 
 namespace strata::cli {
 

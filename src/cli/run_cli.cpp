@@ -16,8 +16,8 @@
 #include "backfill_commands.hpp"
 #include "catalog_commands.hpp"
 #include "cli_session.hpp"
-#include "daemon_loops_command.hpp"
 #include "daemon_commands.hpp"
+#include "daemon_loops_command.hpp"
 #include "k8s_manifest_command.hpp"
 #include "queue_commands.hpp"
 #include "run_commands.hpp"
@@ -48,9 +48,8 @@ constexpr const char* kDetachedRunCommand = "__detached-run";
 constexpr const char* kLaunchServerCommand = "__launch-server";
 constexpr int kLaunchFd = 3;  // the step worker's socket, the detached run's report pipe
 
-const std::vector<std::string> kCommands = {"materialize", "job",    "backfill", "list", "asset",
-                                            "runs",        "logs",   "wipe",     "ui",   "daemon",
-                                            "schedule",    "sensor", "dev",      "k8s"};
+const std::vector<std::string> kCommands = {"materialize", "job", "backfill", "list",     "asset",  "runs", "logs",
+                                            "wipe",        "ui",  "daemon",   "schedule", "sensor", "dev",  "k8s"};
 
 // Commands that take a sub-command, and the sub-commands they know.
 const std::map<std::string, std::vector<std::string>> kSubcommands = {

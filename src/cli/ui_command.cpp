@@ -19,9 +19,8 @@ std::unique_ptr<web::UiServer> start_ui_server(CliSession& session, const UiComm
     throw UsageError("refusing to serve the UI on '" + options.host + "' without an access token",
                      "set STRATA_UI_TOKEN (or ui.access_token in strata.yaml), or keep --host 127.0.0.1");
   }
-  auto server = std::make_unique<web::UiServer>(session.defs, instance,
-                                                web::UiServerOptions{.host = options.host, .port = options.port,
-                                                                     .access_token = token});
+  auto server = std::make_unique<web::UiServer>(
+      session.defs, instance, web::UiServerOptions{.host = options.host, .port = options.port, .access_token = token});
   server->start();
   session.out << "Strata UI: " << server->url() << "\n";
   if (!token.empty()) session.out << "  access token required: open " << server->url() << "?token=<your token>\n";
@@ -57,11 +56,6 @@ int dev_command(CliSession& session, const UiCommandOptions& options) {
   }
   std::unique_ptr<Daemon> daemon = make_daemon(session, output);
   daemon->start();
-  {
-    std::lock_guard lock(*output);
-    session.out << "Daemon and UI running; press Ctrl-C to stop both\n";
-    session.out.flush();
-  }
   while (!stop->wait_for(std::chrono::seconds(1))) {
   }
   {

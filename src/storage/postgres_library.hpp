@@ -10,15 +10,26 @@
 namespace strata::postgres_api {
 
 // Every libpq function Strata's PostgreSQL storage calls.
-#define STRATA_LIBPQ_FUNCTIONS(X)                                                                                      \
-  X(PQclear)                                                                                                           \
-  X(PQcmdTuples)                                                                                                       \
-  X(PQconnectdbParams)                                                                                                 \
-  X(PQerrorMessage)                                                                                                    \
-  X(PQexec)                                                                                                            \
-  X(PQexecParams)                                                                                                      \
-  X(PQfinish) X(PQgetResult) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQntuples) X(PQputCopyData) X(PQputCopyEnd) \
-      X(PQresultErrorMessage) X(PQresultStatus) X(PQstatus)
+// clang-format off
+#define STRATA_LIBPQ_FUNCTIONS(X) \
+  X(PQclear) \
+  X(PQcmdTuples) \
+  X(PQconnectdbParams) \
+  X(PQerrorMessage) \
+  X(PQexec) \
+  X(PQexecParams) \
+  X(PQfinish) \
+  X(PQgetResult) \
+  X(PQgetisnull) \
+  X(PQgetlength) \
+  X(PQgetvalue) \
+  X(PQntuples) \
+  X(PQputCopyData) \
+  X(PQputCopyEnd) \
+  X(PQresultErrorMessage) \
+  X(PQresultStatus) \
+  X(PQstatus)
+// clang-format on
 
 struct Library {
   STRATA_LIBPQ_FUNCTIONS(STRATA_FUNCTION_POINTER)

@@ -662,7 +662,7 @@ class PostgresStorage : public Storage {
       throw StorageError(std::string("cannot take the daemon lease: ") + e.what());
     }
     Result result(raw);
-    return std::string(PQcmdTuples(raw)) != "0";
+    return std::string(pq().PQcmdTuples(raw)) != "0";
   }
 
   void release_daemon_lease(const std::string& holder) override {
@@ -718,7 +718,7 @@ class PostgresStorage : public Storage {
       claim.add(keyed.run.create_time_us);
       PGresult* raw = exec_params(sql(storage_detail::kClaimRunKeySql), claim);
       Result claimed(raw);
-      if (std::string(PQcmdTuples(raw)) == "0") {
+      if (std::string(pq().PQcmdTuples(raw)) == "0") {
         Params key;
         key.add(instigator).add(stored_text(keyed.run_key));
         Result existing = query(sql(storage_detail::kRunForKeySql), key, "cannot read run key " + keyed.run_key);

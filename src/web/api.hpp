@@ -62,6 +62,8 @@ HttpResponse get_run_events(ApiContext& api, const std::string& run_id, const Ht
 HttpResponse get_jobs(ApiContext& api);
 HttpResponse get_schedules(ApiContext& api);
 HttpResponse get_sensors(ApiContext& api);
+// POST /schedules/{name}/start|stop and /sensors/{name}/start|stop: the status the daemon follows.
+HttpResponse post_instigator_status(ApiContext& api, const std::string& kind, const std::string& name, bool start);
 HttpResponse get_backfills(ApiContext& api);
 HttpResponse get_backfill(ApiContext& api, const std::string& backfill_id);
 

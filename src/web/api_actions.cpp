@@ -10,6 +10,7 @@
 #include "api_error.hpp"
 #include "strata/core/asset_selection.hpp"
 #include "strata/core/nearest_name.hpp"
+#include "strata/daemon/daemon_backfill.hpp"
 #include "strata/execution/backfill.hpp"
 #include "strata/execution/executor.hpp"
 #include "strata/execution/plan.hpp"
@@ -280,10 +281,30 @@ HttpResponse post_backfill_cancel(ApiContext& api, const std::string& backfill_i
     throw ApiError(409, "backfill_finished", "backfill '" + backfill_id + "' is already " + backfill->status);
   }
   if (!api.backfills.cancel(backfill_id)) {
-    throw ApiError(409, "backfill_not_running",
-                   "backfill '" + backfill_id + "' is " + backfill->status + " and not run by this server");
+    // Not run by this server: a backfill the daemon drives (submitted with --queue).
+    try {
+      BackfillCancellation canceled = cancel_backfill(*api.instance, backfill_id, "canceled from the web UI");
+      return json_response({{"backfill_id", backfill_id}, {"status", canceled.backfill.status}});
+    } catch (const StorageError&) {
+      throw;
+    } catch (const Error& e) {
+      throw ApiError(409, "backfill_not_running", e.what());
+    }
   }
   return json_response({{"backfill_id", backfill_id}, {"status", "CANCELING"}});
+}
+
+HttpResponse post_instigator_status(ApiContext& api, const std::string& kind, const std::string& name, bool start) {
+  bool known = false;
+  if (kind == "schedule") {
+    for (const auto& schedule : api.defs.schedules()) known = known || schedule.name == name;
+  } else {
+    for (const auto& sensor : api.defs.sensors()) known = known || sensor.name == name;
+  }
+  if (!known) throw ApiError(404, "unknown_" + kind, "unknown " + kind + " '" + name + "'");
+  InstigatorStatus status = start ? InstigatorStatus::kRunning : InstigatorStatus::kStopped;
+  api.instance->storage().set_instigator_status(name, kind, status);
+  return json_response({{"name", name}, {"state", instigator_status_name(status)}});
 }
 
 BackfillRunner::~BackfillRunner() { stop(); }

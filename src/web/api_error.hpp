@@ -14,7 +14,7 @@ class ApiError : public Error {
   ApiError(int status, std::string code, const std::string& message)
       : Error(message), status_(status), code_(std::move(code)) {}
   int status() const { return status_; }
-  const std::string& code() const { return code_; }
+  const char* code() const noexcept override { return code_.c_str(); }
 
  private:
   int status_;

@@ -1,10 +1,14 @@
 // The GET endpoints of the JSON API (docs/api.md). None of them changes anything.
 #include <algorithm>
+#include <chrono>
+#include <map>
 #include <set>
 
 #include "api.hpp"
 #include "api_error.hpp"
 #include "strata/core/partitions.hpp"
+#include "strata/daemon/default_loops.hpp"
+#include "strata/daemon/schedule_loop.hpp"
 #include "strata/execution/backfill.hpp"
 #include "strata/execution/plan.hpp"
 
@@ -189,6 +193,29 @@ RunRecord known_run(ApiContext& api, const std::string& run_id) {
   return *run;
 }
 
+namespace {
+
+// The daemon as the instance knows it: the lease (is one active?) and each loop's heartbeat.
+Json daemon_json(Storage& storage) {
+  Json loops = Json::array();
+  for (const auto& beat : storage.daemon_heartbeats()) {
+    loops.push_back({{"name", json_text(beat.loop)},
+                     {"daemon_id", json_text(beat.daemon_id)},
+                     {"last_heartbeat", time_json(beat.time_us)},
+                     {"last_error", beat.last_error.empty() ? Json() : Json(json_text(beat.last_error))},
+                     {"last_error_time", beat.last_error.empty() ? Json() : time_json(beat.last_error_time_us)}});
+  }
+  auto lease = storage.daemon_lease();
+  auto now_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  bool running = lease && lease->expires_us > now_us;
+  return {
+      {"running", running}, {"holder", lease ? Json(json_text(lease->holder)) : Json()}, {"loops", std::move(loops)}};
+}
+
+}  // namespace
+
 HttpResponse get_instance(ApiContext& api, const HttpRequest&) {
   const InstanceConfig& config = api.instance->config();
   const RunQueueConfig& queue = config.run_queue;
@@ -203,7 +230,7 @@ HttpResponse get_instance(ApiContext& api, const HttpRequest&) {
        {{"enabled", queued},
         {"max_concurrent_runs", queue.max_concurrent_runs ? Json(*queue.max_concurrent_runs) : Json()}}},
       {"launch", queued ? "queue" : "detached_process"},
-      {"daemon", {{"loops", Json::array()}}},
+      {"daemon", daemon_json(api.instance->storage())},
       {"auth", {{"token_required", api.token_required}}},
       {"asset_count", api.catalog.assets().size()},
       {"job_count", api.defs.jobs().size()},
@@ -557,21 +584,86 @@ HttpResponse get_jobs(ApiContext& api) {
   return json_response({{"jobs", std::move(jobs)}});
 }
 
+namespace {
+
+// The recorded ticks of an instigator, newest first, as the UI lists them.
+Json ticks_json(Storage& storage, const std::string& name) {
+  Json ticks = Json::array();
+  for (const auto& tick : storage.ticks(name, 10)) {
+    Json run_ids = Json::array();
+    for (const auto& id : tick.run_ids) run_ids.push_back(json_text(id));
+    ticks.push_back({{"time", time_json(tick.tick_time_us)},
+                     {"status", tick.status},
+                     {"run_ids", run_ids},
+                     {"run_id", tick.run_ids.empty() ? Json() : Json(json_text(tick.run_ids.front()))},
+                     {"skip_reason", json_text(tick.skip_reason)},
+                     {"error", tick.error.empty() ? Json() : Json(json_text(tick.error))},
+                     {"cursor", json_text(tick.cursor)}});
+  }
+  return ticks;
+}
+
+// RUNNING or STOPPED as the daemon sees it: the status set from the CLI or UI, else the code's default.
+std::pair<std::string, bool> state_of(const std::map<std::string, InstigatorState>& states, const std::string& name,
+                                      InstigatorStatus default_status) {
+  auto found = states.find(name);
+  std::optional<InstigatorStatus> stored = found == states.end() ? std::nullopt : found->second.status;
+  return {instigator_status_name(effective_status(stored, default_status)), !stored.has_value()};
+}
+
+std::map<std::string, InstigatorState> instigator_states(Storage& storage) {
+  std::map<std::string, InstigatorState> out;
+  for (auto& state : storage.instigator_states()) out.emplace(state.name, std::move(state));
+  return out;
+}
+
+}  // namespace
+
 HttpResponse get_schedules(ApiContext& api) {
+  Storage& storage = api.instance->storage();
+  auto states = instigator_states(storage);
   Json schedules = Json::array();
   for (const auto& schedule : api.defs.schedules()) {
+    auto [state, by_default] = state_of(states, schedule.name, schedule.default_status);
+    auto next = upcoming_ticks(schedule, std::chrono::system_clock::now(), 1);
+    Json next_tick;
+    if (!next.empty()) {
+      next_tick = time_json(std::chrono::duration_cast<std::chrono::microseconds>(next[0].time_since_epoch()).count());
+    }
     schedules.push_back({{"name", json_text(schedule.name)},
                          {"job", json_text(schedule.job_name)},
                          {"cron", json_text(schedule.cron_schedule)},
                          {"timezone", json_text(schedule.timezone)},
-                         {"state", nullptr},
-                         {"next_tick", nullptr},
-                         {"ticks", Json::array()}});
+                         {"state", state},
+                         {"state_is_default", by_default},
+                         {"next_tick", next_tick},
+                         {"ticks", ticks_json(storage, schedule.name)}});
   }
   return json_response({{"schedules", std::move(schedules)}});
 }
 
-HttpResponse get_sensors(ApiContext&) { return json_response({{"sensors", Json::array()}}); }
+HttpResponse get_sensors(ApiContext& api) {
+  Storage& storage = api.instance->storage();
+  auto states = instigator_states(storage);
+  Json sensors = Json::array();
+  for (const auto& sensor : api.defs.sensors()) {
+    auto [state, by_default] = state_of(states, sensor.name, sensor.default_status);
+    auto found = states.find(sensor.name);
+    const char* kind = sensor.kind == SensorDefinition::Kind::kAsset       ? "asset"
+                       : sensor.kind == SensorDefinition::Kind::kRunStatus ? "run_status"
+                                                                           : "custom";
+    sensors.push_back({{"name", json_text(sensor.name)},
+                       {"job", json_text(sensor.job_name)},
+                       {"kind", kind},
+                       {"minimum_interval_seconds", static_cast<double>(sensor.minimum_interval.count()) / 1000.0},
+                       {"state", state},
+                       {"state_is_default", by_default},
+                       {"cursor", found == states.end() ? Json() : Json(json_text(found->second.cursor))},
+                       {"next_tick", nullptr},
+                       {"ticks", ticks_json(storage, sensor.name)}});
+  }
+  return json_response({{"sensors", std::move(sensors)}});
+}
 
 HttpResponse get_backfills(ApiContext& api) {
   Json list = Json::array();

@@ -72,6 +72,9 @@ HttpResponse route(ApiContext& api, const HttpRequest& request) {
     if (n == 5 && what == "runs" && s[4] == "reexecute") return post_reexecute(api, s[3], json_body(request));
     if (n == 3 && what == "backfills") return post_backfill(api, json_body(request));
     if (n == 5 && what == "backfills" && s[4] == "cancel") return post_backfill_cancel(api, s[3]);
+    if (n == 5 && (what == "schedules" || what == "sensors") && (s[4] == "start" || s[4] == "stop")) {
+      return post_instigator_status(api, what == "schedules" ? "schedule" : "sensor", s[3], s[4] == "start");
+    }
   }
   not_found(request);
 }

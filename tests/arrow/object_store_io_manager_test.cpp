@@ -179,25 +179,45 @@ TEST_P(ObjectStores, AStagedWriteChangesNothingUntilPublished) {
   EXPECT_EQ(listing[0].base_name(), "value");
 }
 
+// A manager that refuses to write partition "b" once told to: a run of partitions a and b then
+// fails after partition a's new object was written (staged), before anything is recorded.
+struct RefusingPartitionB : s::ObjectStoreIOManager {
+  using ObjectStoreIOManager::ObjectStoreIOManager;
+  void handle_output(s::OutputContext& context, const s::Value& value) override {
+    if (refuse && context.partition_key() == "b") throw std::runtime_error("partition b cannot be written");
+    ObjectStoreIOManager::handle_output(context, value);
+  }
+  bool refuse = false;
+};
+
 TEST_P(ObjectStores, AFailedRunLeavesThePreviousObjectLoadable) {
-  auto run = [&](const std::string& text, s::EventListener on_event = {}) {
-    auto value = s::asset("value", [text] { return text; });
-    s::Definitions defs({.assets = {value}, .resources = {{"io_manager", s::ObjectStoreIOManager(options())}}});
+  auto run = [&](const std::string& text, bool refuse) {
+    auto value = s::asset(
+        "value", {.partitions = s::static_partitions({"a", "b"}), .backfill_policy = s::BackfillPolicy::single_run()},
+        [text](s::AssetContext& ctx) {
+          s::PerPartition<std::string> out;
+          for (const auto& key : ctx.asset_partition_keys()) out[key] = text;
+          return out;
+        });
+    RefusingPartitionB manager(options());
+    manager.refuse = refuse;
+    s::Definitions defs({.assets = {value}, .resources = {{"io_manager", manager}}});
     return s::materialize(defs, s::AssetSelection::all(),
-                          {.instance = s::Instance::open(dir / "home"), .on_event = on_event})
+                          {.instance = s::Instance::open(dir / "home"), .partition_keys = {"a", "b"}})
         .success();
   };
-  ASSERT_TRUE(run("generation 1"));
-  // The step fails after the manager wrote the new object, before the materialization is recorded.
-  ASSERT_FALSE(run("generation 2", [](const s::Event& event) {
-    if (event.type == s::EventType::kHandledOutput) throw std::runtime_error("the record cannot be written");
-  }));
+  ASSERT_TRUE(run("generation 1", false));
+  // Partition a's new object is written (staged), then the step fails before the record.
+  ASSERT_FALSE(run("generation 2", true));
   s::ObjectStoreIOManager manager(options());
-  EXPECT_EQ(load<std::string>(manager, "value"), "generation 1");
-  ASSERT_TRUE(run("generation 3"));
-  EXPECT_EQ(load<std::string>(manager, "value"), "generation 3");
-  auto listing = list(object_path(""));
-  for (const auto& entry : listing) EXPECT_NE(entry.base_name().front(), '.') << "left behind: " << entry.path();
+  EXPECT_EQ(load<std::string>(manager, "value", {"a"}), "generation 1");
+  ASSERT_TRUE(run("generation 3", false));
+  EXPECT_EQ(load<std::string>(manager, "value", {"a"}), "generation 3");
+  for (const std::string& dir_path : {std::string(""), std::string("value")}) {
+    for (const auto& entry : list(object_path(dir_path))) {
+      EXPECT_NE(entry.base_name().front(), '.') << "left behind: " << entry.path();
+    }
+  }
 }
 
 TEST_P(ObjectStores, ASingleRunBackfillStoresOneObjectPerPartition) {

@@ -108,7 +108,8 @@ case $command in
   no-tables)
     dir=${1:?build dir}
     shift
-    cmake -S "$root" -B "$dir" -G Ninja -DSTRATA_WITH_ARROW=OFF -DSTRATA_WITH_DUCKDB=OFF "$@"
+    # Without the UI's front end (the main build tests it; two npm builds at once would share ui/node_modules).
+    cmake -S "$root" -B "$dir" -G Ninja -DSTRATA_WITH_ARROW=OFF -DSTRATA_WITH_DUCKDB=OFF -DSTRATA_BUILD_UI=OFF "$@"
     for target in strata_arrow strata_duckdb strata_adbc; do
       if ninja -C "$dir" -t query "$target" >/dev/null 2>&1; then
         echo "no-tables: $target is defined with STRATA_WITH_ARROW=OFF STRATA_WITH_DUCKDB=OFF" >&2

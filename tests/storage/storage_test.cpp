@@ -441,7 +441,8 @@ TEST_P(StorageTest, VersionOneDatabaseIsMigrated) {
       "DROP TABLE asset_partitions; DROP TABLE dynamic_partitions; DROP TABLE backfills; DROP TABLE run_queue; "
       "DROP TABLE pool_slots; ALTER TABLE asset_keys DROP COLUMN last_run_id; ALTER TABLE asset_keys DROP COLUMN "
       "last_timestamp; ALTER TABLE asset_keys DROP COLUMN last_partition; ALTER TABLE asset_keys DROP COLUMN "
-      "last_failure_id; ALTER TABLE asset_keys DROP COLUMN last_failure_run_id; DROP TABLE backfill_runs; DROP TABLE instigators; DROP TABLE ticks; DROP TABLE run_keys; DROP TABLE "
+      "last_failure_id; ALTER TABLE asset_keys DROP COLUMN last_failure_run_id; DROP TABLE backfill_runs; DROP TABLE "
+      "instigators; DROP TABLE ticks; DROP TABLE run_keys; DROP TABLE "
       "daemon_heartbeats; DROP TABLE daemon_lease; UPDATE strata_schema SET version = 1;";
   if (postgres) {
     std::string conninfo = "host=127.0.0.1 port=" + std::to_string(postgres->port) + " user=" + postgres->user +

@@ -2,7 +2,10 @@
 // token, CSRF header, Host check, hostile text as JSON data, no secrets), launching, cancelling and
 // re-executing runs as real processes, backfills, and the event stream while a run runs.
 #include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <set>
+#include <thread>
 
 #include "subprocess.hpp"
 #include "web_fixture.hpp"
@@ -227,8 +230,69 @@ TEST_F(WebTest, RunsWithFiltersStepsAndEvents) {
   ASSERT_EQ(jobs["jobs"].size(), 1u);
   EXPECT_EQ(jobs["jobs"][0]["name"], "demo_job");
   EXPECT_EQ(jobs["jobs"][0]["assets"].size(), 3u);
-  EXPECT_EQ(json(get("/api/v1/sensors"))["sensors"], Json::array());
   EXPECT_EQ(json(get("/api/v1/backfills"))["backfills"], Json::array());
+}
+
+// Schedules and sensors with the state the daemon follows; start/stop set it in the instance.
+TEST_F(WebTest, SchedulesAndSensorsWithTheirStateAndStartStop) {
+  start();
+  Json schedules = json(get("/api/v1/schedules"))["schedules"];
+  ASSERT_EQ(schedules.size(), 1u);
+  EXPECT_EQ(schedules[0]["name"], "demo_yearly");
+  EXPECT_EQ(schedules[0]["state"], "RUNNING");  // the definition's default_status
+  EXPECT_EQ(schedules[0]["state_is_default"], true);
+  EXPECT_TRUE(schedules[0]["next_tick"].is_number()) << schedules[0];
+  EXPECT_EQ(schedules[0]["ticks"], Json::array());
+  Json sensors = json(get("/api/v1/sensors"))["sensors"];
+  ASSERT_EQ(sensors.size(), 1u);
+  EXPECT_EQ(sensors[0]["name"], "demo_quiet");
+  EXPECT_EQ(sensors[0]["state"], "STOPPED");
+  EXPECT_EQ(sensors[0]["minimum_interval_seconds"], 1.0);
+
+  EXPECT_EQ(json(post("/api/v1/schedules/demo_yearly/stop", Json::object()))["state"], "STOPPED");
+  EXPECT_EQ(json(post("/api/v1/sensors/demo_quiet/start", Json::object()))["state"], "RUNNING");
+  schedules = json(get("/api/v1/schedules"))["schedules"];
+  EXPECT_EQ(schedules[0]["state"], "STOPPED");
+  EXPECT_EQ(schedules[0]["state_is_default"], false);
+  EXPECT_EQ(json(get("/api/v1/sensors"))["sensors"][0]["state"], "RUNNING");
+  auto unknown = post("/api/v1/schedules/demo_yearl/start", Json::object());
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(Json::parse(unknown->body)["error"]["code"], "unknown_schedule");
+  EXPECT_EQ(json(get("/api/v1/instance"))["daemon"]["running"], false);
+}
+
+// `dev`: the UI and the daemon in one process; the daemon's heartbeats and ticks reach the API.
+TEST_F(WebTest, DevServesTheUiAndRunsTheDaemon) {
+  s::testing::Child child({STRATA_WEB_TEST_PROGRAM, "--home", (home_->path() / "home").string(), "dev", "--port", "0"});
+  auto line = child.read_line();
+  ASSERT_TRUE(line);
+  ASSERT_EQ(line->rfind("Strata UI: http://127.0.0.1:", 0), 0u) << *line;
+  int port = std::stoi(line->substr(std::string("Strata UI: http://127.0.0.1:").size()));
+  httplib::Client client("127.0.0.1", port);
+  httplib::Headers csrf{{"X-Strata-Request", "1"}};
+  auto started = client.Post("/api/v1/sensors/demo_quiet/start", csrf, "{}", "application/json");
+  ASSERT_TRUE(started);
+  ASSERT_EQ(started->status, 200) << started->body;
+  // Waits (bounded) for what the daemon records: its lease, every loop's heartbeat, a sensor tick.
+  Json instance, sensors;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    instance = Json::parse(client.Get("/api/v1/instance")->body);
+    sensors = Json::parse(client.Get("/api/v1/sensors")->body)["sensors"];
+    if (instance["daemon"]["running"] == true && instance["daemon"]["loops"].size() == 4 &&
+        !sensors[0]["ticks"].empty()) {
+      break;
+    }
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << instance.dump() << sensors.dump();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::set<std::string> loops;
+  for (const auto& loop : instance["daemon"]["loops"]) loops.insert(loop["name"].get<std::string>());
+  EXPECT_EQ(loops, (std::set<std::string>{"backfills", "run_queue", "schedules", "sensors"}));
+  EXPECT_EQ(sensors[0]["ticks"][0]["status"], "SKIPPED");
+  EXPECT_EQ(sensors[0]["ticks"][0]["skip_reason"], "nothing new");
+  EXPECT_EQ(child.kill_and_wait(SIGINT), 0);
 }
 
 // EnvVar values and secret run config never reach a response.

@@ -46,8 +46,17 @@ Definitions web_test_definitions() {
                       [](AssetContext& ctx) { return ctx.partition_key(); });
   auto decade = asset("decade", {.partitions = hourly_partitions("2014-01-01-00:00", {.end = "2024-01-01-00:00"})},
                       [](AssetContext& ctx) { return ctx.partition_key(); });
+  // A schedule that never comes due in a test (noon on January 1st) and a sensor that only skips:
+  // what the schedules-and-sensors endpoints and `dev` show.
+  ScheduleDefinition yearly{
+      .name = "demo_yearly", .job_name = "demo_job", .cron_schedule = "0 12 1 1 *", .timezone = "Europe/Berlin"};
+  yearly.default_status = InstigatorStatus::kRunning;
+  auto quiet = sensor("demo_quiet", {.job_name = "demo_job", .minimum_interval = std::chrono::seconds(1)},
+                      [](const SensorContext&) { return TickResult::skip("nothing new"); });
   return Definitions({.assets = {numbers, total, gated, failing, hourly, decade},
                       .jobs = {define_asset_job("demo_job", AssetSelection::groups({"demo"}))},
+                      .schedules = {yearly},
+                      .sensors = {quiet},
                       .resources = {{"vault", Vault()}}});
 }
 

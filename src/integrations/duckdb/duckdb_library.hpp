@@ -10,16 +10,24 @@
 namespace strata::duckdb_api {
 
 // Every DuckDB function Strata calls.
-#define STRATA_DUCKDB_FUNCTIONS(X)                                                                                 \
-  X(duckdb_open_ext)                                                                                               \
-  X(duckdb_close)                                                                                                  \
-  X(duckdb_connect)                                                                                                \
-  X(duckdb_disconnect)                                                                                             \
-  X(duckdb_free)                                                                                                   \
-  X(duckdb_query)                                                                                                  \
-  X(duckdb_result_error) X(duckdb_destroy_result) X(duckdb_value_int64) X(duckdb_query_arrow)                      \
-      X(duckdb_query_arrow_error) X(duckdb_destroy_arrow) X(duckdb_query_arrow_schema) X(duckdb_query_arrow_array) \
-          X(duckdb_arrow_scan)
+// clang-format off
+#define STRATA_DUCKDB_FUNCTIONS(X) \
+  X(duckdb_open_ext) \
+  X(duckdb_close) \
+  X(duckdb_connect) \
+  X(duckdb_disconnect) \
+  X(duckdb_free) \
+  X(duckdb_query) \
+  X(duckdb_result_error) \
+  X(duckdb_destroy_result) \
+  X(duckdb_value_int64) \
+  X(duckdb_query_arrow) \
+  X(duckdb_query_arrow_error) \
+  X(duckdb_destroy_arrow) \
+  X(duckdb_query_arrow_schema) \
+  X(duckdb_query_arrow_array) \
+  X(duckdb_arrow_scan)
+// clang-format on
 
 struct Library {
   STRATA_DUCKDB_FUNCTIONS(STRATA_FUNCTION_POINTER)
