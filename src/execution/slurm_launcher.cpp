@@ -304,7 +304,7 @@ class SlurmLauncher : public StepLauncher {
     }
     if (!conversation.end) {
       throw RemoteStepError("step '" + key + "': the run was canceled and its Slurm job " + id + " was stopped",
-                            "strata::CanceledError");
+                            CanceledError("").code());
     }
     finish_step(*conversation.end, launch);
   }
@@ -354,7 +354,7 @@ class SlurmLauncher : public StepLauncher {
         }
         if (launch.cancellation.canceled()) {
           throw RemoteStepError("step '" + key + "': the run was canceled before its Slurm job " + id + " started",
-                                "strata::CanceledError");
+                                CanceledError("").code());
         }
         if (job.unrunnable()) {
           throw RemoteStepError("step '" + key + "': Slurm job " + id + " " + job.describe() + "; it was cancelled",

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <yaml-cpp/yaml.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -135,6 +136,18 @@ TEST_F(SlurmTest, PartitionedRunOnMinioAndPostgresRetriesAStepWhoseJobWasKilled)
   if (!job.empty()) {
     auto cancel = run_command({"scancel", job});
     EXPECT_EQ(cancel.exit_code, 0) << cancel.output;
+    // scancel returns before Slurm has killed the step's process: the gate opens only once the run
+    // has seen the job end and scheduled the retry, so the first attempt can never pass it.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    for (;;) {
+      auto listed = runs();
+      if (!listed.empty() && !events(listed.front().run_id, s::EventType::kStepUpForRetry, "events").empty()) break;
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "the run never scheduled a retry of 'events' after its job was cancelled";
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   }
   std::ofstream(gate() / "go") << "go\n";  // the retry goes straight through
   run.join();
