@@ -53,17 +53,10 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-std::map<std::string, InstigatorState> states_by_name(Storage& storage) {
-  std::map<std::string, InstigatorState> out;
-  for (auto& state : storage.instigator_states()) out.emplace(state.name, std::move(state));
-  return out;
-}
-
 std::string status_text(const std::map<std::string, InstigatorState>& states, const std::string& name,
                         InstigatorStatus default_status) {
-  auto found = states.find(name);
-  std::optional<InstigatorStatus> stored = found == states.end() ? std::nullopt : found->second.status;
-  return std::string(instigator_status_name(effective_status(stored, default_status))) + (stored ? "" : " (default)");
+  FollowedStatus followed = followed_status(states, name, default_status);
+  return std::string(instigator_status_name(followed.status)) + (followed.is_default ? " (default)" : "");
 }
 
 std::string last_tick_text(Storage& storage, const std::string& name, const std::string& zone) {
@@ -114,7 +107,7 @@ void print_ticks(CliSession& session, const std::string& name, const std::string
 int schedule_command(CliSession& session, const InstigatorCommand& command) {
   Storage& storage = session.instance().storage();
   if (command.action == "list") {
-    auto states = states_by_name(storage);
+    auto states = instigator_states_by_name(storage);
     TextTable table({"SCHEDULE", "JOB", "CRON", "TIMEZONE", "STATUS", "NEXT TICK", "LAST TICK"});
     for (const auto& schedule : session.defs.schedules()) {
       auto next = upcoming_ticks(schedule, system_clock::now(), 1);
@@ -167,7 +160,7 @@ const char* sensor_kind_name(SensorDefinition::Kind kind) {
 int sensor_command(CliSession& session, const InstigatorCommand& command) {
   Storage& storage = session.instance().storage();
   if (command.action == "list") {
-    auto states = states_by_name(storage);
+    auto states = instigator_states_by_name(storage);
     TextTable table({"SENSOR", "KIND", "WATCHES", "JOB", "INTERVAL", "STATUS", "CURSOR", "LAST TICK"});
     for (const auto& sensor : session.defs.sensors()) {
       auto found = states.find(sensor.name);

@@ -17,4 +17,17 @@ InstigatorStatus effective_status(const std::optional<InstigatorStatus>& stored,
   return stored.value_or(default_status);
 }
 
+std::map<std::string, InstigatorState> instigator_states_by_name(Storage& storage) {
+  std::map<std::string, InstigatorState> out;
+  for (auto& state : storage.instigator_states()) out.emplace(state.name, std::move(state));
+  return out;
+}
+
+FollowedStatus followed_status(const std::map<std::string, InstigatorState>& states, const std::string& name,
+                               InstigatorStatus default_status) {
+  auto found = states.find(name);
+  std::optional<InstigatorStatus> stored = found == states.end() ? std::nullopt : found->second.status;
+  return {effective_status(stored, default_status), !stored.has_value()};
+}
+
 }  // namespace strata

@@ -68,14 +68,12 @@ ScheduleLoop::ScheduleLoop(std::shared_ptr<const Definitions> defs, std::shared_
 
 void ScheduleLoop::run_once(Clock::time_point now) {
   Storage& storage = instance_->storage();
-  std::map<std::string, InstigatorState> states;
-  for (auto& state : storage.instigator_states()) states.emplace(state.name, std::move(state));
+  std::map<std::string, InstigatorState> states = instigator_states_by_name(storage);
   std::vector<TickCommit> commits;
   for (const Entry& entry : entries_) {
     const ScheduleDefinition& schedule = *entry.schedule;
     auto found = states.find(schedule.name);
-    std::optional<InstigatorStatus> stored = found == states.end() ? std::nullopt : found->second.status;
-    if (effective_status(stored, schedule.default_status) != InstigatorStatus::kRunning) continue;
+    if (followed_status(states, schedule.name, schedule.default_status).status != InstigatorStatus::kRunning) continue;
     int64_t last_us = found == states.end() ? 0 : found->second.last_tick_time_us;
     if (last_us == 0) {
       // First seen running: ticks start from now (a state row without a tick).

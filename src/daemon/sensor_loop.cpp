@@ -117,13 +117,11 @@ SensorLoop::SensorLoop(std::shared_ptr<const Definitions> defs, std::shared_ptr<
 
 void SensorLoop::run_once(Clock::time_point now) {
   Storage& storage = instance_->storage();
-  std::map<std::string, InstigatorState> states;
-  for (auto& state : storage.instigator_states()) states.emplace(state.name, std::move(state));
+  std::map<std::string, InstigatorState> states = instigator_states_by_name(storage);
   std::vector<TickCommit> commits;
   for (const auto& sensor : defs_->sensors()) {
     auto found = states.find(sensor.name);
-    std::optional<InstigatorStatus> stored = found == states.end() ? std::nullopt : found->second.status;
-    if (effective_status(stored, sensor.default_status) != InstigatorStatus::kRunning) continue;
+    if (followed_status(states, sensor.name, sensor.default_status).status != InstigatorStatus::kRunning) continue;
     int64_t last_us = found == states.end() ? 0 : found->second.last_tick_time_us;
     if (last_us != 0 && now - from_us(last_us) < sensor.minimum_interval) continue;
     std::string cursor = found == states.end() ? "" : found->second.cursor;

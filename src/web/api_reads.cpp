@@ -603,28 +603,14 @@ Json ticks_json(Storage& storage, const std::string& name) {
   return ticks;
 }
 
-// RUNNING or STOPPED as the daemon sees it: the status set from the CLI or UI, else the code's default.
-std::pair<std::string, bool> state_of(const std::map<std::string, InstigatorState>& states, const std::string& name,
-                                      InstigatorStatus default_status) {
-  auto found = states.find(name);
-  std::optional<InstigatorStatus> stored = found == states.end() ? std::nullopt : found->second.status;
-  return {instigator_status_name(effective_status(stored, default_status)), !stored.has_value()};
-}
-
-std::map<std::string, InstigatorState> instigator_states(Storage& storage) {
-  std::map<std::string, InstigatorState> out;
-  for (auto& state : storage.instigator_states()) out.emplace(state.name, std::move(state));
-  return out;
-}
-
 }  // namespace
 
 HttpResponse get_schedules(ApiContext& api) {
   Storage& storage = api.instance->storage();
-  auto states = instigator_states(storage);
+  auto states = instigator_states_by_name(storage);
   Json schedules = Json::array();
   for (const auto& schedule : api.defs.schedules()) {
-    auto [state, by_default] = state_of(states, schedule.name, schedule.default_status);
+    FollowedStatus followed = followed_status(states, schedule.name, schedule.default_status);
     auto next = upcoming_ticks(schedule, std::chrono::system_clock::now(), 1);
     Json next_tick;
     if (!next.empty()) {
@@ -634,8 +620,8 @@ HttpResponse get_schedules(ApiContext& api) {
                          {"job", json_text(schedule.job_name)},
                          {"cron", json_text(schedule.cron_schedule)},
                          {"timezone", json_text(schedule.timezone)},
-                         {"state", state},
-                         {"state_is_default", by_default},
+                         {"state", instigator_status_name(followed.status)},
+                         {"state_is_default", followed.is_default},
                          {"next_tick", next_tick},
                          {"ticks", ticks_json(storage, schedule.name)}});
   }
@@ -644,10 +630,10 @@ HttpResponse get_schedules(ApiContext& api) {
 
 HttpResponse get_sensors(ApiContext& api) {
   Storage& storage = api.instance->storage();
-  auto states = instigator_states(storage);
+  auto states = instigator_states_by_name(storage);
   Json sensors = Json::array();
   for (const auto& sensor : api.defs.sensors()) {
-    auto [state, by_default] = state_of(states, sensor.name, sensor.default_status);
+    FollowedStatus followed = followed_status(states, sensor.name, sensor.default_status);
     auto found = states.find(sensor.name);
     const char* kind = sensor.kind == SensorDefinition::Kind::kAsset       ? "asset"
                        : sensor.kind == SensorDefinition::Kind::kRunStatus ? "run_status"
@@ -656,8 +642,8 @@ HttpResponse get_sensors(ApiContext& api) {
                        {"job", json_text(sensor.job_name)},
                        {"kind", kind},
                        {"minimum_interval_seconds", static_cast<double>(sensor.minimum_interval.count()) / 1000.0},
-                       {"state", state},
-                       {"state_is_default", by_default},
+                       {"state", instigator_status_name(followed.status)},
+                       {"state_is_default", followed.is_default},
                        {"cursor", found == states.end() ? Json() : Json(json_text(found->second.cursor))},
                        {"next_tick", nullptr},
                        {"ticks", ticks_json(storage, sensor.name)}});
