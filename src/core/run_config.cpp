@@ -80,9 +80,17 @@ SlurmSettings RunConfig::slurm_settings(SlurmSettings base) const {
   auto execution = doc_->find("execution");
   if (execution == doc_->end() || !execution->contains("slurm")) return base;
   const json& slurm = execution->at("slurm");
+  if (slurm.contains("launch")) {
+    const json& launch = slurm.at("launch");
+    base.launch = launch == "sbatch"       ? SlurmSettings::Launch::kSbatch
+                  : launch == "allocation" ? SlurmSettings::Launch::kAllocation
+                                           : SlurmSettings::Launch::kSrun;
+  }
+  if (slurm.contains("allocation")) base.allocation = slurm.at("allocation").get<std::vector<std::string>>();
   if (slurm.contains("partition")) base.partition = slurm.at("partition").get<std::string>();
-  if (slurm.contains("sbatch_options"))
-    base.sbatch_options = slurm.at("sbatch_options").get<std::vector<std::string>>();
+  for (const char* key : {"job_options", "sbatch_options"}) {  // sbatch_options: the older name
+    if (slurm.contains(key)) base.job_options = slurm.at(key).get<std::vector<std::string>>();
+  }
   if (slurm.contains("coordinator_host")) base.coordinator_host = slurm.at("coordinator_host").get<std::string>();
   if (slurm.contains("poll_ms")) base.poll_ms = slurm.at("poll_ms").get<int>();
   if (slurm.contains("output")) base.output = slurm.at("output").get<std::string>();
@@ -100,14 +108,20 @@ static void check_slurm_section(const json& value, const std::string& source) {
       if (!field.is_number_integer() || field.get<int64_t>() < 1 || field.get<int64_t>() > 60000) {
         throw ConfigError(where + " must be a whole number of milliseconds from 1 to 60000");
       }
-    } else if (key == "sbatch_options") {
+    } else if (key == "launch") {
+      if (field != "srun" && field != "sbatch" && field != "allocation") {
+        throw ConfigError(where + " must be srun, sbatch or allocation");
+      }
+    } else if (key == "job_options" || key == "sbatch_options" || key == "allocation") {
       bool options = field.is_array();
       for (const auto& option : field)
         options = options && option.is_string() && option.get<std::string>().rfind("--", 0) == 0;
       if (!options) throw ConfigError(where + " must be a list of long options such as \"--account=NAME\"");
     } else {
-      throw ConfigError(where +
-                        " is not a setting; use partition, sbatch_options, coordinator_host, poll_ms or output");
+      throw ConfigError(
+          where +
+          " is not a setting; use launch, allocation, partition, job_options, coordinator_host, poll_ms or "
+          "output");
     }
   }
 }

@@ -22,7 +22,7 @@ void StepResources::validate(const std::string& owner) const {
   if (!partition.empty() && !std::regex_match(partition, name)) refuse("partition", partition, "a partition name");
 }
 
-std::vector<std::string> StepResources::sbatch_options() const {
+std::vector<std::string> StepResources::slurm_options() const {
   std::vector<std::string> options;
   if (cpus > 0) options.push_back("--cpus-per-task=" + std::to_string(cpus));
   if (!mem.empty()) options.push_back("--mem=" + mem);

@@ -31,7 +31,8 @@ std::string command_line(const std::vector<std::string>& argv) {
 }
 
 // Runs `argv` (found on PATH) with `input` on its standard input; what it printed and its status.
-Output run(const std::vector<std::string>& argv, const std::string& input = "") {
+Output run(const std::vector<std::string>& argv, const std::string& input = "",
+           const std::vector<std::string>& extra_env = {}) {
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
     throw SlurmError("cannot run '" + argv.front() + "': " + std::strerror(errno));
@@ -45,8 +46,14 @@ Output run(const std::vector<std::string>& argv, const std::string& input = "") 
   std::vector<std::string> words = argv;
   for (auto& word : words) args.push_back(word.data());
   args.push_back(nullptr);
+  std::vector<std::string> environment;
+  for (char** entry = environ; *entry != nullptr; ++entry) environment.emplace_back(*entry);
+  environment.insert(environment.end(), extra_env.begin(), extra_env.end());
+  std::vector<char*> envp;
+  for (auto& entry : environment) envp.push_back(entry.data());
+  envp.push_back(nullptr);
   pid_t pid = -1;
-  int spawned = ::posix_spawnp(&pid, words.front().c_str(), &actions, nullptr, args.data(), environ);
+  int spawned = ::posix_spawnp(&pid, words.front().c_str(), &actions, nullptr, args.data(), envp.data());
   ::posix_spawn_file_actions_destroy(&actions);
   for (int fd : {in[0], out[1], err[1]}) ::close(fd);
   if (spawned != 0) {
@@ -104,8 +111,9 @@ std::string trimmed(std::string text) {
 }
 
 // Runs `argv`; throws SlurmError naming it with what it printed unless it exits 0.
-std::string run_checked(const std::vector<std::string>& argv, const std::string& input = "") {
-  Output output = run(argv, input);
+std::string run_checked(const std::vector<std::string>& argv, const std::string& input = "",
+                        const std::vector<std::string>& extra_env = {}) {
+  Output output = run(argv, input, extra_env);
   if (WIFEXITED(output.status) && WEXITSTATUS(output.status) == 0) return output.out;
   std::string said = trimmed(output.err.empty() ? output.out : output.err);
   throw SlurmError("'" + command_line(argv) + "' " + describe_exit_status(output.status) +
@@ -183,12 +191,13 @@ std::string SlurmJob::describe() const {
   return "is " + state + because;
 }
 
-std::string SlurmClient::submit(const std::vector<std::string>& options, const std::string& script) const {
+std::string SlurmClient::submit(const std::vector<std::string>& options, const std::string& script,
+                                const std::vector<std::string>& extra_env) const {
   std::vector<std::string> argv = {"sbatch", "--parsable"};
   argv.insert(argv.end(), options.begin(), options.end());
   std::string out;
   try {
-    out = run_checked(argv, script);
+    out = run_checked(argv, script, extra_env);
   } catch (const SlurmError& e) {
     std::string message = e.what();
     throw SlurmError("Slurm refused the job: " + message);
@@ -249,9 +258,10 @@ std::optional<SlurmJob> SlurmClient::show(const std::string& id) const {
   return job;
 }
 
-void SlurmClient::cancel(const std::string& id, const std::string& signal) const {
+void SlurmClient::cancel(const std::string& id, const std::string& signal, SignalTarget target) const {
   std::vector<std::string> argv = {"scancel"};
-  if (!signal.empty()) argv.insert(argv.end(), {"--batch", "--signal=" + signal});
+  if (!signal.empty() && target == SignalTarget::kBatchScript) argv.push_back("--batch");
+  if (!signal.empty()) argv.push_back("--signal=" + signal);
   argv.push_back(id);
   run_checked(argv);
 }

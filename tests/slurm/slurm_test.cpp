@@ -119,6 +119,24 @@ class SlurmTest : public ::testing::Test {
     return id;
   }
 
+  // Cancels the Slurm job or job step `id` and waits (bounded) until the run scheduled a retry of
+  // `step`. scancel returns before Slurm has killed the step's process: a gate opened only after
+  // this returns can never be passed by the first attempt.
+  void cancel_and_wait_for_retry(const std::string& id, const std::string& step) {
+    auto cancel = run_command({"scancel", id});
+    EXPECT_EQ(cancel.exit_code, 0) << cancel.output;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    for (;;) {
+      auto listed = runs();
+      if (!listed.empty() && !events(listed.front().run_id, s::EventType::kStepUpForRetry, step).empty()) return;
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "the run never scheduled a retry of '" << step << "' after " << id << " was cancelled";
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // polling another process's records
+    }
+  }
+
   s::testing::TempDir dir_{"strata-slurm-test"};
 };
 
@@ -133,22 +151,7 @@ TEST_F(SlurmTest, PartitionedRunOnMinioAndPostgresRetriesAStepWhoseJobWasKilled)
   bool started = wait_for_file(gate() / "started-2024-01-03");
   std::string job = started ? running_job("events") : "";
   std::cout << "--- Slurm while step 'events' runs ---\n" << services().slurm->job_report() << std::flush;
-  if (!job.empty()) {
-    auto cancel = run_command({"scancel", job});
-    EXPECT_EQ(cancel.exit_code, 0) << cancel.output;
-    // scancel returns before Slurm has killed the step's process: the gate opens only once the run
-    // has seen the job end and scheduled the retry, so the first attempt can never pass it.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    for (;;) {
-      auto listed = runs();
-      if (!listed.empty() && !events(listed.front().run_id, s::EventType::kStepUpForRetry, "events").empty()) break;
-      if (std::chrono::steady_clock::now() > deadline) {
-        ADD_FAILURE() << "the run never scheduled a retry of 'events' after its job was cancelled";
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
+  if (!job.empty()) cancel_and_wait_for_retry(job, "events");
   std::ofstream(gate() / "go") << "go\n";  // the retry goes straight through
   run.join();
   ASSERT_TRUE(started) << result.output;
@@ -213,8 +216,7 @@ TEST_F(SlurmTest, JobsSlurmRefusesOrCannotRunFailTheirStepWithSlurmsReason) {
       command({"materialize", "--select", "huge", "--config", config().string(), "--executor", "slurm", "--plain"}),
       env());
   EXPECT_EQ(huge.exit_code, 1) << huge.output;
-  EXPECT_NE(huge.output.find("step 'huge': Slurm refused the job: 'sbatch --parsable"), std::string::npos)
-      << huge.output;
+  EXPECT_NE(huge.output.find("step 'huge': Slurm refused the job: 'srun -v"), std::string::npos) << huge.output;
   EXPECT_NE(huge.output.find("Memory specification can not be satisfied"), std::string::npos) << huge.output;
 
   auto greedy = run_command(
@@ -302,6 +304,99 @@ TEST_F(SlurmTest, ARunWhoseCoordinatorWasKilledIsReconciledAndResumed) {
   auto latest = runs();
   ASSERT_EQ(latest.size(), 2u);
   EXPECT_EQ(latest.front().status, s::RunStatus::kSuccess);
+}
+
+TEST_F(SlurmTest, SbatchLaunchRunsEachStepAsABatchJob) {
+  std::ofstream(config()) << "execution:\n  slurm:\n    launch: sbatch\n    partition: debug\n"
+                             "    coordinator_host: 127.0.0.1\n    poll_ms: 20\n";
+  std::ofstream(gate() / "go") << "go\n";
+  auto result = run_command(
+      command({"job", "execute", "daily", "--partition", "2024-01-06", "--config", config().string(), "--plain"}),
+      env());
+  ASSERT_EQ(result.exit_code, 0) << result.output << services().slurm->logs();
+  auto all = runs();
+  ASSERT_EQ(all.size(), 1u);
+  for (const char* step : {"events", "totals", "checked"}) {
+    auto logged = events(all.front().run_id, s::EventType::kLog, step);
+    int batch_jobs = 0;
+    for (const auto& event : logged)
+      batch_jobs += event.message.find("as Slurm job") != std::string::npos &&
+                    event.message.find("(sbatch)") != std::string::npos;
+    EXPECT_EQ(batch_jobs, 1) << step;
+  }
+  auto huge = run_command(
+      command({"materialize", "--select", "huge", "--config", config().string(), "--executor", "slurm", "--plain"}),
+      env());
+  EXPECT_EQ(huge.exit_code, 1) << huge.output;
+  EXPECT_NE(huge.output.find("step 'huge': Slurm refused the job: 'sbatch --parsable"), std::string::npos)
+      << huge.output;
+  EXPECT_NE(huge.output.find("Memory specification can not be satisfied"), std::string::npos) << huge.output;
+
+  std::ofstream(config()) << "execution:\n  slurm:\n    launch: qsub\n";
+  auto bad = run_command(
+      command({"job", "execute", "daily", "--partition", "2024-01-07", "--config", config().string()}), env());
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("execution.slurm.launch must be srun, sbatch or allocation"), std::string::npos)
+      << bad.output;
+}
+
+TEST_F(SlurmTest, AllocationLaunchRunsStepsInOneAllocationAndRetriesAKilledStep) {
+  std::ofstream(config()) << "execution:\n  slurm:\n    launch: allocation\n    partition: debug\n"
+                             "    coordinator_host: 127.0.0.1\n    poll_ms: 20\n";
+  s::testing::CommandResult result;
+  std::thread run([&] {
+    result = run_command(
+        command({"job", "execute", "daily", "--partition", "2024-01-08", "--config", config().string(), "--plain"}),
+        env());
+  });
+  bool started = wait_for_file(gate() / "started-2024-01-08");
+  auto listed = run_command({"squeue", "--steps", "--noheader", "--name=strata:events", "--format=%i"});
+  std::string step = listed.output.substr(0, listed.output.find('\n'));
+  std::cout << "--- Slurm while step 'events' runs in the run's allocation ---\n"
+            << run_command({"squeue", "--steps"}).output << services().slurm->job_report() << std::flush;
+  if (!step.empty()) cancel_and_wait_for_retry(step, "events");
+  std::ofstream(gate() / "go") << "go\n";
+  run.join();
+  ASSERT_TRUE(started) << result.output;
+  ASSERT_FALSE(step.empty()) << services().slurm->job_report();
+  ASSERT_EQ(result.exit_code, 0) << result.output << services().slurm->logs();
+  EXPECT_NE(result.output.find("its Slurm job step " + step), std::string::npos) << result.output;
+
+  auto all = runs();
+  ASSERT_EQ(all.size(), 1u);
+  const std::string& run_id = all.front().run_id;
+  EXPECT_EQ(all.front().status, s::RunStatus::kSuccess);
+  ASSERT_EQ(events(run_id, s::EventType::kStepUpForRetry, "events").size(), 1u);
+  // One allocation for the whole run, every attempt a step in it, released at the end.
+  std::string allocation;
+  for (const auto& event : events(run_id, s::EventType::kLog, "")) {
+    if (event.message.rfind("The run holds Slurm allocation ", 0) == 0) {
+      EXPECT_TRUE(allocation.empty()) << "a second allocation: " << event.message;
+      allocation = event.metadata.at("slurm_job_id").as_text();
+    }
+  }
+  ASSERT_FALSE(allocation.empty());
+  EXPECT_EQ(step.substr(0, step.find('.')), allocation);
+  int attempts = 0;
+  for (const char* key : {"events", "totals", "checked"}) {
+    for (const auto& event : events(run_id, s::EventType::kLog, key)) {
+      attempts += event.message.find("submitted as Slurm job step " + allocation + ".") != std::string::npos;
+    }
+  }
+  EXPECT_EQ(attempts, 4);  // events twice, totals, checked
+  auto released = s::SlurmClient().show(allocation);
+  ASSERT_TRUE(released.has_value());
+  EXPECT_TRUE(released->finished() || released->state == "COMPLETING") << released->state;
+
+  // A step that asks for another partition cannot run in the allocation: refused before anything runs.
+  auto elsewhere = run_command(
+      command({"materialize", "--select", "on_gpus", "--config", config().string(), "--executor", "slurm"}), env());
+  EXPECT_EQ(elsewhere.exit_code, 2) << elsewhere.output;
+  EXPECT_NE(elsewhere.output.find("cannot run step 'on_gpus' in the run's allocation: it asks for partition 'gpu', "
+                                  "the allocation is in partition 'debug'"),
+            std::string::npos)
+      << elsewhere.output;
+  EXPECT_EQ(runs().size(), 1u);
 }
 
 TEST_F(SlurmTest, K8sManifestHasAConfigMapAndOneJobPerStep) {

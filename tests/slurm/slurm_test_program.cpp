@@ -9,6 +9,7 @@
 //   kept                                                an in-memory manager ("memory")
 //   greedy                                              asks for 64 CPUs (no node has them)
 //   huge                                                asks for 64 TB of memory (sbatch refuses it)
+//   on_gpus                                             asks for the partition "gpu" (there is none)
 //   failing                                             throws
 //   chain_0 ... chain_N-1, fan_0 ... fan_M-1            a chain and independent steps for benchmarks
 //                                                       ($STRATA_TEST_CHAIN, $STRATA_TEST_FAN; fan steps
@@ -90,6 +91,8 @@ s::Definitions definitions() {
   assets.push_back(s::asset("kept", {.io_manager_key = "memory"}, [] { return int64_t{2}; }));
   assets.push_back(s::asset("greedy", {.io_manager_key = "objects", .resources = {.cpus = 64}}, [] { return 3; }));
   assets.push_back(s::asset("huge", {.io_manager_key = "objects", .resources = {.mem = "64T"}}, [] { return 4; }));
+  assets.push_back(
+      s::asset("on_gpus", {.io_manager_key = "objects", .resources = {.partition = "gpu"}}, [] { return 5; }));
   assets.push_back(s::asset("failing", {.io_manager_key = "objects"},
                             []() -> int64_t { throw std::runtime_error("failing on purpose"); }));
   int chain = std::atoi(env("STRATA_TEST_CHAIN", "0").c_str());

@@ -19,8 +19,8 @@ struct StepResources {
   bool empty() const { return cpus == 0 && mem.empty() && gpus == 0 && time.empty() && partition.empty(); }
   // Throws DefinitionError naming `owner` ("asset 'x'") and the field when a field is malformed.
   void validate(const std::string& owner) const;
-  // The sbatch options asking for these resources ("--cpus-per-task=4", "--mem=8G", ...).
-  std::vector<std::string> sbatch_options() const;
+  // The srun/sbatch options asking for these resources ("--cpus-per-task=4", "--mem=8G", ...).
+  std::vector<std::string> slurm_options() const;
 };
 
 }  // namespace strata

@@ -41,15 +41,21 @@ struct SlurmJob {
 class SlurmClient {
  public:
   // Submits `script` (a batch script, given on sbatch's standard input) with `options`; the job id.
-  std::string submit(const std::vector<std::string>& options, const std::string& script) const;
+  // `extra_env` ("NAME=value" each) is added to sbatch's environment, which the job inherits.
+  std::string submit(const std::vector<std::string>& options, const std::string& script,
+                     const std::vector<std::string>& extra_env = {}) const;
   // The jobs of `ids` Slurm still knows, finished ones included (squeue --states=all).
   std::map<std::string, SlurmJob> jobs(const std::vector<std::string>& ids) const;
   // Every job Slurm still knows whose comment is `comment`.
   std::vector<SlurmJob> jobs_with_comment(const std::string& comment) const;
   // One job as `scontrol show job` shows it (exit code included); nullopt when Slurm no longer knows it.
   std::optional<SlurmJob> show(const std::string& id) const;
-  // scancel: the whole job, or only `signal` to its batch script (scancel --batch --signal).
-  void cancel(const std::string& id, const std::string& signal = "") const;
+  // Who gets a signal that scancel sends rather than ending the job.
+  enum class SignalTarget { kBatchScript, kSteps };
+  // scancel: the whole job; or, given `signal`, only that signal to the job's batch script
+  // (scancel --batch --signal) or to its steps, such as srun's task (scancel --signal).
+  void cancel(const std::string& id, const std::string& signal = "",
+              SignalTarget target = SignalTarget::kBatchScript) const;
   // scontrol ping: throws SlurmError with what it printed when slurmctld does not answer.
   void ping() const;
 };
