@@ -263,6 +263,23 @@ TEST_F(SlurmTest, SlurmNotRunningOrNotInstalledNamesTheCommand) {
   EXPECT_TRUE(runs().empty());
 }
 
+TEST_F(SlurmTest, AnUnreachableInstanceIsOneClearErrorAndNothingIsSubmitted) {
+  fs::path unreachable = dir_.path() / "unreachable-home";
+  fs::create_directories(unreachable);
+  int port = s::testing::free_loopback_port();  // nothing listens there
+  std::ofstream(unreachable / "strata.yaml")
+      << "storage:\n  postgres:\n    host: 127.0.0.1\n    port: " << port << "\n    user: strata\n    dbname: x\n";
+  auto before = run_command({"squeue", "--states=all", "--noheader"});
+  auto result = run_command({STRATA_SLURM_TEST_PROGRAM, "job", "execute", "daily", "--partition", "2024-01-02",
+                             "--config", config().string(), "--home", unreachable.string(), "--plain"},
+                            env());
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("127.0.0.1"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find(std::to_string(port)), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("submitted as Slurm job"), std::string::npos) << result.output;
+  EXPECT_EQ(run_command({"squeue", "--states=all", "--noheader"}).output, before.output);  // no job was submitted
+}
+
 TEST_F(SlurmTest, CancelingTheRunCancelsItsJobs) {
   std::string job;
   auto run = start_gated_run("2024-01-04", job);
