@@ -14,30 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path located(const fs::path& base, const StorageLocation& location) {
-  fs::path path = base;
-  for (const auto& component : location.components) path /= component;
-  return path;
-}
-
-fs::path asset_path(const fs::path& base, const AssetKey& key, const PartitionScope& partitions) {
-  if (partitions.keys.size() > 1) {
-    throw StorageError(
-        "asset '" + key.to_string() + "': the filesystem I/O manager stores one partition per file; " +
-        std::to_string(partitions.keys.size()) +
-        " partitions were given to one object; return strata::PerPartition<T> (one value per partition)");
-  }
-  return located(base, asset_location(key, partitions.keys.empty() ? nullptr : &partitions.keys.front()));
-}
-
-fs::path op_output_path(const fs::path& base, const OutputContext& output) {
-  return located(base, op_output_location(output.run_id(), output.step_key(), output.name()));
-}
-
-std::string describe(const OutputContext& context) {
-  return context.has_asset_key() ? "asset '" + context.asset_key().to_string() + "'"
-                                 : "output '" + context.step_key() + "." + context.name() + "'";
-}
+constexpr LocatedIOManager::OnePartitionPer kOnePartitionPerFile{"filesystem I/O manager", "file"};
 
 }  // namespace
 
@@ -74,15 +51,11 @@ fs::path FilesystemIOManager::base() const {
 }
 
 fs::path FilesystemIOManager::path_for(const OutputContext& context) const {
-  if (context.has_asset_key()) return asset_path(base(), context.asset_key(), context.partition_scope());
-  return op_output_path(base(), context);
+  return base() / output_location(context, kOnePartitionPerFile).relative_path();
 }
 
 fs::path FilesystemIOManager::path_for(const InputContext& context) const {
-  if (context.has_asset_key()) return asset_path(base(), context.asset_key(), context.partition_scope());
-  if (const OutputContext* upstream = context.upstream_output()) return op_output_path(base(), *upstream);
-  throw StorageError("input '" + context.name() + "' of step '" + context.step_key() +
-                     "' has neither an asset key nor an upstream output to load from");
+  return base() / input_location(context, kOnePartitionPerFile).relative_path();
 }
 
 void FilesystemIOManager::handle_output(OutputContext& context, const Value& value) {
@@ -114,11 +87,6 @@ void FilesystemIOManager::handle_output(OutputContext& context, const Value& val
       {{"path", MetadataValue::path(path.string())}, {kMetadataBytesWritten, static_cast<int64_t>(bytes)}});
 }
 
-bool FilesystemIOManager::stages(const OutputContext& context) {
-  // Op outputs live under their run's own directory: no other run reads them, nothing to stage.
-  return context.publish_deferred() && context.has_asset_key();
-}
-
 void FilesystemIOManager::publish_output(OutputContext& context) {
   if (!stages(context)) return;
   fs::path path = path_for(context);
@@ -141,7 +109,7 @@ void FilesystemIOManager::discard_output(OutputContext& context) noexcept {
 Value FilesystemIOManager::load_input(InputContext& context) {
   if (loads_partition_map(context)) {
     return load_partition_map(context, [&](const std::string& partition, const TypeInfo& value_type) {
-      return load_file(asset_path(base(), context.asset_key(), PartitionScope{{partition}}), value_type,
+      return load_file(base() / asset_location(context.asset_key(), &partition).relative_path(), value_type,
                        "asset '" + context.asset_key().to_string() + "' partition '" + partition + "'");
     });
   }
@@ -151,10 +119,7 @@ Value FilesystemIOManager::load_input(InputContext& context) {
     throw StorageError("input '" + context.name() + "': the filesystem I/O manager cannot load " + type.name +
                        " (no codec)");
   }
-  std::string what = context.has_asset_key() ? "asset '" + context.asset_key().to_string() + "'"
-                                             : "input '" + context.name() + "' of step '" + context.step_key() + "'";
-  if (context.has_partition_key()) what += " partition '" + context.partition_key() + "'";
-  return load_file(path_for(context), type, what);
+  return load_file(path_for(context), type, describe(context));
 }
 
 Value FilesystemIOManager::load_file(const fs::path& path, const TypeInfo& type, const std::string& what) const {

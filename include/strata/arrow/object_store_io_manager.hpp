@@ -25,7 +25,6 @@
 
 #include "strata/arrow/s3_fields.hpp"
 #include "strata/core/config_field.hpp"
-#include "strata/core/io_manager.hpp"
 #include "strata/io/filesystem_io_manager.hpp"
 
 namespace strata {
@@ -42,7 +41,7 @@ struct ObjectStoreOptions {
   bool shared_filesystem = false;      // a local base_uri is on a filesystem every cluster node mounts
 };
 
-class ObjectStoreIOManager : public IOManager, public S3Fields {
+class ObjectStoreIOManager : public LocatedIOManager, public S3Fields {
  public:
   explicit ObjectStoreIOManager(ObjectStoreOptions options = {});
 
@@ -55,12 +54,10 @@ class ObjectStoreIOManager : public IOManager, public S3Fields {
   void validate_config() const override;
   void setup(InitContext& context) override;
   void handle_output(OutputContext& context, const Value& value) override;
-  bool stages_outputs() const override { return true; }
   void publish_output(OutputContext& context) override;
   void discard_output(OutputContext& context) noexcept override;
   Value load_input(InputContext& context) override;
   bool can_handle(const TypeInfo& type) const override { return type.codec != nullptr; }
-  bool stores_partition_ranges() const override { return false; }  // one object per partition
   std::string local_to_this_machine() const override {
     return local_location_reason(base_uri.empty() ? "$STRATA_HOME/storage" : base_uri, shared_filesystem);
   }

@@ -23,7 +23,7 @@
 #include "strata/arrow/s3_fields.hpp"
 #include "strata/arrow/table.hpp"
 #include "strata/core/config_field.hpp"
-#include "strata/core/io_manager.hpp"
+#include "strata/io/located_io_manager.hpp"
 
 namespace strata {
 
@@ -48,7 +48,7 @@ struct ArrowPathOptions {
   bool shared_filesystem = false;
 };
 
-class ArrowPathIOManager : public IOManager, public S3Fields {
+class ArrowPathIOManager : public LocatedIOManager, public S3Fields {
  public:
   explicit ArrowPathIOManager(ArrowPathOptions options, std::string extension);
 
@@ -57,13 +57,11 @@ class ArrowPathIOManager : public IOManager, public S3Fields {
 
   void setup(InitContext& context) override;
   void handle_output(OutputContext& context, const Value& value) override;
-  bool stages_outputs() const override { return true; }
   void publish_output(OutputContext& context) override;
   void discard_output(OutputContext& context) noexcept override;
   Value load_input(InputContext& context) override;
-  bool can_handle(const TypeInfo& type) const override;            // ArrowTable or ArrowReader
-  bool can_load(const TypeInfo& type) const override;              // ArrowTable or std::map<std::string, ArrowTable>
-  bool stores_partition_ranges() const override { return false; }  // one file per partition
+  bool can_handle(const TypeInfo& type) const override;  // ArrowTable or ArrowReader
+  bool can_load(const TypeInfo& type) const override;    // ArrowTable or std::map<std::string, ArrowTable>
   std::string local_to_this_machine() const override { return local_location_reason(base_uri, shared_filesystem); }
 
   // The filesystem path (within the filesystem) of an asset or one of its partitions.

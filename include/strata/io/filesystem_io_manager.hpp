@@ -15,11 +15,11 @@
 #include <string>
 
 #include "strata/core/config_field.hpp"
-#include "strata/core/io_manager.hpp"
+#include "strata/io/located_io_manager.hpp"
 
 namespace strata {
 
-class FilesystemIOManager : public IOManager {
+class FilesystemIOManager : public LocatedIOManager {
  public:
   struct Options {
     std::string base_dir{};         // empty: $STRATA_HOME/storage
@@ -46,12 +46,10 @@ class FilesystemIOManager : public IOManager {
   void validate_config() const override;
   void setup(InitContext& context) override;
   void handle_output(OutputContext& context, const Value& value) override;
-  bool stages_outputs() const override { return true; }
   void publish_output(OutputContext& context) override;
   void discard_output(OutputContext& context) noexcept override;
   Value load_input(InputContext& context) override;
   bool can_handle(const TypeInfo& type) const override { return type.codec != nullptr; }
-  bool stores_partition_ranges() const override { return false; }  // one file per partition
   std::string local_to_this_machine() const override {
     return local_location_reason(base_dir.empty() ? "$STRATA_HOME/storage" : base_dir, shared_filesystem);
   }
@@ -63,7 +61,6 @@ class FilesystemIOManager : public IOManager {
 
  private:
   std::filesystem::path base() const;
-  static bool stages(const OutputContext& context);
   Value load_file(const std::filesystem::path& path, const TypeInfo& type, const std::string& what) const;
   std::filesystem::path resolved_base_;
 };

@@ -22,20 +22,7 @@ bool arrow_scheme(const std::string& scheme) {
   return false;
 }
 
-std::string describe(const OutputContext& context) {
-  return context.has_asset_key() ? "asset '" + context.asset_key().to_string() + "'"
-                                 : "output '" + context.step_key() + "." + context.name() + "'";
-}
-
-std::string describe(const InputContext& context) {
-  std::string what = context.has_asset_key() ? "asset '" + context.asset_key().to_string() + "'"
-                                             : "input '" + context.name() + "' of step '" + context.step_key() + "'";
-  if (context.has_partition_key()) what += " partition '" + context.partition_key() + "'";
-  return what;
-}
-
-// Staged only in recorded runs, and only assets: op outputs live under their run's own prefix.
-bool stages(const OutputContext& context) { return context.publish_deferred() && context.has_asset_key(); }
+constexpr LocatedIOManager::OnePartitionPer kOnePartitionPerObject{"object store I/O manager", "object"};
 
 }  // namespace
 
@@ -74,15 +61,7 @@ void ObjectStoreIOManager::connect() {
 }
 
 std::string ObjectStoreIOManager::path_for(const OutputContext& context) const {
-  if (!context.has_asset_key()) {
-    return root_ + "/" + op_output_location(context.run_id(), context.step_key(), context.name()).relative_path();
-  }
-  const auto& keys = context.partition_scope().keys;
-  if (keys.size() > 1) {
-    throw StorageError(describe(context) + ": the object store I/O manager stores one partition per object; " +
-                       std::to_string(keys.size()) + " partitions were given to one object");
-  }
-  return root_ + "/" + asset_location(context.asset_key(), keys.empty() ? nullptr : &keys.front()).relative_path();
+  return path_under(root_, output_location(context, kOnePartitionPerObject));
 }
 
 std::string ObjectStoreIOManager::staged_path_for(const OutputContext& context) const {
@@ -159,22 +138,13 @@ Value ObjectStoreIOManager::load_input(InputContext& context) {
   if (local_) return local_->load_input(context);
   if (loads_partition_map(context)) {
     return load_partition_map(context, [&](const std::string& partition, const TypeInfo& value_type) {
-      return load_object(root_ + "/" + asset_location(context.asset_key(), &partition).relative_path(), value_type,
+      return load_object(path_under(root_, asset_location(context.asset_key(), &partition)), value_type,
                          "asset '" + context.asset_key().to_string() + "' partition '" + partition + "'");
     });
   }
   if (context.partition_scope().keys.size() > 1) throw_needs_partition_map(context, "object store I/O manager");
-  std::string path;
-  if (context.has_asset_key()) {
-    const auto& keys = context.partition_scope().keys;
-    path = root_ + "/" + asset_location(context.asset_key(), keys.empty() ? nullptr : &keys.front()).relative_path();
-  } else if (const OutputContext* upstream = context.upstream_output()) {
-    path = path_for(*upstream);
-  } else {
-    throw StorageError("input '" + context.name() + "' of step '" + context.step_key() +
-                       "' has neither an asset key nor an upstream output to load from");
-  }
-  return load_object(path, context.type(), describe(context));
+  return load_object(path_under(root_, input_location(context, kOnePartitionPerObject)), context.type(),
+                     describe(context));
 }
 
 }  // namespace strata

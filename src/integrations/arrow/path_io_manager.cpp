@@ -60,12 +60,11 @@ void ArrowPathIOManager::connect() {
 }
 
 std::string ArrowPathIOManager::path_for(const AssetKey& key, const std::string* partition) const {
-  return root_ + "/" + asset_location(key, partition).relative_path() + extension;
+  return path_under(root_, asset_location(key, partition), extension);
 }
 
 std::string ArrowPathIOManager::output_path_for(const OutputContext& context) const {
-  const auto& keys = context.partition_scope().keys;
-  return path_for(context.asset_key(), keys.empty() ? nullptr : &keys.front());
+  return path_under(root_, output_location(context, {"table manager", "file"}), extension);
 }
 
 std::string ArrowPathIOManager::staged_path_for(const OutputContext& context) const {
@@ -177,8 +176,7 @@ void ArrowPathIOManager::publish_output(OutputContext& context) {
       check_arrow(fs_->Move(staged, path), "moving " + uri_for(staged) + " onto it");
     }
   } catch (const StorageError& e) {
-    throw StorageError("asset '" + context.asset_key().to_string() + "': publishing " + uri_for(path) +
-                       " failed: " + e.what());
+    throw StorageError(describe(context) + ": publishing " + uri_for(path) + " failed: " + e.what());
   }
 }
 
