@@ -77,8 +77,13 @@ class LibpqConnection final : public storage_detail::SqlConnection {
                                        nullptr};
     conn_ = pq().PQconnectdbParams(keys.data(), values.data(), 0);
     if (pq().PQstatus(conn_) != CONNECTION_OK) {
-      std::string message = pq().PQerrorMessage(conn_);
-      while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+      // libpq says it on several lines ("...failed: Connection refused\n\tIs the server running..."): one line.
+      std::string message;
+      for (char c : std::string(pq().PQerrorMessage(conn_))) {
+        bool space = c == '\n' || c == '\t' || c == ' ';
+        if (!space || (!message.empty() && message.back() != ' ')) message += space ? ' ' : c;
+      }
+      while (!message.empty() && message.back() == ' ') message.pop_back();
       pq().PQfinish(conn_);
       conn_ = nullptr;
       throw StorageError("cannot connect to PostgreSQL " + description_ + ": " + message);

@@ -13,6 +13,7 @@
 
 #include "backend_fixture.hpp"
 #include "expect_error.hpp"
+#include "free_port.hpp"
 #include "instance_backend_test.hpp"
 #include "service_unavailable.hpp"
 #include "subprocess.hpp"
@@ -384,6 +385,18 @@ TEST(Instance, WrongPostgresPasswordNamesServerNotPassword) {
       << message;
   EXPECT_NE(message.find("password authentication failed"), std::string::npos) << message;
   EXPECT_EQ(message.find("not-the-password-4711"), std::string::npos) << message;
+}
+
+TEST(Instance, UnreachablePostgresIsOneLineNamingTheServer) {
+  TempDir home;
+  int port = s::testing::free_loopback_port();  // nothing listens there
+  std::ofstream(home / "strata.yaml") << "storage:\n  postgres:\n    host: 127.0.0.1\n    port: " << port
+                                      << "\n    user: strata\n    dbname: postgres\n";
+  std::string message = error_of([&] { s::Instance::open(home.path()); });
+  EXPECT_NE(message.find("cannot connect to PostgreSQL postgres://strata@127.0.0.1:" + std::to_string(port)),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(message.find_first_of("\n\t"), std::string::npos) << message;  // libpq says it on several lines
 }
 
 }  // namespace
