@@ -10,6 +10,7 @@
 #include "strata/core/asset_selection.hpp"
 #include "strata/core/definitions.hpp"
 #include "strata/core/error.hpp"
+#include "strata/io/codec.hpp"  // the graph's assets return ints: their TypeInfo carries the codec
 
 namespace {
 

@@ -13,6 +13,7 @@
 
 #include "strata/core/error.hpp"
 #include "strata/core/typed.hpp"
+#include "strata/io/codec.hpp"
 #include "strata/io/stored_object.hpp"
 
 namespace {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "strata/core/typed.hpp"
+#include "strata/io/codec.hpp"
 #include "strata/io/stored_object.hpp"
 
 int main(int argc, char** argv) {

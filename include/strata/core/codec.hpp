@@ -1,4 +1,4 @@
-// The default codec: which C++ types Strata can store as bytes, built on cereal's binary archive.
+// Which C++ types Strata can store as bytes: the storable trait, without the serializer.
 //
 // Storable: arithmetic types, enums, std::string, std::vector<std::byte> (bytes), nlohmann::json,
 // and std::vector/deque/list/array/map/unordered_map/set/unordered_set/optional/pair/tuple/variant
@@ -10,29 +10,30 @@
 // Every storable value also has a JSON form (core/codec_json.hpp), read back to an equal value.
 // `is_storable_v<T>` says whether a type is storable; it is checked when an asset or op is defined,
 // so the filesystem I/O manager can refuse an unstorable output type before anything runs.
+//
+// The codec itself (cereal's binary archive, the flat fast paths) is io's: io/codec.hpp defines
+// StorableCodec<T>, and <strata/strata.hpp> includes it. type_of<T>() of a storable T needs it
+// visible where it is instantiated, and says so at compile time when it is not; core's own
+// translation units never instantiate it for a storable type, so they compile without cereal.
 #pragma once
 
-#include <algorithm>
-#include <cereal/archives/binary.hpp>
-#include <cereal/types/array.hpp>
-#include <cereal/types/common.hpp>
-#include <cereal/types/deque.hpp>
-#include <cereal/types/list.hpp>
-#include <cereal/types/map.hpp>
-#include <cereal/types/optional.hpp>
-#include <cereal/types/set.hpp>
-#include <cereal/types/string.hpp>
-#include <cereal/types/tuple.hpp>
-#include <cereal/types/unordered_map.hpp>
-#include <cereal/types/unordered_set.hpp>
-#include <cereal/types/utility.hpp>
-#include <cereal/types/variant.hpp>
-#include <cereal/types/vector.hpp>
+#include <array>
 #include <cstddef>
-#include <cstdint>
+#include <deque>
+#include <list>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
 #include <type_traits>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <variant>
+#include <vector>
 
-#include "strata/core/codec_json.hpp"
 #include "strata/core/detail/for_each.hpp"
 #include "strata/core/type_info.hpp"
 
@@ -85,110 +86,37 @@ struct storable<std::tuple<Ts...>> : std::bool_constant<(storable_v<Ts> && ...)>
 template <class... Ts>
 struct storable<std::variant<Ts...>> : std::bool_constant<(storable_v<Ts> && ...)> {};
 
-template <class T>
-void encode(const void* object, std::ostream& out) {
-  cereal::BinaryOutputArchive archive(out);
-  archive(*static_cast<const T*>(object));
-}
-
-template <class T>
-std::shared_ptr<const void> decode(std::istream& in) {
-  auto value = std::make_shared<T>();
-  cereal::BinaryInputArchive archive(in);
-  archive(*value);
-  return value;
-}
-
-template <class T>
-void to_json(const void* object, nlohmann::json& out) {
-  codec_json::write(*static_cast<const T*>(object), out);
-}
-
-template <class T>
-std::shared_ptr<const void> from_json(const nlohmann::json& in, const std::string& where) {
-  auto value = std::make_shared<T>();
-  codec_json::read(in, *value, where);
-  return value;
-}
-
-// Flat: cereal's binary archive writes these as a u64 size tag and the elements' raw bytes.
-template <class T>
-struct flat_element {
-  using type = void;
-};
-template <class E, class A>
-requires(std::is_arithmetic_v<E> && !std::is_same_v<E, bool>) ||
-    std::is_same_v<E, std::byte> struct flat_element<std::vector<E, A>> {
-  using type = E;
-};
-template <>
-struct flat_element<std::string> {
-  using type = char;
-};
-template <class T>
-inline constexpr bool is_flat_v = !std::is_void_v<typename flat_element<T>::type>;
-
-// Resizes range by range (the zeroing a resize does stays in cache right before `fill` overwrites it).
-template <class T>
-std::shared_ptr<const void> decode_flat(uint64_t count, const FlatFill& fill) {
-  using E = typename flat_element<T>::type;
-  constexpr uint64_t kStep = (uint64_t{256} << 10) / sizeof(E);
-  auto value = std::make_shared<T>();
-  value->reserve(static_cast<size_t>(count));
-  for (uint64_t done = 0; done < count;) {
-    uint64_t step = std::min(kStep, count - done);
-    value->resize(static_cast<size_t>(done + step));
-    fill.fill(fill.context, reinterpret_cast<char*>(value->data() + done), static_cast<size_t>(step * sizeof(E)));
-    done += step;
-  }
-  return value;
-}
-
-inline constexpr const char* kFormat = "cereal-binary/1";
-
-template <class T>
-constexpr Codec make_codec() {
-  if constexpr (is_flat_v<T>) {
-    return {kFormat,        &encode<T>, &decode<T>, &to_json<T>, &from_json<T>, sizeof(typename flat_element<T>::type),
-            &decode_flat<T>};
-  } else {
-    return {kFormat, &encode<T>, &decode<T>, &to_json<T>, &from_json<T>};
-  }
-}
-
-template <class T>
-inline const Codec codec_for = make_codec<T>();
-
 }  // namespace codec_detail
 
 template <class T>
 inline constexpr bool is_storable_v = codec_detail::storable_v<std::remove_cvref_t<T>>;
 
+// StorableCodec<T>::codec: the Codec of a storable T. Declared here, defined by io/codec.hpp.
+template <class T>
+struct StorableCodec;
+
+namespace codec_detail {
+template <class T>
+inline constexpr bool codec_missing = false;
+}  // namespace codec_detail
+
 // The codec of T, or null when T is not storable.
 template <class T>
 const Codec* codec_of() {
-  if constexpr (is_storable_v<T>) {
-    return &codec_detail::codec_for<std::remove_cvref_t<T>>;
+  using U = std::remove_cvref_t<T>;
+  if constexpr (!is_storable_v<U>) {
+    return nullptr;
+  } else if constexpr (requires { StorableCodec<U>::codec; }) {
+    return &StorableCodec<U>::codec;
   } else {
+    static_assert(codec_detail::codec_missing<U>,
+                  "strata: this storable type's codec is not visible here: include <strata/strata.hpp> (or "
+                  "<strata/io/codec.hpp>) in the file that defines the asset, op or value of this type");
     return nullptr;
   }
 }
 
 }  // namespace strata
-
-// Bytes and JSON documents: stored as length-prefixed binary (JSON as its MessagePack form).
-namespace cereal {
-void save(BinaryOutputArchive& archive, const std::vector<std::byte>& bytes);
-void load(BinaryInputArchive& archive, std::vector<std::byte>& bytes);
-// Templates constrained to exactly nlohmann::json: a plain overload would also accept every type
-// that converts to json implicitly (pairs, tuples, enums...) and make cereal's lookup ambiguous.
-template <class Json>
-requires std::is_same_v<Json, nlohmann::json>
-void save(BinaryOutputArchive& archive, const Json& document);
-template <class Json>
-requires std::is_same_v<Json, nlohmann::json>
-void load(BinaryInputArchive& archive, Json& document);
-}  // namespace cereal
 
 // --- STRATA_SERIALIZABLE(Type, field...) ---------------------------------------------------------
 #define STRATA_DETAIL_ARCHIVE_FIELD(value, field) strata_archive(value.field);

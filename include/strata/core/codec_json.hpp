@@ -306,7 +306,8 @@ void read(const Json& in, T& value, const std::string& where) {
       ++known;
     });
     if (known != in.size()) {
-      for (const auto& [name, item] : in.items()) {
+      for (const auto& item : in.items()) {
+        const std::string& name = item.key();  // not a structured binding: clang 14 cannot capture one
         bool declared = false;
         strata_visit_fields(value, [&](const char* field, const auto&) { declared = declared || name == field; });
         if (!declared) throw StorageError(where + ": unknown field '" + name + "'");
