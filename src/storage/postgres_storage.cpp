@@ -9,6 +9,7 @@
 #include "event_row.hpp"
 #include "postgres_library.hpp"
 #include "schema.hpp"
+#include "stored_json.hpp"
 #include "stored_text.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/storage_location.hpp"
@@ -627,8 +628,9 @@ class PostgresStorage : public Storage {
     std::vector<TickRecord> out;
     for (int i = 0; i < r.rows(); ++i) {
       out.push_back({r.text(i, 0), r.text(i, 1), r.integer(i, 2), r.text(i, 3),
-                     nlohmann::json::parse(r.text(i, 4)).get<std::vector<std::string>>(), r.text(i, 5), r.text(i, 6),
-                     r.text(i, 7), r.integer(i, 8)});
+                     storage_detail::stored_json<std::vector<std::string>>(
+                         r.text(i, 4), "a tick of '" + instigator + "': stored partitions"),
+                     r.text(i, 5), r.text(i, 6), r.text(i, 7), r.integer(i, 8)});
     }
     return out;
   }
@@ -1028,10 +1030,16 @@ class PostgresStorage : public Storage {
   }
 
   static BackfillRecord read_backfill(const Result& r, int i) {
-    BackfillRecord out{
-        r.text(i, 0),    r.text(i, 1),    nlohmann::json::parse(r.text(i, 2)).get<std::vector<std::string>>(),
-        r.text(i, 3),    r.integer(i, 4), r.integer(i, 5),
-        r.integer(i, 6), r.integer(i, 7), r.integer(i, 8)};
+    BackfillRecord out{r.text(i, 0),
+                       r.text(i, 1),
+                       storage_detail::stored_json<std::vector<std::string>>(
+                           r.text(i, 2), "backfill '" + r.text(i, 0) + "': stored partitions"),
+                       r.text(i, 3),
+                       r.integer(i, 4),
+                       r.integer(i, 5),
+                       r.integer(i, 6),
+                       r.integer(i, 7),
+                       r.integer(i, 8)};
     out.launch = r.text(i, 9);
     out.runs_canceled = r.integer(i, 10);
     out.error = r.text(i, 11);
@@ -1044,7 +1052,8 @@ class PostgresStorage : public Storage {
     run.job_name = r.text(i, 1);
     run.selection = r.text(i, 2);
     run.status = run_status_from_name(r.text(i, 3)).value_or(RunStatus::kFailure);
-    run.tags = nlohmann::json::parse(r.text(i, 4)).get<std::map<std::string, std::string>>();
+    run.tags = storage_detail::stored_json<std::map<std::string, std::string>>(r.text(i, 4),
+                                                                               "run '" + run.run_id + "': stored tags");
     run.run_config = r.text(i, 5);
     run.owner_host = r.text(i, 6);
     run.owner_pid = r.integer(i, 7);

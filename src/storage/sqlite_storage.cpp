@@ -10,6 +10,7 @@
 
 #include "event_row.hpp"
 #include "schema.hpp"
+#include "stored_json.hpp"
 #include "stored_text.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/storage_location.hpp"
@@ -105,9 +106,9 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-std::map<std::string, std::string> tags_from_json(const std::string& text) {
+std::map<std::string, std::string> tags_from_json(const std::string& text, const std::string& run_id) {
   if (text.empty()) return {};
-  return nlohmann::json::parse(text).get<std::map<std::string, std::string>>();
+  return storage_detail::stored_json<std::map<std::string, std::string>>(text, "run '" + run_id + "': stored tags");
 }
 
 class SqliteStorage : public Storage {
@@ -615,8 +616,9 @@ class SqliteStorage : public Storage {
     std::vector<TickRecord> out;
     while (select.step()) {
       out.push_back({select.text(0), select.text(1), select.integer(2), select.text(3),
-                     nlohmann::json::parse(select.text(4)).get<std::vector<std::string>>(), select.text(5),
-                     select.text(6), select.text(7), select.integer(8)});
+                     storage_detail::stored_json<std::vector<std::string>>(
+                         select.text(4), "a tick of '" + instigator + "': stored partitions"),
+                     select.text(5), select.text(6), select.text(7), select.integer(8)});
     }
     select.reset();
     return out;
@@ -933,10 +935,16 @@ class SqliteStorage : public Storage {
   }
 
   static BackfillRecord read_backfill(Statement& row) {
-    BackfillRecord out{
-        row.text(0),    row.text(1),    nlohmann::json::parse(row.text(2)).get<std::vector<std::string>>(),
-        row.text(3),    row.integer(4), row.integer(5),
-        row.integer(6), row.integer(7), row.integer(8)};
+    BackfillRecord out{row.text(0),
+                       row.text(1),
+                       storage_detail::stored_json<std::vector<std::string>>(
+                           row.text(2), "backfill '" + row.text(0) + "': stored partitions"),
+                       row.text(3),
+                       row.integer(4),
+                       row.integer(5),
+                       row.integer(6),
+                       row.integer(7),
+                       row.integer(8)};
     out.launch = row.text(9);
     out.runs_canceled = row.integer(10);
     out.error = row.text(11);
@@ -949,7 +957,7 @@ class SqliteStorage : public Storage {
     run.job_name = row.text(1);
     run.selection = row.text(2);
     run.status = run_status_from_name(row.text(3)).value_or(RunStatus::kFailure);
-    run.tags = tags_from_json(row.text(4));
+    run.tags = tags_from_json(row.text(4), run.run_id);
     run.run_config = row.text(5);
     run.owner_host = row.text(6);
     run.owner_pid = row.integer(7);
