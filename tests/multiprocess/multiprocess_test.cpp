@@ -196,8 +196,9 @@ TEST_F(MultiprocessTest, RunConfigChoosesTheExecutor) {
 TEST_F(MultiprocessTest, InMemoryManagerIsRefusedBeforeTheRun) {
   auto result = run_command(command({"job", "execute", "memory_job", "--executor", "multiprocess"}));
   EXPECT_EQ(result.exit_code, 2) << result.output;
-  EXPECT_NE(result.output.find("error: the multi-process executor cannot run asset 'kept': I/O manager 'memory' "
-                               "(strata::InMemoryIOManager) keeps values in the memory of one process"),
+  EXPECT_NE(result.output.find(
+                "error[definition_error]: the multi-process executor cannot run asset 'kept': I/O manager 'memory' "
+                "(strata::InMemoryIOManager) keeps values in the memory of one process"),
             std::string::npos)
       << result.output;
   EXPECT_TRUE(instance()->storage().runs({}).empty());
@@ -215,7 +216,7 @@ TEST_F(MultiprocessTest, ProgramWithoutRunCliFailsItsStepsWithTheReason) {
 TEST_F(MultiprocessTest, UnknownExecutorIsBadInput) {
   auto result = run_command(command({"materialize", "--select", "numbers", "--executor", "multiprocessing"}));
   EXPECT_EQ(result.exit_code, 2) << result.output;
-  EXPECT_NE(result.output.find("error: unknown executor 'multiprocessing'; did you mean 'multiprocess'?"),
+  EXPECT_NE(result.output.find("error[usage_error]: unknown executor 'multiprocessing'; did you mean 'multiprocess'?"),
             std::string::npos)
       << result.output;
   EXPECT_TRUE(instance()->storage().runs({}).empty());
@@ -255,7 +256,7 @@ TEST_F(MultiprocessTest, DetachedRunFinishesWithItsEvents) {
 TEST_F(MultiprocessTest, DetachedRunRefusesBadInputInTheForeground) {
   auto result = run_command(command({"materialize", "--select", "nope", "--detach"}));
   EXPECT_EQ(result.exit_code, 2) << result.output;
-  EXPECT_NE(result.output.find("error: "), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("error["), std::string::npos) << result.output;
   EXPECT_TRUE(instance()->storage().runs({}).empty());
 }
 
