@@ -127,13 +127,17 @@ WorkerOutcome Run::execute_in_worker(int index, StepChannel& channel) {
   events_.send_to(channel);
   const PlanStep& step = plan_.steps()[static_cast<size_t>(index)];
   WorkerOutcome outcome;
-  std::string error;
+  std::string error, error_type;
   try {
     step_configs_ = configure_steps(plan_, options_.run_config);  // as the run did before it started
   } catch (const std::exception& e) {
     error = e.what();
+    error_type = error_type_of(e);
   }
-  if (error.empty()) error = resources_.setup(step_resource_keys(step));
+  if (error.empty()) {
+    error = resources_.setup(step_resource_keys(step));
+    error_type = resources_.failure_type();
+  }
   if (error.empty()) {
     for (const auto& input : step.inputs) {
       if (input.step < 0) continue;
@@ -157,7 +161,7 @@ WorkerOutcome Run::execute_in_worker(int index, StepChannel& channel) {
       }
     }
   } else {
-    outcome.error_type = "ConfigError";
+    outcome.error_type = error_type;  // the stable code, as a step of the in-process executor records it
     outcome.error_message = error;
   }
   std::string teardown_error = resources_.teardown();

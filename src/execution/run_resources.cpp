@@ -6,13 +6,14 @@
 namespace strata::detail {
 
 std::string RunResources::check_configured() {
+  failure_type_.clear();
   for (const std::string& key : options_.run_config.configured_resource_keys()) {
     if (!plan_.resources().count(key)) {
       std::string error =
           "resource initialization failed: run config configures resource '" + key + "', which is not defined";
       Event event = RunEvents::make(EventType::kLog, "", error);
       event.level = LogLevel::kError;
-      event.error_type = ConfigError("").code();
+      event.error_type = failure_type_ = ConfigError("").code();
       events_.emit(std::move(event));
       return error;
     }
@@ -64,7 +65,7 @@ std::string RunResources::setup(const std::vector<std::string>& keys) {
   } catch (const std::exception& e) {
     Event event = RunEvents::make(EventType::kLog, "", std::string("resource initialization failed: ") + e.what());
     event.level = LogLevel::kError;
-    event.error_type = error_type_of(e);
+    event.error_type = failure_type_ = error_type_of(e);
     events_.emit(std::move(event));
     return std::string("resource initialization failed: ") + e.what();
   }

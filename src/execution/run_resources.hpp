@@ -30,6 +30,9 @@ class RunResources {
   std::string teardown();
 
   const Resources& resources() const { return resources_; }
+  // The error type (error_type_of: a Strata error's code) of the failure the last check_configured()
+  // or setup() returned; empty when it returned "".
+  const std::string& failure_type() const { return failure_type_; }
 
  private:
   const ExecutionPlan& plan_;
@@ -38,6 +41,7 @@ class RunResources {
   RunEvents& events_;
   Resources resources_;
   std::vector<std::shared_ptr<Resource>> set_up_;
+  std::string failure_type_;
 };
 
 }  // namespace strata::detail

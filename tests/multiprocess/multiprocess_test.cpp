@@ -79,6 +79,17 @@ TEST_F(MultiprocessTest, CrashingStepsFailAloneAndNameTheSignal) {
   EXPECT_EQ(stored<std::vector<int64_t>>("doubled"), (std::vector<int64_t>{2, 4, 6}));
 }
 
+// A step process whose resources cannot be set up fails the step with the error's stable code, as
+// the in-process executor records it (it said "ConfigError" whatever the error was).
+TEST_F(MultiprocessTest, StepProcessSetupFailureCarriesTheErrorsCode) {
+  auto result = run_command(command({"materialize", "--select", "unreachable", "--executor", "multiprocess"}));
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  auto failure = events(only_run().run_id, s::EventType::kStepFailure, "unreachable");
+  ASSERT_EQ(failure.size(), 1u);
+  EXPECT_EQ(failure.front().error_type, "storage_error");
+  EXPECT_NE(failure.front().message.find("the store is unreachable"), std::string::npos) << failure.front().message;
+}
+
 TEST_F(MultiprocessTest, OutputRecordedByAStepProcessThatDiedBeforePublishingIsPublished) {
   auto result = run_command(command({"materialize", "--select", "half_published", "--executor", "multiprocess"}));
   EXPECT_EQ(result.exit_code, 1) << result.output;
