@@ -102,4 +102,4 @@ s::Definitions make_definitions() {
 
 }  // namespace
 
-int main(int argc, char** argv) { return s::run_cli(make_definitions(), argc, argv); }
+int main(int argc, char** argv) { return s::run_cli(make_definitions, argc, argv); }

@@ -2,7 +2,7 @@
 // streams, the program's name (for hints), and the instance, opened on first use.
 //
 // Commands report bad input by throwing UsageError (exit code 2, nothing run); a run that fails
-// returns exit code 1.
+// returns exit code 1; other errors are reported by error_report.hpp with their code.
 #pragma once
 
 #include <filesystem>
@@ -18,8 +18,10 @@
 namespace strata::cli {
 
 inline constexpr int kExitSuccess = 0;
-inline constexpr int kExitFailure = 1;  // a run (or the instance) failed
-inline constexpr int kExitUsage = 2;    // bad input: nothing was run
+inline constexpr int kExitFailure = 1;   // a run (or the instance) failed
+inline constexpr int kExitUsage = 2;     // bad input: nothing was run
+inline constexpr int kExitStorage = 3;   // the instance or a stored object cannot be used
+inline constexpr int kExitInternal = 4;  // not a Strata error: a bug, reported with its message
 
 // Input the command line cannot act on. `hint` says what to do instead (one line, may be empty).
 class UsageError : public Error {

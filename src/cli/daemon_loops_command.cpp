@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "error_report.hpp"
 #include "strata/daemon/backfill_daemon_loop.hpp"
 #include "strata/daemon/run_queue_daemon_loop.hpp"
 #include "terminal_text.hpp"
@@ -35,7 +36,7 @@ int daemon_loops_command(CliSession& session, std::chrono::milliseconds interval
       try {
         loop->run_once(clock.now());
       } catch (const std::exception& e) {
-        session.err << "error: " << loop->name() << ": " << terminal_line(e.what()) << "\n";
+        print_error(session.err, error_code_of(e), loop->name() + ": " + e.what());
         session.err.flush();
       }
     }

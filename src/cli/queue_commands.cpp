@@ -1,5 +1,6 @@
 #include "queue_commands.hpp"
 
+#include "error_report.hpp"
 #include "run_commands.hpp"
 #include "run_history_commands.hpp"
 #include "strata/execution/run_queue_coordinator.hpp"
@@ -28,7 +29,7 @@ int runs_dequeue_command(CliSession& session, const DequeueOptions& options) {
       throw;
     } catch (const std::exception& e) {
       // The run could not start (execute_queued_run marked it FAILURE with the reason); the others run.
-      session.err << "error: run " << claimed.run.run_id << " could not start: " << terminal_line(e.what()) << "\n";
+      print_error(session.err, error_code_of(e), "run " + claimed.run.run_id + " could not start: " + e.what());
       code = kExitFailure;
     }
   });

@@ -2,6 +2,7 @@
 // in run_commands, catalog_commands and run_history_commands.
 #include "strata/cli/run_cli.hpp"
 
+#include <cxxabi.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "cli_session.hpp"
 #include "daemon_commands.hpp"
 #include "daemon_loops_command.hpp"
+#include "error_report.hpp"
 #include "k8s_manifest_command.hpp"
 #include "queue_commands.hpp"
 #include "run_commands.hpp"
@@ -99,11 +101,20 @@ std::optional<std::string> unknown_command(const std::vector<std::string>& words
   return "unknown command '" + given + "'" + suggestion;
 }
 
-// One `error:` line and at most one `hint:` line, whatever the message holds (user input included).
+// One `error[usage_error]:` line and at most one `hint:` line, whatever the message holds (user
+// input included).
 int usage_error(std::ostream& err, const std::string& message, const std::string& hint) {
-  err << "error: " << cli::terminal_line(message) << "\n";
+  cli::print_error(err, cli::UsageError("").code(), message);
   if (!hint.empty()) err << "hint: " << cli::terminal_line(hint) << "\n";
   return kExitUsage;
+}
+
+// An error that escaped a command: its `error[code]:` line, a `hint:` line when `hint` is not
+// empty, and the exit code of its class.
+int report_escaped(std::ostream& err, const std::exception& e, const std::string& hint = "") {
+  int code = cli::report_error(err, e);
+  if (!hint.empty()) err << "hint: " << cli::terminal_line(hint) << "\n";
+  return code;
 }
 
 // The first argument that is not well-formed UTF-8 (it could not be stored, nor shown), named by
@@ -420,16 +431,17 @@ int run_command_line(const Definitions& defs, const std::vector<std::string>& gi
   try {
     code = run(defs, args, streams, raw.out, detached_run_id, report_fd);
   } catch (const cli::UsageError& e) {
-    code = usage_error(streams.err, e.what(), e.hint());
+    code = report_escaped(streams.err, e, e.hint());
   } catch (const PartitionError& e) {
-    code = usage_error(streams.err, e.what(), "'list assets' shows each asset's partitions");
-  } catch (const DefinitionError& e) {
-    code = usage_error(streams.err, e.what(), "");
+    code = report_escaped(streams.err, e, "'list assets' shows each asset's partitions");
   } catch (const ConfigError& e) {
-    code = usage_error(streams.err, e.what(), "check strata.yaml in the instance directory (--home)");
+    code = report_escaped(streams.err, e, "check strata.yaml in the instance directory (--home)");
   } catch (const std::exception& e) {
-    streams.err << "error: " << cli::terminal_line(e.what()) << "\n";
-    code = kExitFailure;
+    code = report_escaped(streams.err, e);  // a std::out_of_range from anywhere is error[internal]
+  } catch (const abi::__forced_unwind&) {
+    throw;  // thread cancellation must unwind on
+  } catch (...) {
+    code = cli::report_unknown_exception(streams.err);
   }
   out.finish();
   err.finish();
@@ -442,9 +454,8 @@ int run_command_line(const Definitions& defs, const std::vector<std::string>& gi
   return code;
 }
 
-}  // namespace
-
-int run_cli(const Definitions& defs, const std::vector<std::string>& given_args, CliStreams raw) {
+// run_cli's work: the hidden commands (step workers, the launch server) or a command line.
+int serve_command_line(const Definitions& defs, const std::vector<std::string>& given_args, CliStreams raw) {
   // The hidden commands this program serves for itself: a step of a multi-process run
   // (multiprocess_executor.cpp), a detached run (run_launcher.hpp), and the daemon's launch server
   // (daemon/run_launch_server.hpp), whose forks run detached runs. A step worker given --connect is a
@@ -467,12 +478,44 @@ int run_cli(const Definitions& defs, const std::vector<std::string>& given_args,
   return run_command_line(defs, given_args, raw);
 }
 
-int run_cli(const Definitions& defs, int argc, char** argv) {
-  std::vector<std::string> args(argv, argv + argc);
+// Whatever escapes (building the Definitions, the hidden commands' own setup included) is one error
+// line and an exit code, never std::terminate. `definitions` is called once.
+int guarded_cli(const std::function<const Definitions&()>& definitions, const std::vector<std::string>& given_args,
+                CliStreams raw) {
+  try {
+    return serve_command_line(definitions(), given_args, raw);
+  } catch (const std::exception& e) {
+    return cli::report_error(raw.err, e);
+  } catch (const abi::__forced_unwind&) {
+    throw;  // thread cancellation must unwind on
+  } catch (...) {
+    return cli::report_unknown_exception(raw.err);
+  }
+}
+
+CliStreams process_streams() {
   const char* term = std::getenv("TERM");
   bool terminal = isatty(STDOUT_FILENO) != 0 && !(term && std::string(term) == "dumb");
-  CliStreams streams{std::cin, std::cout, std::cerr, terminal, isatty(STDIN_FILENO) != 0};
-  return run_cli(defs, args, streams);
+  return CliStreams{std::cin, std::cout, std::cerr, terminal, isatty(STDIN_FILENO) != 0};
+}
+
+}  // namespace
+
+int run_cli(const Definitions& defs, const std::vector<std::string>& given_args, CliStreams raw) {
+  return guarded_cli([&defs]() -> const Definitions& { return defs; }, given_args, raw);
+}
+
+int run_cli(const std::function<Definitions()>& make, const std::vector<std::string>& given_args, CliStreams raw) {
+  std::optional<Definitions> defs;
+  return guarded_cli([&]() -> const Definitions& { return defs.emplace(make()); }, given_args, raw);
+}
+
+int run_cli(const Definitions& defs, int argc, char** argv) {
+  return run_cli(defs, std::vector<std::string>(argv, argv + argc), process_streams());
+}
+
+int run_cli(const std::function<Definitions()>& make, int argc, char** argv) {
+  return run_cli(make, std::vector<std::string>(argv, argv + argc), process_streams());
 }
 
 }  // namespace strata

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "error_report.hpp"
 #include "interrupt_watcher.hpp"
 #include "progress_display.hpp"
 #include "run_history_commands.hpp"
@@ -115,9 +116,9 @@ const char* run_outcome(const RunResult& run) {
 
 void report_failure(CliSession& session, const RunResult& run) {
   if (run.canceled()) {
-    session.err << "error: run " << run.run_id() << " was canceled: " << terminal_line(run.failure_message()) << "\n";
+    print_error(session.err, "canceled", "run " + run.run_id() + " was canceled: " + run.failure_message());
   } else if (!run.success()) {
-    session.err << "error: run " << run.run_id() << " failed: " << terminal_line(run.failure_message()) << "\n";
+    print_error(session.err, "run_failed", "run " + run.run_id() + " failed: " + run.failure_message());
   }
 }
 
@@ -456,6 +457,8 @@ int reexecute_command(CliSession& session, const std::string& run_id, const Reex
   ReexecutionPlan plan = [&] {
     try {
       return plan_reexecution(session.defs, storage, parent_id, request);
+    } catch (const StorageError&) {
+      throw;  // the instance or a damaged record, not the command line
     } catch (const Error& e) {
       throw UsageError(e.what(), "'" + session.program + " runs reexecute --help' shows the usage");
     }

@@ -67,7 +67,11 @@ RunConfig parent_run_config(const RunRecord& parent) {
     throw Error("run " + parent.run_id +
                 " had secret values in its run config, which are never stored; give the run config again");
   }
-  return RunConfig::from_json(parent.run_config);
+  try {
+    return RunConfig::from_json(parent.run_config);
+  } catch (const ConfigError& e) {
+    throw StorageError("run " + parent.run_id + ": stored run config is damaged: " + e.what());
+  }
 }
 
 }  // namespace

@@ -56,15 +56,23 @@ std::string submit_run(const Definitions& defs, Instance& instance, const RunReq
 }
 
 RunRequest queued_run_request(const QueuedRun& queued) {
-  json launch = json::parse(queued.launch);
   RunRequest request;
-  request.job_name = launch.value("job", "");
-  request.selection = launch.value("select", "");
-  request.partition_keys = launch.value("partition_keys", std::vector<std::string>{});
-  request.tags = launch.value("tags", std::map<std::string, std::string>{});
-  request.run_config = RunConfig::from_json(queued.run.run_config.empty() ? "{}" : queued.run.run_config);
+  try {
+    json launch = json::parse(queued.launch);
+    request.job_name = launch.value("job", "");
+    request.selection = launch.value("select", "");
+    request.partition_keys = launch.value("partition_keys", std::vector<std::string>{});
+    request.tags = launch.value("tags", std::map<std::string, std::string>{});
+    request.max_concurrency = launch.value("max_concurrency", 0);
+  } catch (const json::exception& e) {
+    throw StorageError("queued run '" + queued.run.run_id + "': stored launch document is damaged: " + e.what());
+  }
+  try {
+    request.run_config = RunConfig::from_json(queued.run.run_config.empty() ? "{}" : queued.run.run_config);
+  } catch (const ConfigError& e) {
+    throw StorageError("queued run '" + queued.run.run_id + "': stored run config is damaged: " + e.what());
+  }
   request.run_id = queued.run.run_id;
-  request.max_concurrency = launch.value("max_concurrency", 0);
   return request;
 }
 

@@ -1,4 +1,4 @@
-// The seam between the run (executor.cpp: scheduling, events, results) and where a step's code
+// The seam between the run (run.cpp: scheduling, events, results) and where a step's code
 // executes. In process, the run calls the step on one of its threads; with the multi-process
 // executor (multiprocess_executor.cpp) a StepLauncher runs it in a child process of the same
 // program, and the child runs it through execute_step_in_worker with a StepChannel that carries its

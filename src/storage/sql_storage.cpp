@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <type_traits>
 
+#include "stored_json.hpp"
 #include "stored_text.hpp"
 #include "strata/core/error.hpp"
 #include "strata/core/storage_location.hpp"
@@ -126,7 +127,10 @@ RunRecord read_run(const SqlRow& row) {
   run.selection = row.text(2);
   run.status = run_status_from_name(row.text(3)).value_or(RunStatus::kFailure);
   std::string tags = row.text(4);
-  if (!tags.empty()) run.tags = nlohmann::json::parse(tags).get<std::map<std::string, std::string>>();
+  if (!tags.empty()) {
+    run.tags =
+        storage_detail::stored_json<std::map<std::string, std::string>>(tags, "run '" + run.run_id + "': stored tags");
+  }
   run.run_config = row.text(5);
   run.owner_host = row.text(6);
   run.owner_pid = row.integer(7);
@@ -159,9 +163,16 @@ EventRecord read_event(const SqlRow& row) {
 }
 
 BackfillRecord read_backfill(const SqlRow& row) {
-  BackfillRecord out{row.text(0),    row.text(1),    nlohmann::json::parse(row.text(2)).get<std::vector<std::string>>(),
-                     row.text(3),    row.integer(4), row.integer(5),
-                     row.integer(6), row.integer(7), row.integer(8)};
+  BackfillRecord out{row.text(0),
+                     row.text(1),
+                     storage_detail::stored_json<std::vector<std::string>>(
+                         row.text(2), "backfill '" + row.text(0) + "': stored partitions"),
+                     row.text(3),
+                     row.integer(4),
+                     row.integer(5),
+                     row.integer(6),
+                     row.integer(7),
+                     row.integer(8)};
   out.launch = row.text(9);
   out.runs_canceled = row.integer(10);
   out.error = row.text(11);
@@ -188,7 +199,8 @@ TickRecord read_tick(const SqlRow& row) {
           row.text(1),
           row.integer(2),
           row.text(3),
-          nlohmann::json::parse(row.text(4)).get<std::vector<std::string>>(),
+          storage_detail::stored_json<std::vector<std::string>>(row.text(4),
+                                                                "a tick of '" + row.text(0) + "': stored run ids"),
           row.text(5),
           row.text(6),
           row.text(7),

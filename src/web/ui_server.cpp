@@ -132,6 +132,12 @@ HttpResponse UiServer::State::handle(const HttpRequest& request) {
     response = error_response(e.status(), e.code(), e.what());
   } catch (const StorageError& e) {
     response = error_response(503, "storage_unavailable", e.what());
+  } catch (const Error& e) {
+    // A Strata error no handler translated: its own stable code (config_error, partition_error, ...).
+    std::string code = e.code();
+    bool bad_input =
+        code == "definition_error" || code == "config_error" || code == "partition_error" || code == "type_mismatch";
+    response = error_response(bad_input ? 400 : 500, code, e.what());
   } catch (const std::exception& e) {
     response = error_response(500, "internal", e.what());
   }

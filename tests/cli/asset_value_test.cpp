@@ -102,8 +102,9 @@ TEST_F(AssetValueTest, ADamagedObjectIsAnErrorNamingIt) {
   materialize(d, "numbers");
   std::filesystem::resize_file(dir_ / "data" / "numbers", 10);
   auto damaged = cli(d, {"asset", "value", "numbers"});
-  EXPECT_EQ(damaged.exit_code, 1);
-  EXPECT_NE(damaged.err.find("asset 'numbers': corrupted stored object"), std::string::npos) << damaged.err;
+  EXPECT_EQ(damaged.exit_code, 3);
+  EXPECT_NE(damaged.err.find("error[storage_error]: asset 'numbers': corrupted stored object"), std::string::npos)
+      << damaged.err;
 }
 
 TEST_F(AssetValueTest, HelpDescribesTheCommand) {

@@ -58,7 +58,8 @@ TEST_F(CliProcessTest, ExitCodes) {
   EXPECT_NE(failed.output.find("boom in broken"), std::string::npos);
   auto usage = run_command(command({"materialise", "--select", "numbers"}));
   EXPECT_EQ(usage.exit_code, 2);
-  EXPECT_NE(usage.output.find("error: unknown command 'materialise'; did you mean 'materialize'?"), std::string::npos)
+  EXPECT_NE(usage.output.find("error[usage_error]: unknown command 'materialise'; did you mean 'materialize'?"),
+            std::string::npos)
       << usage.output;
 }
 

@@ -100,7 +100,7 @@ TEST_F(CliQueueTest, BadLimitsInStrataYamlAreRefused) {
     CliOutcome outcome = cli(d, {"runs", "dequeue"});
     EXPECT_EQ(outcome.exit_code, 2) << yaml;
     EXPECT_NE(outcome.err.find(field), std::string::npos) << outcome.err;
-    EXPECT_EQ(outcome.err.rfind("error: ", 0), 0u) << outcome.err;
+    EXPECT_EQ(outcome.err.rfind("error[", 0), 0u) << outcome.err;
   }
 }
 

@@ -43,13 +43,13 @@ class CliTest : public ::testing::Test {
     return Instance::open(home())->storage().runs({}).size();
   }
   void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
-  // Bad input: exit 2, one error line naming `fragment` and one hint line on stderr, nothing run.
+  // Bad input: exit 2, one `error[CODE]:` line naming `fragment` and one hint line on stderr, nothing run.
   CliOutcome expect_usage_error(const Definitions& d, std::vector<std::string> args, const std::string& fragment) {
     size_t runs_before = run_count();
     CliOutcome outcome = cli(d, args);
     std::string what = args.empty() ? "" : args[0];
     EXPECT_EQ(outcome.exit_code, 2) << what << "\n" << outcome.out << outcome.err;
-    EXPECT_EQ(outcome.err.rfind("error: ", 0), 0u) << outcome.err;
+    EXPECT_EQ(outcome.err.rfind("error[", 0), 0u) << outcome.err;  // error[CODE]: message
     EXPECT_NE(outcome.err.find(fragment), std::string::npos) << outcome.err;
     EXPECT_NE(outcome.err.find("\nhint: "), std::string::npos) << outcome.err;
     EXPECT_EQ(std::count(outcome.err.begin(), outcome.err.end(), '\n'), 2) << outcome.err;

@@ -211,7 +211,7 @@ TEST_P(BackfillLoopTest, CommandLineSubmitsListsShowsAndCancels) {
 
   auto unknown = cli({"backfill", "show", "bf-nope"});
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_EQ(unknown.err.rfind("error: no backfill 'bf-nope'", 0), 0u) << unknown.err;
+  EXPECT_EQ(unknown.err.rfind("error[usage_error]: no backfill 'bf-nope'", 0), 0u) << unknown.err;
   auto unknown_cancel = cli({"backfill", "cancel", "bf-nope"});
   EXPECT_EQ(unknown_cancel.exit_code, 2);
   EXPECT_NE(unknown_cancel.err.find("no backfill 'bf-nope'"), std::string::npos) << unknown_cancel.err;

@@ -79,6 +79,17 @@ TEST_F(MultiprocessTest, CrashingStepsFailAloneAndNameTheSignal) {
   EXPECT_EQ(stored<std::vector<int64_t>>("doubled"), (std::vector<int64_t>{2, 4, 6}));
 }
 
+// A step process whose resources cannot be set up fails the step with the error's stable code, as
+// the in-process executor records it (it said "ConfigError" whatever the error was).
+TEST_F(MultiprocessTest, StepProcessSetupFailureCarriesTheErrorsCode) {
+  auto result = run_command(command({"materialize", "--select", "unreachable", "--executor", "multiprocess"}));
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  auto failure = events(only_run().run_id, s::EventType::kStepFailure, "unreachable");
+  ASSERT_EQ(failure.size(), 1u);
+  EXPECT_EQ(failure.front().error_type, "storage_error");
+  EXPECT_NE(failure.front().message.find("the store is unreachable"), std::string::npos) << failure.front().message;
+}
+
 TEST_F(MultiprocessTest, OutputRecordedByAStepProcessThatDiedBeforePublishingIsPublished) {
   auto result = run_command(command({"materialize", "--select", "half_published", "--executor", "multiprocess"}));
   EXPECT_EQ(result.exit_code, 1) << result.output;
@@ -196,8 +207,9 @@ TEST_F(MultiprocessTest, RunConfigChoosesTheExecutor) {
 TEST_F(MultiprocessTest, InMemoryManagerIsRefusedBeforeTheRun) {
   auto result = run_command(command({"job", "execute", "memory_job", "--executor", "multiprocess"}));
   EXPECT_EQ(result.exit_code, 2) << result.output;
-  EXPECT_NE(result.output.find("error: the multi-process executor cannot run asset 'kept': I/O manager 'memory' "
-                               "(strata::InMemoryIOManager) keeps values in the memory of one process"),
+  EXPECT_NE(result.output.find(
+                "error[definition_error]: the multi-process executor cannot run asset 'kept': I/O manager 'memory' "
+                "(strata::InMemoryIOManager) keeps values in the memory of one process"),
             std::string::npos)
       << result.output;
   EXPECT_TRUE(instance()->storage().runs({}).empty());
@@ -215,7 +227,7 @@ TEST_F(MultiprocessTest, ProgramWithoutRunCliFailsItsStepsWithTheReason) {
 TEST_F(MultiprocessTest, UnknownExecutorIsBadInput) {
   auto result = run_command(command({"materialize", "--select", "numbers", "--executor", "multiprocessing"}));
   EXPECT_EQ(result.exit_code, 2) << result.output;
-  EXPECT_NE(result.output.find("error: unknown executor 'multiprocessing'; did you mean 'multiprocess'?"),
+  EXPECT_NE(result.output.find("error[usage_error]: unknown executor 'multiprocessing'; did you mean 'multiprocess'?"),
             std::string::npos)
       << result.output;
   EXPECT_TRUE(instance()->storage().runs({}).empty());
@@ -255,7 +267,7 @@ TEST_F(MultiprocessTest, DetachedRunFinishesWithItsEvents) {
 TEST_F(MultiprocessTest, DetachedRunRefusesBadInputInTheForeground) {
   auto result = run_command(command({"materialize", "--select", "nope", "--detach"}));
   EXPECT_EQ(result.exit_code, 2) << result.output;
-  EXPECT_NE(result.output.find("error: "), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("error["), std::string::npos) << result.output;
   EXPECT_TRUE(instance()->storage().runs({}).empty());
 }
 

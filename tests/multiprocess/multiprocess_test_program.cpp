@@ -58,6 +58,13 @@ class CrashingPublishManager : public s::FilesystemIOManager {
   void publish_output(s::OutputContext&) override { ::raise(SIGKILL); }
 };
 
+// The filesystem manager, whose setup fails as an unreachable store's would.
+class UnreachableManager : public s::FilesystemIOManager {
+ public:
+  using s::FilesystemIOManager::FilesystemIOManager;
+  void setup(s::InitContext&) override { throw s::StorageError("the store is unreachable"); }
+};
+
 #ifdef STRATA_TEST_TABLES
 s::ArrowTable id_rows(int64_t count) {
   arrow::Int64Builder ids;
@@ -138,6 +145,7 @@ s::Definitions definitions(const std::filesystem::path& data) {
     return upper;
   }));
   assets.push_back(s::asset("half_published", {.io_manager_key = "crash_publish"}, [] { return int64_t{42}; }));
+  assets.push_back(s::asset("unreachable", {.io_manager_key = "unreachable"}, [] { return int64_t{1}; }));
   assets.push_back(s::asset("pid_a", [] { return static_cast<int64_t>(::getpid()); }));
   assets.push_back(s::asset("pid_b", [] { return static_cast<int64_t>(::getpid()); }));
 
@@ -152,7 +160,8 @@ s::Definitions definitions(const std::filesystem::path& data) {
                s::job("ops_job", [&] { add_one(make()); })},
       .resources = {{"io_manager", s::FilesystemIOManager({.base_dir = (data / "files").string()})},
                     {"memory", s::InMemoryIOManager()},
-                    {"crash_publish", CrashingPublishManager({.base_dir = (data / "files").string()})}},
+                    {"crash_publish", CrashingPublishManager({.base_dir = (data / "files").string()})},
+                    {"unreachable", UnreachableManager({.base_dir = (data / "files").string()})}},
   };
 #ifdef STRATA_TEST_TABLES
   add_tables(spec, data);

@@ -60,6 +60,19 @@ class StorageTest : public ::testing::TestWithParam<std::string> {
     return e;
   }
 
+  // Runs `sql` on the database directly, as an operator's hand (or a downgrade) would.
+  void run_sql(const std::string& sql) {
+    if (postgres) {
+      std::string conninfo = "host=127.0.0.1 port=" + std::to_string(postgres->port) + " user=" + postgres->user +
+                             " password=" + postgres->password + " dbname=" + postgres->dbname;
+      auto result = s::testing::run_command({"psql", "-q", conninfo, "-c", sql});
+      ASSERT_EQ(result.exit_code, 0) << result.output;
+    } else {
+      auto result = s::testing::run_command({"sqlite3", (dir / "history.db").string(), sql});
+      ASSERT_EQ(result.exit_code, 0) << result.output;
+    }
+  }
+
   TempDir dir;
   std::optional<s::PostgresConnection> postgres;
   std::unique_ptr<s::Storage> storage;
@@ -444,15 +457,7 @@ TEST_P(StorageTest, VersionOneDatabaseIsMigrated) {
       "last_failure_id; ALTER TABLE asset_keys DROP COLUMN last_failure_run_id; DROP TABLE backfill_runs; DROP TABLE "
       "instigators; DROP TABLE ticks; DROP TABLE run_keys; DROP TABLE "
       "daemon_heartbeats; DROP TABLE daemon_lease; UPDATE strata_schema SET version = 1;";
-  if (postgres) {
-    std::string conninfo = "host=127.0.0.1 port=" + std::to_string(postgres->port) + " user=" + postgres->user +
-                           " password=" + postgres->password + " dbname=" + postgres->dbname;
-    auto result = s::testing::run_command({"psql", "-q", conninfo, "-c", downgrade});
-    ASSERT_EQ(result.exit_code, 0) << result.output;
-  } else {
-    auto result = s::testing::run_command({"sqlite3", (dir / "history.db").string(), downgrade});
-    ASSERT_EQ(result.exit_code, 0) << result.output;
-  }
+  run_sql(downgrade);
   storage = open_again();
   auto status = storage->partition_status(key);
   ASSERT_EQ(status.size(), 2u);
@@ -469,6 +474,33 @@ TEST_P(StorageTest, VersionOneDatabaseIsMigrated) {
   EXPECT_EQ(catalog[0].materialization_run_id, "r1");
   EXPECT_EQ(catalog[0].materialization_partition, "2024-01-01");
   EXPECT_EQ(catalog[0].failure_run_id, "r1");
+}
+
+// JSON columns damaged in the database (edited by hand, a torn copy) read back as StorageErrors
+// naming the record and the column, never as a JSON library's exceptions.
+TEST_P(StorageTest, DamagedJsonColumnsAreStorageErrorsNamingTheRecord) {
+  auto storage_error_of = [](auto&& read) -> std::string {
+    try {
+      read();
+    } catch (const s::StorageError& e) {
+      return e.what();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "not a StorageError: " << e.what();
+      return "";
+    }
+    ADD_FAILURE() << "expected a StorageError";
+    return "";
+  };
+  storage->add_run(run("r1", "job", 1));
+  storage->add_backfill({.backfill_id = "bf-1", .selection = "events", .partitions = {"a"}, .status = "RUNNING"});
+  run_sql("UPDATE runs SET tags = '{\"team\": ' WHERE run_id = 'r1'");
+  run_sql("UPDATE backfills SET partitions = '[\"a\", 7]' WHERE backfill_id = 'bf-1'");
+  EXPECT_EQ(storage_error_of([&] { storage->get_run("r1"); }).rfind("run 'r1': stored tags are damaged", 0), 0u);
+  EXPECT_EQ(storage_error_of([&] { storage->runs({}); }).rfind("run 'r1': stored tags are damaged", 0), 0u);
+  EXPECT_EQ(storage_error_of([&] {
+              storage->get_backfill("bf-1");
+            }).rfind("backfill 'bf-1': stored partitions are damaged", 0),
+            0u);
 }
 
 // The asset list's read: every asset's latest materialization and failure since its wipe, at once.

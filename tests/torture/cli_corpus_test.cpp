@@ -1,7 +1,7 @@
 // The config/CLI fuzz corpus (corpus/cli/cases.txt): malformed run configs, instance configs and
 // command lines, each run through a real CLI program (strata_cli_test_program) as a separate
 // process under `timeout` and a memory limit. Every case must end with its exit code (2 for bad
-// input: exactly one `error:` line, at most `hint:` lines besides, no control characters; 0 for
+// input: exactly one `error[CODE]:` line, at most `hint:` lines besides, no control characters; 0 for
 // valid input), never with a signal or the time limit. Each case is its own CTest test; the
 // manifest's DISABLED_ cases form the disabled suite DISABLED_KnownFailures/CliCorpus.
 #include <gtest/gtest.h>
@@ -168,7 +168,7 @@ TEST_P(CliCorpus, EndsWithItsExitCodeAndOneErrorLine) {
   int errors = 0;
   std::istringstream lines(result.output);
   for (std::string line; std::getline(lines, line);) {
-    bool error = line.rfind("error:", 0) == 0;
+    bool error = line.rfind("error[", 0) == 0 && line.find("]: ") != std::string::npos;
     errors += error;
     if (c.exit_code == 2) {
       EXPECT_TRUE(error || line.rfind("hint:", 0) == 0 || line.empty()) << "a line besides error and hint: " << line;

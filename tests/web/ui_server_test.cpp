@@ -1,6 +1,8 @@
 // The web UI's server over real HTTP: endpoints and their JSON, statuses, errors, security (headers,
 // token, CSRF header, Host check, hostile text as JSON data, no secrets), launching, cancelling and
 // re-executing runs as real processes, backfills, and the event stream while a run runs.
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -231,6 +233,26 @@ TEST_F(WebTest, RunsWithFiltersStepsAndEvents) {
   EXPECT_EQ(jobs["jobs"][0]["name"], "demo_job");
   EXPECT_EQ(jobs["jobs"][0]["assets"].size(), 3u);
   EXPECT_EQ(json(get("/api/v1/backfills"))["backfills"], Json::array());
+}
+
+// A run record damaged in the database (edited by hand, a torn copy): the API answers with a stable
+// code and a message naming the run and what is damaged, not a JSON library's exception as
+// "internal".
+TEST_F(WebTest, DamagedRunRecordIsAStorageErrorNamingTheRun) {
+  start();
+  auto ok = materialize("numbers");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((home_->path() / "home" / "history.db").c_str(), &db), SQLITE_OK);
+  std::string damage = "UPDATE runs SET tags = '[1, ' WHERE run_id = '" + ok.run_id() + "'";
+  ASSERT_EQ(sqlite3_exec(db, damage.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto answer = get("/api/v1/runs");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 503);
+  Json error = json(answer)["error"];
+  EXPECT_EQ(error["code"], "storage_unavailable") << error;
+  EXPECT_EQ(error["message"].get<std::string>().rfind("run '" + ok.run_id() + "': stored tags are damaged", 0), 0u)
+      << error;
 }
 
 // Schedules and sensors with the state the daemon follows; start/stop set it in the instance.

@@ -23,13 +23,16 @@
 // Global options: --home DIR (the instance; default $STRATA_HOME, else ./.strata), --plain (no live
 // progress line), --version.
 //
-// Exit codes: 0 success; 1 a run failed (or the instance could not be used); 2 bad input (unknown
-// command, asset, job or run; bad selection; unreadable or malformed config file; bad partition;
-// an argument that is not UTF-8) — then nothing was run, and one "error:" line plus one "hint:"
-// line went to stderr. Text from input or stored data is printed with control characters escaped
+// A failure is one `error[CODE]: message` line on stderr (CODE is strata::Error::code(), or
+// `internal` for an exception that is not a Strata error; a `hint:` line may follow). Exit codes: 0
+// success; 1 a run failed or was canceled; 2 bad input (unknown command, asset, job or run; bad
+// selection; unreadable or malformed config file; bad partition; an argument that is not UTF-8):
+// nothing was run; 3 the instance or a stored object cannot be used; 4 internal (docs/cli.md). Text from input or
+// stored data is printed with control characters escaped
 // (\xHH), so it never acts on the terminal.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -51,5 +54,12 @@ struct CliStreams {
 int run_cli(const Definitions& defs, int argc, char** argv);
 // The same on given streams; args[0] is the program name. For tests and embedding.
 int run_cli(const Definitions& defs, const std::vector<std::string>& args, CliStreams streams);
+// The same, with the Definitions built by `make` inside the command line's error handling: what
+// building them throws (a DefinitionError, a std::out_of_range of the user's code) is one error
+// line and its exit code rather than std::terminate.
+//
+//   int main(int argc, char** argv) { return strata::run_cli(make_definitions, argc, argv); }
+int run_cli(const std::function<Definitions()>& make, int argc, char** argv);
+int run_cli(const std::function<Definitions()>& make, const std::vector<std::string>& args, CliStreams streams);
 
 }  // namespace strata
