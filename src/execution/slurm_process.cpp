@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "strata/execution/slurm_client.hpp"
 
@@ -66,8 +68,15 @@ SlurmProcess::SlurmProcess(const std::string& program, const std::vector<std::st
 }
 
 SlurmProcess::~SlurmProcess() {
-  if (pid_ > 0 && !status_) {
-    ::kill(pid_, SIGKILL);
+  if (pid_ > 0 && !exit_status()) {
+    // SIGTERM first: srun and salloc then revoke a pending allocation or end their step. One killed
+    // outright would leave its job queued in Slurm.
+    ::kill(pid_, SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!exit_status() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // another process's exit
+    }
+    if (!status_) ::kill(pid_, SIGKILL);
     wait();
   }
   if (said_fd_ >= 0) ::close(said_fd_);

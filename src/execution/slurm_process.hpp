@@ -5,8 +5,8 @@
 // that this class reads. It runs in a process group of its own, so a Ctrl-C at the terminal reaches
 // the run (which cancels through Slurm) and not the command directly.
 //
-// Owned by one thread at a time; not thread-safe. The destructor kills the command (SIGKILL) if it
-// still runs and always reaps it. The constructor throws SlurmError when it cannot be started.
+// Owned by one thread at a time; not thread-safe. The destructor ends a command that still runs
+// (SIGTERM, then SIGKILL after 5 s) and always reaps it. The constructor throws SlurmError when it cannot be started.
 #pragma once
 
 #include <sys/types.h>
