@@ -85,7 +85,8 @@ void print_breakdown(const fs::path& home) {
   }
   double n = static_cast<double>(std::max<size_t>(1, steps.size())) * 1000;
   std::fprintf(stderr,
-               "per step of the last chain (ms): submitting %.1f, Slurm until the worker's first event %.1f, the step %.1f, until the run "
+               "per step of the last chain (ms): submitting %.1f, Slurm until the worker's first event %.1f, the step "
+               "%.1f, until the run "
                "saw it succeed %.1f\n",
                submit / n, start / n, work / n,
                successes ? static_cast<double>(success_total) / successes / 1000 : 0.0);

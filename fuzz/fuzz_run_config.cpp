@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "strata/core/error.hpp"
-#include "strata/core/run_config.hpp"
+#include "strata/core/config/run_config.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace {
 

@@ -6,10 +6,10 @@
 #include <cstdint>
 #include <string>
 
-#include "strata/core/asset.hpp"
-#include "strata/core/asset_selection.hpp"
-#include "strata/core/definitions.hpp"
-#include "strata/core/error.hpp"
+#include "strata/core/definitions/asset.hpp"
+#include "strata/core/definitions/asset_selection.hpp"
+#include "strata/core/definitions/definitions.hpp"
+#include "strata/core/util/error.hpp"
 #include "strata/io/codec.hpp"  // the graph's assets return ints: their TypeInfo carries the codec
 
 namespace {

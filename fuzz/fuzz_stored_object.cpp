@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/error.hpp"
-#include "strata/core/typed.hpp"
+#include "strata/core/types/typed.hpp"
+#include "strata/core/util/error.hpp"
 #include "strata/io/codec.hpp"
 #include "strata/io/stored_object.hpp"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/typed.hpp"
+#include "strata/core/types/typed.hpp"
 #include "strata/io/codec.hpp"
 #include "strata/io/stored_object.hpp"
 

@@ -22,7 +22,7 @@ command=${1:-}
 dir=${2:-}
 [[ -n $command && -n $dir ]] || { sed -n '2,19p' "${BASH_SOURCE[0]}"; exit 2; }
 
-# Debian 12's clang 14 cannot compile core/config_field.cpp (it instantiates a constrained
+# Debian 12's clang 14 cannot compile core/config/config_field.cpp (it instantiates a constrained
 # constructor of Setting<int64_t> in an explicit instantiation); clang 16 can.
 CLANG=${STRATA_FUZZ_CLANG:-clang-16}
 CLANGXX=${STRATA_FUZZ_CLANGXX:-clang++-16}

@@ -5,7 +5,7 @@
 #include <mutex>
 
 #include "snapshot_server.hpp"
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace hackernews {
 

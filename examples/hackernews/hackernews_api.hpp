@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/config_field.hpp"
-#include "strata/core/resource.hpp"
+#include "strata/core/config/config_field.hpp"
+#include "strata/core/resources/resource.hpp"
 
 namespace hackernews {
 

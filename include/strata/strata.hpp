@@ -3,13 +3,13 @@
 // codec (io/codec.hpp), which the definition of an asset, op or Value of a storable type needs.
 #pragma once
 
-#include "strata/core/asset.hpp"
-#include "strata/core/build_context.hpp"
-#include "strata/core/definitions.hpp"
-#include "strata/core/io_manager.hpp"
-#include "strata/core/op.hpp"
-#include "strata/core/partition_loading.hpp"
-#include "strata/core/system_metadata.hpp"
+#include "strata/core/contexts/build_context.hpp"
+#include "strata/core/definitions/asset.hpp"
+#include "strata/core/definitions/definitions.hpp"
+#include "strata/core/definitions/op.hpp"
+#include "strata/core/partitions/partition_loading.hpp"
+#include "strata/core/resources/io_manager.hpp"
+#include "strata/core/types/system_metadata.hpp"
 #include "strata/execution/backfill.hpp"
 #include "strata/execution/executor.hpp"
 #include "strata/execution/materialize.hpp"

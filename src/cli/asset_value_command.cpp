@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "strata/core/io_manager.hpp"
-#include "strata/core/nearest_name.hpp"
-#include "strata/core/value_display.hpp"
+#include "strata/core/resources/io_manager.hpp"
+#include "strata/core/types/value_display.hpp"
+#include "strata/core/util/nearest_name.hpp"
 #include "strata/io/filesystem_io_manager.hpp"
 
 namespace strata::cli {

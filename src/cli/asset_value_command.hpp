@@ -1,5 +1,5 @@
 // `asset value KEY [--partition K]`: the latest stored value of an asset, loaded through its I/O
-// manager and printed as JSON (storable types) or a preview (tables; core/value_display.hpp).
+// manager and printed as JSON (storable types) or a preview (tables; core/types/value_display.hpp).
 #pragma once
 
 #include <optional>

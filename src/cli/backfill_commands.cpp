@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "strata/core/nearest_name.hpp"
+#include "strata/core/util/nearest_name.hpp"
 #include "strata/daemon/daemon_backfill.hpp"
 #include "text_table.hpp"
 

@@ -10,8 +10,8 @@
 
 #include "config_render.hpp"
 #include "metadata_render.hpp"
-#include "strata/core/nearest_name.hpp"
-#include "strata/core/type_info.hpp"
+#include "strata/core/types/type_info.hpp"
+#include "strata/core/util/nearest_name.hpp"
 #include "strata/execution/backfill.hpp"
 #include "text_table.hpp"
 

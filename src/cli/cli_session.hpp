@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/definitions.hpp"
-#include "strata/core/error.hpp"
+#include "strata/core/definitions/definitions.hpp"
+#include "strata/core/util/error.hpp"
 #include "strata/storage/instance.hpp"
 
 namespace strata::cli {

@@ -1,6 +1,6 @@
 #include "config_render.hpp"
 
-#include "strata/core/config_schema.hpp"
+#include "strata/core/config/config_schema.hpp"
 #include "text_table.hpp"
 
 namespace strata::cli {

@@ -6,7 +6,7 @@
 #include <ostream>
 #include <string>
 
-#include "strata/core/node.hpp"
+#include "strata/core/definitions/node.hpp"
 
 namespace strata::cli {
 

@@ -4,8 +4,8 @@
 #include <mutex>
 
 #include "interrupt_watcher.hpp"
-#include "strata/core/cron.hpp"
-#include "strata/core/nearest_name.hpp"
+#include "strata/core/automation/cron.hpp"
+#include "strata/core/util/nearest_name.hpp"
 #include "strata/daemon/backfill_daemon_loop.hpp"
 #include "strata/daemon/daemon.hpp"
 #include "strata/daemon/default_loops.hpp"

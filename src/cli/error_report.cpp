@@ -1,7 +1,7 @@
 #include "error_report.hpp"
 
 #include "cli_session.hpp"
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 #include "terminal_text.hpp"
 
 namespace strata::cli {

@@ -6,7 +6,7 @@
 #include <regex>
 #include <sstream>
 
-#include "strata/core/nearest_name.hpp"
+#include "strata/core/util/nearest_name.hpp"
 #include "strata/execution/plan.hpp"
 
 namespace strata::cli {

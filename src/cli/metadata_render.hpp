@@ -6,7 +6,7 @@
 #include <ostream>
 #include <string>
 
-#include "strata/core/metadata.hpp"
+#include "strata/core/types/metadata.hpp"
 
 namespace strata::cli {
 

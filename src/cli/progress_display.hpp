@@ -18,7 +18,7 @@
 #include <string>
 #include <thread>
 
-#include "strata/core/event.hpp"
+#include "strata/core/types/event.hpp"
 
 namespace strata::cli {
 

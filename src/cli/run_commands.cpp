@@ -7,7 +7,7 @@
 #include "interrupt_watcher.hpp"
 #include "progress_display.hpp"
 #include "run_history_commands.hpp"
-#include "strata/core/nearest_name.hpp"
+#include "strata/core/util/nearest_name.hpp"
 #include "strata/daemon/daemon_backfill.hpp"
 #include "strata/execution/backfill.hpp"
 #include "strata/execution/executor.hpp"

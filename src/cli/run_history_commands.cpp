@@ -4,7 +4,7 @@
 #include <thread>
 
 #include "progress_display.hpp"
-#include "strata/core/nearest_name.hpp"
+#include "strata/core/util/nearest_name.hpp"
 #include "text_table.hpp"
 
 namespace strata::cli {

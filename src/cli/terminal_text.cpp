@@ -1,6 +1,6 @@
 #include "terminal_text.hpp"
 
-#include "strata/core/utf8.hpp"
+#include "strata/core/util/utf8.hpp"
 
 namespace strata::cli {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "strata/core/event.hpp"
+#include "strata/core/types/event.hpp"
 
 namespace strata {
 namespace {

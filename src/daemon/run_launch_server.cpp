@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 #include "strata/execution/program_command.hpp"
 
 namespace strata {

@@ -1,6 +1,6 @@
 #include "strata/daemon/run_queue_daemon_loop.hpp"
 
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 #include "strata/execution/run_launcher.hpp"
 #include "strata/execution/run_queue_coordinator.hpp"
 

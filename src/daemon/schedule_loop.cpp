@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 #include "strata/daemon/default_loops.hpp"
 #include "strata/execution/plan.hpp"
 #include "tick_runs.hpp"

@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "strata/core/definitions.hpp"
+#include "strata/core/definitions/definitions.hpp"
 #include "strata/daemon/clock.hpp"
 #include "strata/storage/storage.hpp"
 

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <thread>
 
-#include "strata/core/event.hpp"
+#include "strata/core/types/event.hpp"
 
 namespace strata::detail {
 

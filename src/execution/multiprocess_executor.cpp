@@ -34,11 +34,11 @@
 
 #include "step_launcher.hpp"
 #include "step_protocol.hpp"
-#include "strata/core/definitions.hpp"
-#include "strata/core/io_manager.hpp"
-#include "strata/core/retry_policy.hpp"
-#include "strata/core/shutdown.hpp"
-#include "strata/core/type_info.hpp"
+#include "strata/core/contexts/shutdown.hpp"
+#include "strata/core/definitions/definitions.hpp"
+#include "strata/core/definitions/retry_policy.hpp"
+#include "strata/core/resources/io_manager.hpp"
+#include "strata/core/types/type_info.hpp"
 #include "strata/execution/program_command.hpp"
 #include "strata/storage/instance.hpp"
 #include "strata/storage/staged_output_recovery.hpp"
@@ -323,7 +323,7 @@ class ChildProcessLauncher : public StepLauncher {
 
  private:
   // A step process that died between recording a materialization and publishing its staged data
-  // (core/staged_files.hpp): publishes it now, as reaping a dead run would, before the files of a
+  // (core/resources/staged_files.hpp): publishes it now, as reaping a dead run would, before the files of a
   // process that is gone are swept as abandoned. "" or what went wrong, to add to the step's error.
   std::string publish_recorded(const StepLaunch& launch, int64_t pid) {
     if (!instance_ || !launch.records_events || pid <= 0) return "";

@@ -1,6 +1,6 @@
 // validate_partition_keys (execution/executor.hpp): the partition keys of a run checked against
 // its plan before anything runs.
-#include "strata/core/per_partition.hpp"
+#include "strata/core/partitions/per_partition.hpp"
 #include "strata/execution/executor.hpp"
 
 namespace strata {

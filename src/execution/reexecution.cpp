@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "strata/core/secret_masking.hpp"
+#include "strata/core/config/secret_masking.hpp"
 
 namespace strata {
 namespace {

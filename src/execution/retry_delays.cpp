@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "strata/core/error.hpp"
-#include "strata/core/retry_policy.hpp"
+#include "strata/core/definitions/retry_policy.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata::detail {
 

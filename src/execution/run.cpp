@@ -9,7 +9,7 @@
 #include "run_identity.hpp"
 #include "step_runner.hpp"
 #include "step_scheduler.hpp"
-#include "strata/core/execution_context.hpp"
+#include "strata/core/contexts/execution_context.hpp"
 #include "strata/execution/executor.hpp"
 #include "strata/execution/step_config.hpp"
 #include "strata/storage/pool_slots.hpp"

@@ -16,8 +16,8 @@
 #include "run_recorder.hpp"
 #include "run_resources.hpp"
 #include "step_launcher.hpp"
-#include "strata/core/output_context.hpp"
-#include "strata/core/partitions.hpp"
+#include "strata/core/contexts/output_context.hpp"
+#include "strata/core/partitions/partitions.hpp"
 #include "strata/execution/run_options.hpp"
 #include "strata/execution/run_result.hpp"
 

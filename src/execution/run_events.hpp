@@ -13,7 +13,7 @@
 #include "event_dispatcher.hpp"
 #include "run_result_data.hpp"
 #include "step_launcher.hpp"
-#include "strata/core/logger.hpp"
+#include "strata/core/contexts/logger.hpp"
 #include "strata/storage/event_writer.hpp"
 
 namespace strata::detail {

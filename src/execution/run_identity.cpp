@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 #include "strata/storage/run_record.hpp"
 
 namespace strata::detail {

@@ -11,7 +11,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 #include "strata/execution/executor.hpp"
 #include "strata/execution/program_command.hpp"
 

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "strata/core/secret_masking.hpp"
+#include "strata/core/config/secret_masking.hpp"
 #include "strata/execution/executor.hpp"
 #include "strata/execution/plan.hpp"
 

@@ -1,6 +1,6 @@
 #include "run_resources.hpp"
 
-#include "strata/core/io_manager.hpp"
+#include "strata/core/resources/io_manager.hpp"
 #include "strata/io/filesystem_io_manager.hpp"
 
 namespace strata::detail {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "run_events.hpp"
-#include "strata/core/resource.hpp"
+#include "strata/core/resources/resource.hpp"
 #include "strata/execution/plan.hpp"
 #include "strata/execution/run_options.hpp"
 

@@ -1,7 +1,7 @@
 #include "strata/execution/run_result.hpp"
 
 #include "run_result_data.hpp"
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata {
 

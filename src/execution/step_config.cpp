@@ -3,9 +3,9 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "strata/core/config_schema.hpp"
-#include "strata/core/nearest_name.hpp"
-#include "strata/core/secret_masking.hpp"
+#include "strata/core/config/config_schema.hpp"
+#include "strata/core/config/secret_masking.hpp"
+#include "strata/core/util/nearest_name.hpp"
 
 namespace strata {
 namespace {

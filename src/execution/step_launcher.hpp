@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/error.hpp"
-#include "strata/core/event.hpp"
+#include "strata/core/types/event.hpp"
+#include "strata/core/util/error.hpp"
 #include "strata/execution/plan.hpp"
 #include "strata/execution/run_cancellation.hpp"
 #include "strata/execution/run_options.hpp"

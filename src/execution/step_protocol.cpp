@@ -10,8 +10,8 @@
 #include <csignal>
 #include <thread>
 
-#include "strata/core/retry_policy.hpp"
-#include "strata/core/type_info.hpp"
+#include "strata/core/definitions/retry_policy.hpp"
+#include "strata/core/types/type_info.hpp"
 #include "strata/storage/instance.hpp"
 
 namespace strata::detail {

@@ -18,7 +18,7 @@
 #include <string>
 
 #include "step_launcher.hpp"
-#include "strata/core/definitions.hpp"
+#include "strata/core/definitions/definitions.hpp"
 
 namespace strata::detail {
 

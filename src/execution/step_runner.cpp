@@ -4,8 +4,8 @@
 #include <set>
 
 #include "run.hpp"
-#include "strata/core/io_manager.hpp"
-#include "strata/core/system_metadata.hpp"
+#include "strata/core/resources/io_manager.hpp"
+#include "strata/core/types/system_metadata.hpp"
 
 namespace strata::detail {
 

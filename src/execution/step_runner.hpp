@@ -8,7 +8,7 @@
 
 #include <vector>
 
-#include "strata/core/execution_context.hpp"
+#include "strata/core/contexts/execution_context.hpp"
 #include "strata/execution/plan.hpp"
 
 namespace strata::detail {

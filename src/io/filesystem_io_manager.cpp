@@ -2,11 +2,11 @@
 
 #include <cstdlib>
 
-#include "strata/core/error.hpp"
-#include "strata/core/partition_loading.hpp"
-#include "strata/core/staged_files.hpp"
-#include "strata/core/storage_location.hpp"
-#include "strata/core/system_metadata.hpp"
+#include "strata/core/partitions/partition_loading.hpp"
+#include "strata/core/resources/staged_files.hpp"
+#include "strata/core/resources/storage_location.hpp"
+#include "strata/core/types/system_metadata.hpp"
+#include "strata/core/util/error.hpp"
 #include "strata/io/stored_value.hpp"
 
 namespace strata {
@@ -70,7 +70,7 @@ void FilesystemIOManager::handle_output(OutputContext& context, const Value& val
   uint64_t bytes = 0;
   if (stages(context)) {
     bytes = io::write_value_file(staged_file_for(path, context.run_id()), value, stored_format, describe(context));
-    // Absolute: the process that may complete the publish (core/staged_files.hpp) has its own cwd.
+    // Absolute: the process that may complete the publish (core/resources/staged_files.hpp) has its own cwd.
     context.add_output_metadata({{kMetadataPublishedPath, MetadataValue::path(fs::absolute(path).string())}});
   } else {
     fs::path temporary = temporary_file_for(path);

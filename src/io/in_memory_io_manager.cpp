@@ -1,7 +1,7 @@
 #include "strata/io/in_memory_io_manager.hpp"
 
-#include "strata/core/error.hpp"
-#include "strata/core/partition_loading.hpp"
+#include "strata/core/partitions/partition_loading.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata {
 namespace {

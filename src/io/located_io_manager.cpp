@@ -1,6 +1,6 @@
 #include "strata/io/located_io_manager.hpp"
 
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata {
 namespace {

@@ -18,8 +18,8 @@
 #include <streambuf>
 #include <vector>
 
-#include "strata/core/error.hpp"
-#include "strata/core/staged_files.hpp"
+#include "strata/core/resources/staged_files.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata::io {
 namespace {

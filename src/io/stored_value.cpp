@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 #include "strata/io/stored_object.hpp"
 
 namespace strata::io {

@@ -1,7 +1,7 @@
 #include "event_row.hpp"
 
 #include "stored_text.hpp"
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata::storage_detail {
 

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "strata/core/event.hpp"
+#include "strata/core/types/event.hpp"
 
 namespace strata::storage_detail {
 

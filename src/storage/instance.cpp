@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "strata/core/config_document.hpp"
-#include "strata/core/error.hpp"
+#include "strata/core/config/config_document.hpp"
+#include "strata/core/util/error.hpp"
 #include "strata/storage/staged_output_recovery.hpp"
 
 namespace strata {
@@ -146,7 +146,7 @@ InstanceConfig InstanceConfig::load(const fs::path& home) {
   config.storage_base_dir = home / "storage";
   fs::path file = home / "strata.yaml";
   if (!fs::exists(file)) return config;
-  // Bounded and strict like every configuration document (core/config_document.hpp).
+  // Bounded and strict like every configuration document (core/config/config_document.hpp).
   json root = read_config_document(file, file.string());
   check_keys(root, "", {"storage", "io_manager", "run_queue", "concurrency", "ui"}, file);
   if (const json* storage = field(root, "storage")) {

@@ -1,11 +1,11 @@
 // libpq as loaded on first use (dlopen) rather than linked: a program whose instance lives in
 // SQLite never loads libpq and what it pulls in (Kerberos, LDAP, TLS: ~3 ms of start-up)
-// (core/shared_library.hpp).
+// (core/util/shared_library.hpp).
 #pragma once
 
 #include <libpq-fe.h>
 
-#include "strata/core/shared_library.hpp"
+#include "strata/core/util/shared_library.hpp"
 
 namespace strata::postgres_api {
 

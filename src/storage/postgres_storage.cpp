@@ -7,7 +7,7 @@
 
 #include "postgres_library.hpp"
 #include "sql_storage.hpp"
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 #include "strata/storage/backends.hpp"
 
 namespace strata {

@@ -7,7 +7,7 @@
 #include <random>
 
 #include "strata/core/detail/enum_names.hpp"
-#include "strata/core/event.hpp"
+#include "strata/core/types/event.hpp"
 
 namespace strata {
 namespace {

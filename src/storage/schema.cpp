@@ -1,6 +1,6 @@
 #include "schema.hpp"
 
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 #include "strata/storage/storage.hpp"
 
 namespace strata::storage_detail {

@@ -7,8 +7,8 @@
 
 #include "stored_json.hpp"
 #include "stored_text.hpp"
-#include "strata/core/error.hpp"
-#include "strata/core/storage_location.hpp"
+#include "strata/core/resources/storage_location.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata::storage_detail {
 namespace {

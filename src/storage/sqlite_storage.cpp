@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "sql_storage.hpp"
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 #include "strata/storage/backends.hpp"
 #include "strata/storage/sqlite_failure.hpp"
 

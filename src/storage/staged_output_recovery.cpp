@@ -3,9 +3,9 @@
 #include <filesystem>
 #include <set>
 
-#include "strata/core/error.hpp"
-#include "strata/core/staged_files.hpp"
-#include "strata/core/system_metadata.hpp"
+#include "strata/core/resources/staged_files.hpp"
+#include "strata/core/types/system_metadata.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata {
 

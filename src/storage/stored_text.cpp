@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "strata/core/utf8.hpp"
+#include "strata/core/util/utf8.hpp"
 
 namespace strata::storage_detail {
 

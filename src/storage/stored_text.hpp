@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "strata/core/asset_key.hpp"
+#include "strata/core/definitions/asset_key.hpp"
 #include "strata/storage/storage.hpp"
 
 namespace strata::storage_detail {

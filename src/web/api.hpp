@@ -14,7 +14,7 @@
 #include "event_hub.hpp"
 #include "http.hpp"
 #include "json_views.hpp"
-#include "strata/core/definitions.hpp"
+#include "strata/core/definitions/definitions.hpp"
 #include "strata/execution/run_cancellation.hpp"
 #include "strata/storage/instance.hpp"
 

@@ -8,8 +8,8 @@
 
 #include "api.hpp"
 #include "api_error.hpp"
-#include "strata/core/asset_selection.hpp"
-#include "strata/core/nearest_name.hpp"
+#include "strata/core/definitions/asset_selection.hpp"
+#include "strata/core/util/nearest_name.hpp"
 #include "strata/daemon/daemon_backfill.hpp"
 #include "strata/execution/backfill.hpp"
 #include "strata/execution/executor.hpp"

@@ -6,7 +6,7 @@
 
 #include "api.hpp"
 #include "api_error.hpp"
-#include "strata/core/partitions.hpp"
+#include "strata/core/partitions/partitions.hpp"
 #include "strata/daemon/default_loops.hpp"
 #include "strata/daemon/schedule_loop.hpp"
 #include "strata/execution/backfill.hpp"

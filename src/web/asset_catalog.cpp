@@ -4,8 +4,8 @@
 
 #include "api_error.hpp"
 #include "json_views.hpp"
-#include "strata/core/asset_selection.hpp"
-#include "strata/core/type_info.hpp"
+#include "strata/core/definitions/asset_selection.hpp"
+#include "strata/core/types/type_info.hpp"
 
 namespace strata::web {
 namespace {

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/definitions.hpp"
+#include "strata/core/definitions/definitions.hpp"
 #include "strata/storage/storage.hpp"
 
 namespace strata::web {

@@ -5,7 +5,7 @@
 #include <cctype>
 
 #include "http.hpp"
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata::web {
 

@@ -3,7 +3,7 @@
 #include <array>
 #include <charconv>
 
-#include "strata/core/utf8.hpp"
+#include "strata/core/util/utf8.hpp"
 
 namespace strata::web {
 namespace {

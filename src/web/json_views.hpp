@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "strata/core/event.hpp"
-#include "strata/core/metadata.hpp"
+#include "strata/core/types/event.hpp"
+#include "strata/core/types/metadata.hpp"
 #include "strata/storage/run_record.hpp"
 #include "strata/storage/storage.hpp"
 

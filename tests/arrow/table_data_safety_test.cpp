@@ -12,7 +12,7 @@
 #include <mutex>
 #include <set>
 #include <strata/arrow/file_formats.hpp>
-#include <strata/core/staged_files.hpp>
+#include <strata/core/resources/staged_files.hpp>
 #include <strata/strata.hpp>
 
 #include "forked_child.hpp"

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <strata/arrow/table.hpp>
-#include <strata/core/utf8.hpp>
+#include <strata/core/util/utf8.hpp>
 
 namespace s = strata;
 

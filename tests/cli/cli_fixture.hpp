@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/definitions.hpp"
+#include "strata/core/definitions/definitions.hpp"
 
 namespace strata::testing {
 

@@ -1,7 +1,7 @@
 // CronSchedule: parsing (every field's error names it) and firing times, with daylight-saving time
 // in Europe/Berlin (spring forward 2026-03-29 02:00 CET -> 03:00 CEST, fall back 2026-10-25 03:00
 // CEST -> 02:00 CET).
-#include "strata/core/cron.hpp"
+#include "strata/core/automation/cron.hpp"
 
 #include <gtest/gtest.h>
 

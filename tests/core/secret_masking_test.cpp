@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-#include <strata/core/secret_masking.hpp>
+#include <strata/core/config/secret_masking.hpp>
 #include <strata/strata.hpp>
 
 #include "temp_dir.hpp"

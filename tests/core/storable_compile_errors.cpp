@@ -1,6 +1,6 @@
 // Built only by storable_compile_errors.cmake, once as is and once per mistake it can contain.
 #ifdef CORE_ONLY
-#include "strata/core/asset.hpp"
+#include "strata/core/definitions/asset.hpp"
 #else
 #include "strata/strata.hpp"
 #endif

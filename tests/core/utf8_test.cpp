@@ -1,5 +1,5 @@
 // The UTF-8 helpers that keep stored and displayed text well-formed.
-#include "strata/core/utf8.hpp"
+#include "strata/core/util/utf8.hpp"
 
 #include <gtest/gtest.h>
 

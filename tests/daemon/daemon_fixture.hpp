@@ -10,7 +10,7 @@
 
 #include <filesystem>
 
-#include "strata/core/definitions.hpp"
+#include "strata/core/definitions/definitions.hpp"
 
 namespace strata::testing {
 

@@ -4,7 +4,7 @@
 // (exit 1).
 #include <cstdio>
 #include <cstdlib>
-#include <strata/core/error.hpp>
+#include <strata/core/util/error.hpp>
 #include <strata/duckdb/connection.hpp>
 
 int main(int argc, char** argv) {

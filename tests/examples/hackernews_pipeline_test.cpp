@@ -8,7 +8,7 @@
 #include "hackernews_api.hpp"
 #include "pipeline.hpp"
 #include "snapshot_server.hpp"
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace hn = hackernews;
 

@@ -9,8 +9,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <strata/core/staged_files.hpp>
-#include <strata/core/storage_location.hpp>
+#include <strata/core/resources/staged_files.hpp>
+#include <strata/core/resources/storage_location.hpp>
 #include <strata/io/stored_object.hpp>
 #include <strata/strata.hpp>
 

@@ -252,7 +252,8 @@ TEST_F(SlurmTest, SlurmNotRunningOrNotInstalledNamesTheCommand) {
   options.extra_env.push_back("SLURM_CONF=" + dead.string());
   auto down = run_command(command({"job", "execute", "daily", "--partition", "2024-01-02"}), options);
   EXPECT_EQ(down.exit_code, 1) << down.output;
-  EXPECT_NE(down.output.find("Slurm is not running: 'scontrol ping'"), std::string::npos) << down.output;
+  EXPECT_NE(down.output.find("error[slurm_error]: Slurm is not running: 'scontrol ping'"), std::string::npos)
+      << down.output;
 
   options = env();
   options.extra_env.push_back("PATH=/nonexistent");

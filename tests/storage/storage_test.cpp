@@ -10,7 +10,7 @@
 
 #include "backend_fixture.hpp"
 #include "service_unavailable.hpp"
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 #include "strata/storage/sqlite_failure.hpp"
 #include "subprocess.hpp"
 

@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "strata/arrow/table.hpp"
-#include "strata/core/asset.hpp"
-#include "strata/core/partitions.hpp"
-#include "strata/core/resource_definition.hpp"
+#include "strata/core/definitions/asset.hpp"
+#include "strata/core/partitions/partitions.hpp"
+#include "strata/core/resources/resource_definition.hpp"
 
 namespace strata::torture {
 

@@ -26,8 +26,8 @@
 #include <string>
 
 #include "strata/arrow/table.hpp"
-#include "strata/core/config_field.hpp"
-#include "strata/core/io_manager.hpp"
+#include "strata/core/config/config_field.hpp"
+#include "strata/core/resources/io_manager.hpp"
 
 namespace strata {
 

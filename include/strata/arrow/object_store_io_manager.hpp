@@ -1,4 +1,4 @@
-// ObjectStoreIOManager: stores any storable value (core/codec.hpp) as a checksummed object on any
+// ObjectStoreIOManager: stores any storable value (core/types/codec.hpp) as a checksummed object on any
 // arrow::fs filesystem — a local path, a file:// URI, s3://bucket/prefix (endpoint, region and
 // credentials configurable, credentials usually from EnvVar), or another filesystem Arrow offers by
 // URI (gs://, abfs://, hdfs://, configured by the URI and the environment as Arrow documents) — at
@@ -24,7 +24,7 @@
 #include <string>
 
 #include "strata/arrow/s3_fields.hpp"
-#include "strata/core/config_field.hpp"
+#include "strata/core/config/config_field.hpp"
 #include "strata/io/filesystem_io_manager.hpp"
 
 namespace strata {

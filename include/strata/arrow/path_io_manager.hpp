@@ -6,9 +6,9 @@
 //   <base_uri>/<key>/<path>/<partition><extension> partitioned
 //
 // Subclasses supply the file format through two hooks, dump_to_path and load_from_path (the seed's
-// UPathIOManager shape). Locations follow core/storage_location.hpp. Local writes go to a
+// UPathIOManager shape). Locations follow core/resources/storage_location.hpp. Local writes go to a
 // temporary file that is fsynced and renamed into place; object stores write each object in one
-// request. In a run recorded by an instance the write is staged (core/staged_files.hpp) and published
+// request. In a run recorded by an instance the write is staged (core/resources/staged_files.hpp) and published
 // only once the materialization is durable, so a failed run never changes what readers load. Several partitions load as
 // std::map<partition, table> when the input is declared so, else concatenated into one table (schemas must agree; a
 // difference names the columns). Threads: the filesystem connection is made in setup(); after it,
@@ -22,7 +22,7 @@
 
 #include "strata/arrow/s3_fields.hpp"
 #include "strata/arrow/table.hpp"
-#include "strata/core/config_field.hpp"
+#include "strata/core/config/config_field.hpp"
 #include "strata/io/located_io_manager.hpp"
 
 namespace strata {
@@ -30,7 +30,7 @@ namespace strata {
 // Arrow's S3 support is process-wide: initialized on first use (call ensure_s3_initialized() before
 // using arrow::fs::S3FileSystem directly). A program that used S3 must call finalize_s3() before
 // main returns — Arrow cannot shut S3 down safely from exit handlers or static destructors.
-// Initializing registers finalize_s3 as a shutdown hook (core/shutdown.hpp), so strata::run_cli and
+// Initializing registers finalize_s3 as a shutdown hook (core/contexts/shutdown.hpp), so strata::run_cli and
 // strata::run_shutdown_hooks() do it. S3 cannot be used again in the process afterwards.
 void ensure_s3_initialized();
 void finalize_s3();

@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "strata/core/config_field.hpp"
+#include "strata/core/config/config_field.hpp"
 
 namespace strata {
 

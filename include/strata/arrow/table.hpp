@@ -7,9 +7,9 @@
 #include <memory>
 #include <string>
 
-#include "strata/core/metadata.hpp"
-#include "strata/core/typed.hpp"
-#include "strata/core/value.hpp"
+#include "strata/core/types/metadata.hpp"
+#include "strata/core/types/typed.hpp"
+#include "strata/core/types/value.hpp"
 
 namespace strata {
 

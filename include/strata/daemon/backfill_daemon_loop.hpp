@@ -17,7 +17,7 @@
 #include <memory>
 #include <string>
 
-#include "strata/core/definitions.hpp"
+#include "strata/core/definitions/definitions.hpp"
 #include "strata/daemon/daemon_backfill.hpp"
 #include "strata/daemon/daemon_loop.hpp"
 #include "strata/storage/instance.hpp"

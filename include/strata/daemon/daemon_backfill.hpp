@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "strata/core/definitions.hpp"
-#include "strata/core/run_config.hpp"
+#include "strata/core/config/run_config.hpp"
+#include "strata/core/definitions/definitions.hpp"
 #include "strata/execution/backfill.hpp"
 #include "strata/storage/instance.hpp"
 

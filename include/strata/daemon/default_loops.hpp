@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/definitions.hpp"
+#include "strata/core/definitions/definitions.hpp"
 #include "strata/daemon/daemon_loop.hpp"
 #include "strata/storage/instance.hpp"
 

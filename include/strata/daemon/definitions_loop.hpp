@@ -5,7 +5,7 @@
 #include <chrono>
 #include <memory>
 
-#include "strata/core/definitions.hpp"
+#include "strata/core/definitions/definitions.hpp"
 #include "strata/daemon/daemon_loop.hpp"
 #include "strata/storage/instance.hpp"
 

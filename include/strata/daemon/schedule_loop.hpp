@@ -1,6 +1,6 @@
 // ScheduleLoop: the daemon loop ("schedules") that fires the running schedules of a Definitions.
 // Each pass reads every schedule's state from the instance, computes the ticks due since the last
-// one handled (core/cron.hpp, in the schedule's time zone), applies the catch-up policy to ticks
+// one handled (core/automation/cron.hpp, in the schedule's time zone), applies the catch-up policy to ticks
 // missed while no daemon ran, evaluates each tick (its run requests, or a skip), and records all
 // ticks with their runs in one transaction (Storage::commit_ticks): the runs are queued (the run
 // queue loop starts them under the instance's limits), each under the run key "<schedule>@<tick
@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/cron.hpp"
-#include "strata/core/definitions.hpp"
+#include "strata/core/automation/cron.hpp"
+#include "strata/core/definitions/definitions.hpp"
 #include "strata/daemon/definitions_loop.hpp"
 #include "strata/storage/instance.hpp"
 

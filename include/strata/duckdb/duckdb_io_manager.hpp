@@ -27,8 +27,8 @@
 #include <memory>
 #include <string>
 
-#include "strata/core/config_field.hpp"
-#include "strata/core/io_manager.hpp"
+#include "strata/core/config/config_field.hpp"
+#include "strata/core/resources/io_manager.hpp"
 #include "strata/duckdb/connection.hpp"
 
 namespace strata {

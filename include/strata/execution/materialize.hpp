@@ -11,7 +11,7 @@
 #include <optional>
 #include <vector>
 
-#include "strata/core/definitions.hpp"
+#include "strata/core/definitions/definitions.hpp"
 #include "strata/execution/run_options.hpp"
 #include "strata/execution/run_result.hpp"
 

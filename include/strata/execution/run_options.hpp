@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/event.hpp"
-#include "strata/core/executor_kind.hpp"
-#include "strata/core/run_config.hpp"
-#include "strata/core/slurm_settings.hpp"
+#include "strata/core/config/run_config.hpp"
+#include "strata/core/config/slurm_settings.hpp"
+#include "strata/core/definitions/executor_kind.hpp"
+#include "strata/core/types/event.hpp"
 #include "strata/execution/run_cancellation.hpp"
 #include "strata/storage/instance.hpp"
 
@@ -44,7 +44,7 @@ struct RunOptions {
   // Where the steps run (execution/executor.hpp); unset: the run config's execution.executor, else
   // the job's choice, else in process.
   std::optional<ExecutorKind> executor{};
-  // The Slurm executor's settings (core/slurm_settings.hpp); the run config's execution.slurm
+  // The Slurm executor's settings (core/config/slurm_settings.hpp); the run config's execution.slurm
   // replaces the fields it sets.
   SlurmSettings slurm{};
 };

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/definitions.hpp"
+#include "strata/core/definitions/definitions.hpp"
 #include "strata/execution/plan.hpp"
 #include "strata/execution/run_options.hpp"
 #include "strata/execution/run_result.hpp"

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/event.hpp"
-#include "strata/core/value.hpp"
+#include "strata/core/types/event.hpp"
+#include "strata/core/types/value.hpp"
 
 namespace strata {
 

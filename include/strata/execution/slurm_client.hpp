@@ -10,13 +10,15 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata {
 
+// Slurm not installed or not answering, or one of its commands refused what it was asked.
 class SlurmError : public Error {
  public:
   using Error::Error;
+  const char* code() const noexcept override { return "slurm_error"; }
 };
 
 // One job as squeue or scontrol shows it.

@@ -1,12 +1,12 @@
 // Step config: the config object each step of a run takes (an asset's or op's config struct,
-// core/config_schema.hpp), built from the run config's `ops:` section before the run starts.
+// core/config/config_schema.hpp), built from the run config's `ops:` section before the run starts.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
 #include <vector>
 
-#include "strata/core/run_config.hpp"
-#include "strata/core/value.hpp"
+#include "strata/core/config/run_config.hpp"
+#include "strata/core/types/value.hpp"
 #include "strata/execution/plan.hpp"
 
 namespace strata {

@@ -1,5 +1,5 @@
-// The default codec: storable types (core/codec.hpp) as bytes through cereal's binary archive, and
-// as JSON through core/codec_json.hpp. Defines StorableCodec<T>, which type_of<T>() of a storable T
+// The default codec: storable types (core/types/codec.hpp) as bytes through cereal's binary archive, and
+// as JSON through core/types/codec_json.hpp. Defines StorableCodec<T>, which type_of<T>() of a storable T
 // attaches to its TypeInfo, so it must be visible where an asset, op or Value of a storable type is
 // defined: <strata/strata.hpp> includes it. Code that only moves Values around (managers, the
 // executor) uses the type-erased Codec of the TypeInfo and does not include this header.
@@ -26,9 +26,9 @@
 #include <memory>
 #include <type_traits>
 
-#include "strata/core/codec.hpp"
-#include "strata/core/codec_json.hpp"
-#include "strata/core/type_info.hpp"
+#include "strata/core/types/codec.hpp"
+#include "strata/core/types/codec_json.hpp"
+#include "strata/core/types/type_info.hpp"
 
 // Bytes and JSON documents: stored as length-prefixed binary (JSON as its MessagePack form).
 namespace cereal {
@@ -120,10 +120,10 @@ constexpr Codec make_codec() {
 
 }  // namespace codec_detail
 
-// One Codec per storable type (codec_of<T>() of core/codec.hpp points at it).
+// One Codec per storable type (codec_of<T>() of core/types/codec.hpp points at it).
 template <class T>
 struct StorableCodec {
-  static_assert(is_storable_v<T>, "strata: not a storable type (see core/codec.hpp)");
+  static_assert(is_storable_v<T>, "strata: not a storable type (see core/types/codec.hpp)");
   static inline const Codec codec = codec_detail::make_codec<T>();
 };
 

@@ -1,10 +1,10 @@
-// FilesystemIOManager: the default I/O manager. Stores any storable value (see core/codec.hpp) as
-// a checksummed file at the locations of core/storage_location.hpp:
+// FilesystemIOManager: the default I/O manager. Stores any storable value (see core/types/codec.hpp) as
+// a checksummed file at the locations of core/resources/storage_location.hpp:
 //   assets:      <base_dir>/<key component>/.../<last component>[/<partition key>]
 //   op outputs:  <base_dir>/.runs/<run id>/<step key>/<output name>   (runs never overwrite each other)
 // base_dir defaults to $STRATA_HOME/storage. Writes are atomic (io/stored_object.hpp); in a run
 // recorded by an instance, an asset's new file is staged and published only after the
-// materialization is durable (core/staged_files.hpp), so a failed run never changes what is loaded.
+// materialization is durable (core/resources/staged_files.hpp), so a failed run never changes what is loaded.
 // Loads check framing, checksum and type before decoding. format "json" stores values as JSON that
 // other tools can read (io/stored_value.hpp), as atomically and as checked; loads read either
 // format. The object is stateless after setup():
@@ -14,7 +14,7 @@
 #include <filesystem>
 #include <string>
 
-#include "strata/core/config_field.hpp"
+#include "strata/core/config/config_field.hpp"
 #include "strata/io/located_io_manager.hpp"
 
 namespace strata {

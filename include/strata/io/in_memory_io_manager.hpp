@@ -7,7 +7,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "strata/core/io_manager.hpp"
+#include "strata/core/resources/io_manager.hpp"
 
 namespace strata {
 

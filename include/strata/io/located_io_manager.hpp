@@ -2,15 +2,15 @@
 // base directory or URI, one file or object per asset partition (FilesystemIOManager,
 // ObjectStoreIOManager, the Arrow table managers). It turns an output or an input into that place
 // once for all of them: the asset's location (of its one partition) or the op output's, built and
-// checked by core/storage_location.hpp, so that every such manager refuses a hostile key ("..", '/',
+// checked by core/resources/storage_location.hpp, so that every such manager refuses a hostile key ("..", '/',
 // a control character, a leading '.') alike and distinct outputs never share a place. Asset outputs
 // of recorded runs are staged and published (stages()). Stateless: the helpers are thread-safe.
 #pragma once
 
 #include <string>
 
-#include "strata/core/io_manager.hpp"
-#include "strata/core/storage_location.hpp"
+#include "strata/core/resources/io_manager.hpp"
+#include "strata/core/resources/storage_location.hpp"
 
 namespace strata {
 
@@ -39,7 +39,7 @@ class LocatedIOManager : public IOManager {
 
   // The location of an output: its asset's (of its one partition) or its op output's. Throws
   // StorageError naming the output when it spans several partitions, DefinitionError,
-  // PartitionError or StorageError (core/storage_location.hpp) for a key that cannot be a location.
+  // PartitionError or StorageError (core/resources/storage_location.hpp) for a key that cannot be a location.
   static StorageLocation output_location(const OutputContext& context, OnePartitionPer one);
   // The location an input loads from: its asset's (of its one partition) or its upstream output's.
   // Throws as output_location, and StorageError when it has neither an asset nor an upstream output.

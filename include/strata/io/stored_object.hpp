@@ -4,7 +4,7 @@
 //   u64 payload length | u64 XXH3-64 of the payload | "STRATAOK"
 //
 // Writes are atomic: the bytes go to a temporary file in the target directory, which is fsynced and
-// renamed over the final name, then the directory is fsynced (core/staged_files.hpp); a failed or
+// renamed over the final name, then the directory is fsynced (core/resources/staged_files.hpp); a failed or
 // interrupted write leaves the previous object untouched. Reads map the file, check magic, framing
 // lengths against the file size, and the checksum of the whole payload *before* the decoder sees a
 // byte (so a damaged length inside the payload can never size an allocation), then type and codec;
@@ -20,7 +20,7 @@
 #include <string>
 #include <string_view>
 
-#include "strata/core/type_info.hpp"
+#include "strata/core/types/type_info.hpp"
 
 namespace strata::io {
 
@@ -48,7 +48,7 @@ uint64_t write_stored_object_file(const std::filesystem::path& target, const Sto
 void read_stored_object(const std::filesystem::path& path, const StoredObjectHeader& expected, const std::string& what,
                         const std::function<void(std::istream&)>& read_payload);
 
-// Reads an object whose payload is flat (core/type_info.hpp, Codec::decode_flat) without a copy:
+// Reads an object whose payload is flat (core/types/type_info.hpp, Codec::decode_flat) without a copy:
 // framing, header (type and codec as `expected`) and the payload's element count against the file
 // size are checked first, so the count can never size an allocation beyond what the file holds;
 // then the payload is read straight into the value's storage in large reads, each range hashed

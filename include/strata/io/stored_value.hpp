@@ -1,7 +1,7 @@
 // A Value as a stored object, in one of two formats:
 //   binary (the default): the checksummed framing of io/stored_object.hpp around the codec's bytes;
 //   json: one line of JSON that other tools can read, the value under "value" in its JSON form
-//         (core/codec_json.hpp), beside Strata's header:
+//         (core/types/codec_json.hpp), beside Strata's header:
 //           {"strata":{"format":"strata-json/1","type":"<C++ type>","xxh3":"<16 hex digits>"},"value":...}
 //         xxh3 is the XXH3-64 of the value's compact JSON text, as nlohmann::json writes it; a load
 //         re-writes the parsed value and compares, so damage to the value is refused.
@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "strata/core/value.hpp"
+#include "strata/core/types/value.hpp"
 
 namespace strata::io {
 

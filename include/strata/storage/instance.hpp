@@ -34,7 +34,7 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/config_field.hpp"
+#include "strata/core/config/config_field.hpp"
 #include "strata/storage/backends.hpp"
 #include "strata/storage/pool_slots.hpp"
 #include "strata/storage/run_queue.hpp"

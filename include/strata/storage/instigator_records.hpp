@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/tick_result.hpp"
+#include "strata/core/automation/tick_result.hpp"
 #include "strata/storage/run_record.hpp"
 
 namespace strata {

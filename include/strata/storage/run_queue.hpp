@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/event.hpp"
+#include "strata/core/types/event.hpp"
 #include "strata/storage/run_record.hpp"
 
 namespace strata {

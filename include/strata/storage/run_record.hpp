@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/asset_key.hpp"
+#include "strata/core/definitions/asset_key.hpp"
 
 namespace strata {
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata {
 

@@ -1,5 +1,5 @@
 // Completes the two-phase outputs of a run that died: a materialization the instance recorded whose
-// staged local file (core/staged_files.hpp) was never published is published now, so that the data
+// staged local file (core/resources/staged_files.hpp) was never published is published now, so that the data
 // readers load is the data the catalog names. Called by Instance::reap_dead_runs for each run it
 // reaps; safe to call again (a published file is no longer staged).
 #pragma once

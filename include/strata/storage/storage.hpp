@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/event.hpp"
-#include "strata/core/partitions.hpp"
+#include "strata/core/partitions/partitions.hpp"
+#include "strata/core/types/event.hpp"
 #include "strata/storage/instigator_records.hpp"
 #include "strata/storage/run_queue.hpp"
 #include "strata/storage/run_record.hpp"

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "strata/core/definitions.hpp"
+#include "strata/core/definitions/definitions.hpp"
 #include "strata/storage/instance.hpp"
 
 namespace strata::web {

@@ -8,9 +8,9 @@
 
 #include "strata/adbc/connection.hpp"
 #include "strata/arrow/table.hpp"
-#include "strata/core/error.hpp"
-#include "strata/core/secret_masking.hpp"
-#include "strata/core/sql_partitions.hpp"
+#include "strata/core/config/secret_masking.hpp"
+#include "strata/core/partitions/sql_partitions.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata {
 namespace {

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <sstream>
 
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata::adbc {
 namespace {

@@ -12,8 +12,8 @@
 #include <cstring>
 #include <fstream>
 
-#include "strata/core/error.hpp"
-#include "strata/core/staged_files.hpp"
+#include "strata/core/resources/staged_files.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata::arrow_detail {
 namespace {

@@ -1,5 +1,5 @@
 // Whole-file checksums for local table files whose format has none of its own (CSV, Arrow IPC),
-// kept in a hidden file beside the data (core/staged_files.hpp: checksum_file_for). The checksum
+// kept in a hidden file beside the data (core/resources/staged_files.hpp: checksum_file_for). The checksum
 // file records the data file's XXH3-64, size and inode: a data file that is not the one the
 // checksum was made for (another inode: written by another tool, or a crash between the two
 // renames of a publish) is loaded unverified rather than refused. Internal to strata::arrow;

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata {
 namespace {

@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "strata/arrow/path_io_manager.hpp"
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata::arrow_detail {
 namespace {

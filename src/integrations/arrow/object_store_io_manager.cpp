@@ -2,11 +2,11 @@
 
 #include "filesystem_connection.hpp"
 #include "strata/arrow/table.hpp"
-#include "strata/core/error.hpp"
-#include "strata/core/partition_loading.hpp"
-#include "strata/core/staged_files.hpp"
-#include "strata/core/storage_location.hpp"
-#include "strata/core/system_metadata.hpp"
+#include "strata/core/partitions/partition_loading.hpp"
+#include "strata/core/resources/staged_files.hpp"
+#include "strata/core/resources/storage_location.hpp"
+#include "strata/core/types/system_metadata.hpp"
+#include "strata/core/util/error.hpp"
 #include "strata/io/stored_value.hpp"
 
 namespace strata {

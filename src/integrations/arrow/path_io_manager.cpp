@@ -7,12 +7,12 @@
 
 #include "file_checksum.hpp"
 #include "filesystem_connection.hpp"
-#include "strata/core/error.hpp"
-#include "strata/core/partition_loading.hpp"
-#include "strata/core/shutdown.hpp"
-#include "strata/core/staged_files.hpp"
-#include "strata/core/storage_location.hpp"
-#include "strata/core/system_metadata.hpp"
+#include "strata/core/contexts/shutdown.hpp"
+#include "strata/core/partitions/partition_loading.hpp"
+#include "strata/core/resources/staged_files.hpp"
+#include "strata/core/resources/storage_location.hpp"
+#include "strata/core/types/system_metadata.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata {
 void ensure_s3_initialized() {

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "strata/core/error.hpp"
-#include "strata/core/utf8.hpp"
-#include "strata/core/value_display.hpp"
+#include "strata/core/types/value_display.hpp"
+#include "strata/core/util/error.hpp"
+#include "strata/core/util/utf8.hpp"
 
 namespace strata {
 namespace {

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "duckdb_library.hpp"
-#include "strata/core/error.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata {
 namespace {

@@ -10,8 +10,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-#include "strata/core/error.hpp"
-#include "strata/core/sql_partitions.hpp"
+#include "strata/core/partitions/sql_partitions.hpp"
+#include "strata/core/util/error.hpp"
 
 namespace strata {
 namespace {

@@ -1,6 +1,6 @@
 #include "duckdb_library.hpp"
 
-#include "strata/core/shared_library.hpp"
+#include "strata/core/util/shared_library.hpp"
 
 namespace strata::duckdb_api {
 

@@ -1,11 +1,11 @@
 // The DuckDB C API as loaded from libduckdb.so on first use (dlopen) rather than linked: a program
 // that never opens a DuckDB database does not pay for loading and relocating the library (tens of
-// thousands of relocations, ~6 ms) at start-up (core/shared_library.hpp).
+// thousands of relocations, ~6 ms) at start-up (core/util/shared_library.hpp).
 #pragma once
 
 #include <duckdb.h>
 
-#include "strata/core/shared_library.hpp"
+#include "strata/core/util/shared_library.hpp"
 
 namespace strata::duckdb_api {
 
