@@ -392,6 +392,11 @@ class SlurmLauncher : public StepLauncher {
   std::unique_ptr<SlurmProcess> start_srun(const StepLaunch& launch, const std::string& token) {
     std::vector<std::string> options = job_options(launch);
     options.insert(options.end(), {"--ntasks=1", "--export=ALL"});
+    return srun_worker(options, token);
+  }
+
+  // `srun <options> -- <this program> __step-worker ...`, the token in its environment.
+  std::unique_ptr<SlurmProcess> srun_worker(const std::vector<std::string>& options, const std::string& token) {
     std::vector<std::string> command = command_words_;
     command.insert(command.end(), {"__step-worker", "--connect", connect_address()});
     return std::make_unique<SlurmProcess>("srun", options, command,
@@ -454,10 +459,7 @@ class SlurmLauncher : public StepLauncher {
     for (const auto& option : resources.slurm_options()) {
       if (option.rfind("--partition=", 0) != 0) options.push_back(option);
     }
-    std::vector<std::string> command = command_words_;
-    command.insert(command.end(), {"__step-worker", "--connect", connect_address()});
-    return std::make_unique<SlurmProcess>("srun", options, command,
-                                          std::vector<std::string>{std::string(kTokenEnv) + "=" + token});
+    return srun_worker(options, token);
   }
 
   // Records that the step's attempt is Slurm job `id`.
