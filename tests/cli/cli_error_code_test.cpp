@@ -3,13 +3,13 @@
 // are storage errors naming the record, and an exception that is not a Strata error (one the user's
 // code threw where no run catches it) is `error[internal]`, never std::terminate.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <map>
 #include <sstream>
 #include <stdexcept>
 
 #include "cli_test_base.hpp"
+#include "sqlite_statement.hpp"
 #include "strata/cli/run_cli.hpp"
 #include "strata/strata.hpp"
 
@@ -46,11 +46,8 @@ class CliErrorCodeTest : public CliTest {
     auto d = defs();
     ASSERT_EQ(cli(d, {"materialize", "--select", "*"}).exit_code, 0);
     std::string run_id = s::Instance::open(home())->storage().runs({}).front().run_id;
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((home() / "history.db").c_str(), &db), SQLITE_OK);
     std::string statement = "UPDATE runs SET " + column + " = '" + text + "' WHERE run_id = '" + run_id + "'";
-    EXPECT_EQ(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
+    EXPECT_EQ(s::testing::run_sqlite_statement(home() / "history.db", statement), "");
     for (auto& arg : args) arg = arg == "RUN" ? run_id : arg;
     message.replace(message.find("RUN"), 3, run_id);
     auto outcome = cli(d, args);

@@ -16,6 +16,7 @@
 #include "free_port.hpp"
 #include "instance_backend_test.hpp"
 #include "service_unavailable.hpp"
+#include "sqlite_statement.hpp"
 #include "subprocess.hpp"
 
 namespace s = strata;
@@ -348,10 +349,7 @@ TEST(Instance, ReadOnlyAccessKeepsReadsWorkingAndSaysPermissionDenied) {
 TEST(Instance, NewerSchemaIsRefusedAndLeftUntouched) {
   TempDir home;
   s::Instance::open(home.path());
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((home / "history.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE strata_schema SET version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  ASSERT_EQ(s::testing::run_sqlite_statement(home / "history.db", "UPDATE strata_schema SET version = 99"), "");
   std::string before = read_file(home / "history.db");
   std::string message = error_of([&] { s::Instance::open(home.path()); });
   EXPECT_NE(message.find("schema version 99, newer than this build"), std::string::npos) << message;

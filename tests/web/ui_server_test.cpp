@@ -1,7 +1,6 @@
 // The web UI's server over real HTTP: endpoints and their JSON, statuses, errors, security (headers,
 // token, CSRF header, Host check, hostile text as JSON data, no secrets), launching, cancelling and
 // re-executing runs as real processes, backfills, and the event stream while a run runs.
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
@@ -9,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "sqlite_statement.hpp"
 #include "subprocess.hpp"
 #include "web_fixture.hpp"
 
@@ -241,11 +241,8 @@ TEST_F(WebTest, RunsWithFiltersStepsAndEvents) {
 TEST_F(WebTest, DamagedRunRecordIsAStorageErrorNamingTheRun) {
   start();
   auto ok = materialize("numbers");
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((home_->path() / "home" / "history.db").c_str(), &db), SQLITE_OK);
   std::string damage = "UPDATE runs SET tags = '[1, ' WHERE run_id = '" + ok.run_id() + "'";
-  ASSERT_EQ(sqlite3_exec(db, damage.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  ASSERT_EQ(s::testing::run_sqlite_statement(home_->path() / "home" / "history.db", damage), "");
   auto answer = get("/api/v1/runs");
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->status, 503);
