@@ -271,6 +271,18 @@ class DiesBeforePublishing : public s::DuckDBIOManager {
   void publish_output(s::OutputContext&) override { ::raise(SIGKILL); }
 };
 
+// A DuckDB manager that dies (SIGKILL) right after it staged the rows: before the run recorded the
+// materialization. (Killing from the event listener raced the record: the listener runs on a
+// dispatcher thread of its own.)
+class DiesAfterStaging : public s::DuckDBIOManager {
+ public:
+  using DuckDBIOManager::DuckDBIOManager;
+  void handle_output(s::OutputContext& context, const s::Value& value) override {
+    DuckDBIOManager::handle_output(context, value);
+    ::raise(SIGKILL);
+  }
+};
+
 // Two-phase writes with a real kill: the file is named like the schema (catalog "analytics" holds
 // schema "analytics"), so every check also proves fully qualified names.
 class DuckDBKilledRuns : public ::testing::Test {
@@ -279,11 +291,10 @@ class DuckDBKilledRuns : public ::testing::Test {
   std::string db = (dir / "analytics.duckdb").string();
 
   template <class Manager = s::DuckDBIOManager>
-  s::RunResult run(int64_t rows, s::EventListener on_event = {}) {
+  s::RunResult run(int64_t rows) {
     auto events = s::asset(s::AssetKey("analytics/events"), [rows] { return rows_for(1, 0, rows); });
     s::Definitions defs({.assets = {events}, .resources = {{"io_manager", Manager({.database = db})}}});
-    return s::materialize(defs, s::AssetSelection::all(),
-                          {.instance = s::Instance::open(dir / "home"), .on_event = std::move(on_event)});
+    return s::materialize(defs, s::AssetSelection::all(), {.instance = s::Instance::open(dir / "home")});
   }
   std::string rows() { return query_in_other_process(db, "SELECT count(*) FROM analytics.analytics.events"); }
   std::string strata_objects() {
@@ -300,12 +311,7 @@ class DuckDBKilledRuns : public ::testing::Test {
 TEST_F(DuckDBKilledRuns, ARunKilledBeforeItsRecordNeverChangesTheTable) {
   auto first = run(3);
   ASSERT_TRUE(first.success()) << first.failure_message();
-  ASSERT_EQ(s::testing::in_forked_child([&] {
-              run(7, [](const s::Event& event) {
-                if (event.type == s::EventType::kHandledOutput) ::raise(SIGKILL);
-              });
-            }),
-            SIGKILL);
+  ASSERT_EQ(s::testing::in_forked_child([&] { run<DiesAfterStaging>(7); }), SIGKILL);
   EXPECT_EQ(rows(), "3\n");
   EXPECT_EQ(latest_run(), first.run_id());
   auto next = run(5);  // opening the database drops what the dead run staged

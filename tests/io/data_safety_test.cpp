@@ -104,6 +104,18 @@ class DiesBeforePublishing : public s::FilesystemIOManager {
   void publish_output(s::OutputContext&) override { ::raise(SIGKILL); }
 };
 
+// A filesystem manager that dies (SIGKILL) right after it staged the new file: before the run
+// recorded the materialization. (Killing from the event listener raced the record: the listener
+// runs on a dispatcher thread of its own.)
+class DiesAfterStaging : public s::FilesystemIOManager {
+ public:
+  using FilesystemIOManager::FilesystemIOManager;
+  void handle_output(s::OutputContext& context, const s::Value& value) override {
+    FilesystemIOManager::handle_output(context, value);
+    ::raise(SIGKILL);
+  }
+};
+
 class TwoPhaseOutputs : public ::testing::Test {
  protected:
   TempDir dir;
@@ -111,11 +123,10 @@ class TwoPhaseOutputs : public ::testing::Test {
   fs::path data = dir / "data";
 
   template <class Manager = s::FilesystemIOManager>
-  std::string materialize(const std::string& text, s::EventListener on_event = {}) {
+  std::string materialize(const std::string& text) {
     auto value = s::asset("value", [text] { return text; });
     s::Definitions defs({.assets = {value}, .resources = {{"io_manager", Manager({.base_dir = data.string()})}}});
-    auto result =
-        s::materialize(defs, s::AssetSelection::all(), {.instance = s::Instance::open(home), .on_event = on_event});
+    auto result = s::materialize(defs, s::AssetSelection::all(), {.instance = s::Instance::open(home)});
     return result.run_id();
   }
 
@@ -134,11 +145,7 @@ class TwoPhaseOutputs : public ::testing::Test {
 TEST_F(TwoPhaseOutputs, ARunKilledBeforeItsRecordNeverChangesWhatIsLoaded) {
   std::string first = materialize("generation 1");
   // Killed after the manager wrote the new file, before the materialization was recorded.
-  int signal = s::testing::in_forked_child([&] {
-    materialize("generation 2", [](const s::Event& event) {
-      if (event.type == s::EventType::kHandledOutput) ::raise(SIGKILL);
-    });
-  });
+  int signal = s::testing::in_forked_child([&] { materialize<DiesAfterStaging>("generation 2"); });
   ASSERT_EQ(signal, SIGKILL);
   EXPECT_EQ(latest_run(), first);
   EXPECT_EQ(stored(), "generation 1");  // what the catalog names, not the dead run's data
