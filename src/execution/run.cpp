@@ -84,13 +84,12 @@ RunResult Run::execute() {
   }
   std::string teardown_error = resources_.teardown();
   watcher.stop();
-  conclude(setup_error, teardown_error);
-  recorder_.finish();
+  recorder_.finish(conclude(setup_error, teardown_error));
   events_.drain();  // the listener has seen every event when the run returns
   return RunResult(data_);
 }
 
-void Run::conclude(const std::string& setup_error, const std::string& teardown_error) {
+Event Run::conclude(const std::string& setup_error, const std::string& teardown_error) {
   bool ok = setup_error.empty() && teardown_error.empty();
   std::string failed;
   for (size_t i = 0; i < data_->steps.size(); ++i) {
@@ -109,18 +108,16 @@ void Run::conclude(const std::string& setup_error, const std::string& teardown_e
                                   "Run of " + plan_.job_name() + " canceled: " + cancellation_->reason() +
                                       (failed.empty() ? "" : " (stopped or failed steps: " + failed + ")"));
     event.level = LogLevel::kWarning;
-    events_.emit(std::move(event));
-  } else if (ok) {
-    events_.emit(RunEvents::make(EventType::kRunSuccess, "", "Finished run of " + plan_.job_name()));
-  } else {
-    std::string why = !setup_error.empty()      ? setup_error
-                      : !failed.empty()         ? "steps failed: " + failed
-                      : !teardown_error.empty() ? teardown_error
-                                                : "steps were skipped";
-    Event event = RunEvents::make(EventType::kRunFailure, "", "Run of " + plan_.job_name() + " failed: " + why);
-    event.level = LogLevel::kError;
-    events_.emit(std::move(event));
+    return event;
   }
+  if (ok) return RunEvents::make(EventType::kRunSuccess, "", "Finished run of " + plan_.job_name());
+  std::string why = !setup_error.empty()      ? setup_error
+                    : !failed.empty()         ? "steps failed: " + failed
+                    : !teardown_error.empty() ? teardown_error
+                                              : "steps were skipped";
+  Event event = RunEvents::make(EventType::kRunFailure, "", "Run of " + plan_.job_name() + " failed: " + why);
+  event.level = LogLevel::kError;
+  return event;
 }
 
 WorkerOutcome Run::execute_in_worker(int index, StepChannel& channel) {

@@ -67,8 +67,9 @@ class Run {
   // Why `step` cannot run, or "". `by_design` tells whether the skip follows only from optional
   // outputs that were not produced (a successful run) rather than from a failure upstream.
   std::string skip_reason(const PlanStep& step, bool& by_design);
-  // Emits the run's last event (success, failure with why, or canceled) and sets data_'s outcome.
-  void conclude(const std::string& setup_error, const std::string& teardown_error);
+  // Sets data_'s outcome and returns the run's last event (success, failure with why, or canceled)
+  // for the recorder to record with the run's status.
+  Event conclude(const std::string& setup_error, const std::string& teardown_error);
 
   const ExecutionPlan& plan_;
   RunOptions options_;

@@ -32,11 +32,6 @@ void RunEvents::record(Event event) {
   data_.events.push_back(std::move(event));
 }
 
-void RunEvents::keep_unlogged(Event event) {
-  std::lock_guard lock(mutex_);
-  data_.events.push_back(std::move(event));
-}
-
 void RunEvents::keep_output(const std::string& step_key, const OutputDef& out, const Value& value) {
   if (!keep_outputs_ || !value.has_value()) return;
   std::lock_guard lock(mutex_);

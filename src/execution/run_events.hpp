@@ -29,8 +29,6 @@ class RunEvents {
   void emit(Event event);
   // Records an event as it is (run id and time already set).
   void record(Event event);
-  // Keeps an event in the run's result only (used when the log itself failed).
-  void keep_unlogged(Event event);
   // Keeps an output's value in the result (RunOptions::keep_outputs).
   void keep_output(const std::string& step_key, const OutputDef& out, const Value& value);
   // A logger whose messages become LOG events of `step_key` ("" for the run).

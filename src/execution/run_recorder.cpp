@@ -30,21 +30,28 @@ RunRecord RunRecorder::record(const std::vector<Value>& step_configs) const {
   return record;
 }
 
-void RunRecorder::finish() {
-  if (!events_.logging()) return;
+void RunRecorder::finish(Event last_event) {
+  last_event.run_id = data_.run_id;
+  last_event.timestamp_us = data_.end_us;
+  if (!events_.logging()) {
+    events_.record(std::move(last_event));
+    return;
+  }
   try {
     events_.close_log();
     RunStatus status = data_.success    ? RunStatus::kSuccess
                        : data_.canceled ? RunStatus::kCanceled
                                         : RunStatus::kFailure;
-    options_.instance->storage().update_run_status(data_.run_id, status, data_.end_us);
+    options_.instance->storage().finish_run(data_.run_id, status, last_event);
+    events_.record(std::move(last_event));  // the log is closed: to the result and the listener only
   } catch (const std::exception& e) {
     data_.success = false;
+    events_.record(std::move(last_event));
     Event event = RunEvents::make(EventType::kRunFailure, "", std::string("recording the run failed: ") + e.what());
     event.run_id = data_.run_id;
     event.timestamp_us = now_unix_us();
     event.level = LogLevel::kError;
-    events_.keep_unlogged(std::move(event));
+    events_.record(std::move(event));
   }
 }
 

@@ -236,10 +236,16 @@ class SqlStorage final : public Storage {
 
   void update_run_status(const std::string& run_id, RunStatus status, int64_t time_us) override {
     std::lock_guard lock(mutex_);
-    if (run("UPDATE runs SET status=?1, " + run_time_assignment(status, "?2") + " WHERE run_id=?3",
-            {std::string(run_status_name(status)), time_us, stored_text(run_id)}, "cannot update run " + run_id) == 0) {
-      throw StorageError("no run " + run_id + " in " + describe());
-    }
+    set_run_status(run_id, status, time_us);
+  }
+
+  void finish_run(const std::string& run_id, RunStatus status, const Event& last_event) override {
+    std::vector<EventRow> rows{to_row(last_event)};
+    std::lock_guard lock(mutex_);
+    transaction([&] {
+      set_run_status(run_id, status, last_event.timestamp_us);
+      write_events(rows, false);
+    });
   }
 
   bool update_run_status_if(const std::string& run_id, RunStatus expected, RunStatus next,
@@ -713,6 +719,15 @@ class SqlStorage final : public Storage {
   // Takes one of the dialect's transaction locks (nothing when the dialect needs none).
   void take_lock(const char* sql, const SqlParams& params) {
     if (*sql != '\0') run(sql, params, "cannot take a lock");
+  }
+
+  // Sets an existing run's status and its start or end time (in the caller's transaction, when there
+  // is one); throws StorageError when there is no such run.
+  void set_run_status(const std::string& run_id, RunStatus status, int64_t time_us) {
+    if (run("UPDATE runs SET status=?1, " + run_time_assignment(status, "?2") + " WHERE run_id=?3",
+            {std::string(run_status_name(status)), time_us, stored_text(run_id)}, "cannot update run " + run_id) == 0) {
+      throw StorageError("no run " + run_id + " in " + describe());
+    }
   }
 
   // Inserts `record` (in the caller's transaction, when there is one).

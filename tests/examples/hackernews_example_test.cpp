@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <strata/storage/instance.hpp>
 #include <thread>
 
 #include "subprocess.hpp"
@@ -124,11 +125,17 @@ TEST_F(HackerNewsExampleTest, TheApiIsOneConfigFlagAway) {
 }  // namespace
 
 TEST_F(HackerNewsExampleTest, DaemonFiresTheHourlyScheduleAndTheSensorNotices) {
-  // The daemon's clock is moved to 5 seconds before the next full hour: hackernews_schedule (hourly,
-  // running by default) ticks 5 seconds after the daemon starts, not within the hour.
+  // hackernews_schedule (hourly, running by default) last ticked a minute before the next full hour,
+  // and the daemon's clock is moved to just after it: its first pass fires the tick on the hour, however
+  // long the daemon takes to start (a clock moved to just before the hour raced the start-up).
   auto now_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
   int64_t next_hour = (now_s.count() / 3600 + 1) * 3600;
-  int64_t offset = next_hour - 5 - now_s.count();
+  strata::TickCommit last_tick;
+  last_tick.tick.instigator = "hackernews_schedule";
+  last_tick.tick.kind = "schedule";
+  last_tick.last_tick_time_us = (next_hour - 60) * 1'000'000;
+  strata::Instance::open(dir_ / ".strata")->storage().commit_ticks({last_tick});
+  int64_t offset = next_hour + 1 - now_s.count();
   auto daemon = start_daemon(offset);
   auto first_line = daemon->read_line();
   ASSERT_TRUE(first_line);

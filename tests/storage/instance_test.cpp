@@ -73,6 +73,29 @@ TEST_P(InstanceTest, EngineRecordsRunEventsAndCatalog) {
   EXPECT_EQ(storage.runs({.status = s::RunStatus::kFailure}).size(), 1u);
 }
 
+// The run's last event and its final status are recorded together: whoever sees the event (the
+// run's listener, a reader of the log such as the web UI's stream) finds the run finished. They were
+// two transactions, so a reader could see RUN_CANCELED while the run was still CANCELING.
+TEST_P(InstanceTest, WhoeverSeesTheRunsLastEventFindsTheRunFinished) {
+  auto instance = s::Instance::open(home.path());
+  auto reader = s::Instance::open(home.path());  // another connection, as a reader of the log has
+  auto ok = s::asset("ok", [] { return 1; });
+  auto broken = s::asset("broken", []() -> int { throw std::runtime_error("nope"); });
+  for (const auto& [asset, last] : {std::pair{ok, s::EventType::kRunSuccess}, {broken, s::EventType::kRunFailure}}) {
+    std::optional<s::RunStatus> seen;
+    auto result = s::materialize({asset}, {.instance = instance, .on_event = [&](const s::Event& event) {
+                                             if (event.type != last) return;
+                                             seen = reader->storage().get_run(event.run_id)->status;
+                                           }});
+    ASSERT_TRUE(seen.has_value()) << "no " << s::event_type_name(last) << " event";
+    EXPECT_EQ(*seen, result.success() ? s::RunStatus::kSuccess : s::RunStatus::kFailure);
+    auto stored = instance->storage().events_for_run(result.run_id());
+    ASSERT_FALSE(stored.empty());
+    EXPECT_EQ(stored.back().event.type, last);
+    EXPECT_EQ(instance->storage().get_run(result.run_id())->end_time_us, stored.back().event.timestamp_us);
+  }
+}
+
 // A run whose asset key, log lines and metadata hold bytes that are not UTF-8 (and NUL) is recorded
 // whole: the run ends SUCCESS, and its materialization is in the log and the catalog, sanitized.
 TEST_P(InstanceTest, RunWithInvalidUtf8TextIsRecordedWhole) {

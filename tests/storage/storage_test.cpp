@@ -106,6 +106,23 @@ TEST_P(StorageTest, RunsAreRecordedUpdatedAndFiltered) {
   EXPECT_EQ(ids(storage->runs({.limit = 1})), (std::vector<std::string>{"r3"}));
 }
 
+// finish_run: the run's last event and its status (end time: the event's) in one transaction; an
+// unknown run changes nothing, not even the event log.
+TEST_P(StorageTest, FinishRunRecordsTheLastEventAndTheStatusTogether) {
+  storage->add_run(run("r1", "job", 1));
+  s::Event last = event("r1", s::EventType::kRunSuccess);
+  last.timestamp_us = 42;
+  storage->finish_run("r1", s::RunStatus::kSuccess, last);
+  EXPECT_EQ(storage->get_run("r1")->status, s::RunStatus::kSuccess);
+  EXPECT_EQ(storage->get_run("r1")->end_time_us, 42);
+  auto events = storage->events_for_run("r1");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].event.type, s::EventType::kRunSuccess);
+  EXPECT_THROW(storage->finish_run("nope", s::RunStatus::kSuccess, event("nope", s::EventType::kRunSuccess)),
+               s::StorageError);
+  EXPECT_EQ(storage->count_events("nope"), 0);
+}
+
 // The reaper read STARTED, then the run reached SUCCESS before the reaper wrote: its stale
 // expectation changes nothing. A run still STARTED is failed once, with its event, and only once.
 TEST_P(StorageTest, FailRunIfStatusChangesOnlyARunStillInTheExpectedStatus) {

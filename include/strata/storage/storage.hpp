@@ -97,6 +97,10 @@ class Storage : public DynamicPartitionsStore {
   virtual void add_run(const RunRecord& run) = 0;
   // Sets status (and start or end time, whichever applies) of an existing run.
   virtual void update_run_status(const std::string& run_id, RunStatus status, int64_t time_us) = 0;
+  // In one transaction: appends the run's last event and sets its status (and end time, to the
+  // event's timestamp), so that whoever reads the event finds the run finished. Throws StorageError
+  // when there is no such run (nothing is appended).
+  virtual void finish_run(const std::string& run_id, RunStatus status, const Event& last_event) = 0;
   // In one transaction: sets the run's status to `next` only if it is still `expected` (and the end
   // time, when `next` is finished, or the start time, when it is STARTED, to the event's timestamp),
   // and appends `event` only if it did. Returns whether it did. Of several callers (threads or
