@@ -131,7 +131,7 @@ HttpResponse UiServer::State::handle(const HttpRequest& request) {
   } catch (const ApiError& e) {
     response = error_response(e.status(), e.code(), e.what());
   } catch (const StorageError& e) {
-    response = error_response(503, "storage_unavailable", e.what());
+    response = error_response(503, e.code(), e.what());  // storage_error, missing_data: as the CLI says
   } catch (const Error& e) {
     // A Strata error no handler translated: its own stable code (config_error, partition_error, ...).
     std::string code = e.code();
