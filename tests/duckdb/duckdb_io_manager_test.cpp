@@ -12,6 +12,7 @@
 #include <strata/duckdb/duckdb_io_manager.hpp>
 #include <strata/strata.hpp>
 
+#include "dying_managers.hpp"
 #include "expect_error.hpp"
 #include "forked_child.hpp"
 #include "subprocess.hpp"
@@ -263,25 +264,10 @@ TEST(DuckDBIOManager, AFileHeldTooLongIsAClearError) {
       << result.output;
 }
 
-// A DuckDB manager that dies (SIGKILL) at the moment it would publish: after the run recorded the
-// materialization, before the staged rows were applied to the asset's table.
-class DiesBeforePublishing : public s::DuckDBIOManager {
- public:
-  using DuckDBIOManager::DuckDBIOManager;
-  void publish_output(s::OutputContext&) override { ::raise(SIGKILL); }
-};
-
-// A DuckDB manager that dies (SIGKILL) right after it staged the rows: before the run recorded the
-// materialization. (Killing from the event listener raced the record: the listener runs on a
-// dispatcher thread of its own.)
-class DiesAfterStaging : public s::DuckDBIOManager {
- public:
-  using DuckDBIOManager::DuckDBIOManager;
-  void handle_output(s::OutputContext& context, const s::Value& value) override {
-    DuckDBIOManager::handle_output(context, value);
-    ::raise(SIGKILL);
-  }
-};
+// DuckDB managers that die (SIGKILL) right after staging the rows, or at the moment they would
+// publish (after the run recorded the materialization, before the staged rows were applied).
+using DiesAfterStaging = s::testing::DiesAfterStaging<s::DuckDBIOManager>;
+using DiesBeforePublishing = s::testing::DiesBeforePublishing<s::DuckDBIOManager>;
 
 // Two-phase writes with a real kill: the file is named like the schema (catalog "analytics" holds
 // schema "analytics"), so every check also proves fully qualified names.

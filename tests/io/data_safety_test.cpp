@@ -14,6 +14,7 @@
 #include <strata/io/stored_object.hpp>
 #include <strata/strata.hpp>
 
+#include "dying_managers.hpp"
 #include "expect_error.hpp"
 #include "forked_child.hpp"
 #include "temp_dir.hpp"
@@ -96,25 +97,10 @@ TEST(StorageLocations, ALocationTheManagerCannotAddressIsRefusedUpFront) {
 
 // --- runs that die -----------------------------------------------------------------------------
 
-// A filesystem manager that dies (SIGKILL) at the moment it would publish: after the run recorded
-// the materialization, before readers may see the new file.
-class DiesBeforePublishing : public s::FilesystemIOManager {
- public:
-  using FilesystemIOManager::FilesystemIOManager;
-  void publish_output(s::OutputContext&) override { ::raise(SIGKILL); }
-};
-
-// A filesystem manager that dies (SIGKILL) right after it staged the new file: before the run
-// recorded the materialization. (Killing from the event listener raced the record: the listener
-// runs on a dispatcher thread of its own.)
-class DiesAfterStaging : public s::FilesystemIOManager {
- public:
-  using FilesystemIOManager::FilesystemIOManager;
-  void handle_output(s::OutputContext& context, const s::Value& value) override {
-    FilesystemIOManager::handle_output(context, value);
-    ::raise(SIGKILL);
-  }
-};
+// Filesystem managers that die (SIGKILL) right after staging, or at the moment they would publish
+// (after the run recorded the materialization, before readers may see the new file).
+using DiesAfterStaging = s::testing::DiesAfterStaging<s::FilesystemIOManager>;
+using DiesBeforePublishing = s::testing::DiesBeforePublishing<s::FilesystemIOManager>;
 
 class TwoPhaseOutputs : public ::testing::Test {
  protected:

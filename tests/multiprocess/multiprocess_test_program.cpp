@@ -34,6 +34,8 @@
 #include <thread>
 #include <vector>
 
+#include "dying_managers.hpp"
+
 #ifdef STRATA_TEST_TABLES
 #include <arrow/api.h>
 
@@ -52,11 +54,7 @@ struct ScaleConfig {
 };
 
 // The filesystem manager, killed (SIGKILL) when it is about to publish a staged output.
-class CrashingPublishManager : public s::FilesystemIOManager {
- public:
-  using s::FilesystemIOManager::FilesystemIOManager;
-  void publish_output(s::OutputContext&) override { ::raise(SIGKILL); }
-};
+using CrashingPublishManager = s::testing::DiesBeforePublishing<s::FilesystemIOManager>;
 
 // The filesystem manager, whose setup fails as an unreachable store's would.
 class UnreachableManager : public s::FilesystemIOManager {
