@@ -187,7 +187,7 @@ class StepServer {
     if (!send_packet(control_, std::to_string(id), step_fd)) {
       std::lock_guard lock(mutex_);
       children_.erase(id);
-      throw Error("the step server process (pid " + std::to_string(pid_) + ") is gone");
+      throw Error(gone_message());
     }
     return id;
   }
@@ -201,7 +201,12 @@ class StepServer {
     pid = child.pid;
     return child.status;
   }
-  pid_t pid() const { return pid_; }
+  // Why a step cannot run when this server ended first (before or after it was asked to start it).
+  std::string gone_message() const {
+    return "the step server process (pid " + std::to_string(pid_) +
+           ") ended before the step finished (the program's main() must hand its arguments to strata::run_cli, "
+           "which serves it)";
+  }
   // The pid of request `id`'s process, 0 until the server reported it.
   int64_t pid_of(uint64_t id) {
     std::lock_guard lock(mutex_);
@@ -309,10 +314,7 @@ class ChildProcessLauncher : public StepLauncher {
     }
     if (!end) {
       if (!status) {
-        throw RemoteStepError("step '" + key + "': the step server process (pid " + std::to_string(steps.pid()) +
-                                  ") ended before the step finished (the program's main() must hand its "
-                                  "arguments to strata::run_cli, which serves it)",
-                              "ProcessCrash");
+        throw RemoteStepError("step '" + key + "': " + steps.gone_message(), "ProcessCrash");
       }
       throw RemoteStepError("step '" + key + "' " + describe_exit_status(*status) + " (" + process +
                                 " ended before the step finished)" + publish_recorded(launch, pid),
