@@ -1,7 +1,9 @@
 #include "strata/storage/instance.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -251,9 +253,18 @@ std::string Instance::host_name() {
 }
 
 int64_t Instance::process_start_ticks(int64_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return 0;
-  std::string text((std::istreambuf_iterator<char>(stat)), {});
+  // read(2), not a stream: a process reaped between open and read fails the read with ESRCH, which
+  // a stream buffer throws as an exception. Any failure means the process is gone.
+  int fd = ::open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  std::string text;
+  char buffer[1024];
+  ssize_t got;
+  while ((got = ::read(fd, buffer, sizeof buffer)) > 0 || (got < 0 && errno == EINTR)) {
+    if (got > 0) text.append(buffer, static_cast<size_t>(got));
+  }
+  ::close(fd);
+  if (got < 0) return 0;
   // Field 2 (comm) may contain spaces; the fields after it start behind the last ')'.
   size_t close = text.rfind(')');
   if (close == std::string::npos) return 0;

@@ -110,9 +110,11 @@ std::vector<std::pair<int, std::string>> children_of(int pid) {
   for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
     std::ifstream list(task.path() / "children");
     for (int child; list >> child;) {
+      // Word by word: istream functions turn the read error of a child that ended meanwhile (ESRCH)
+      // into a failed stream, where a streambuf iterator would throw it.
       std::ifstream cmdline("/proc/" + std::to_string(child) + "/cmdline");
-      std::string text((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-      std::replace(text.begin(), text.end(), '\0', ' ');
+      std::string text;
+      for (std::string word; std::getline(cmdline, word, '\0');) text += (text.empty() ? "" : " ") + word;
       out.emplace_back(child, text);
     }
   }

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <fstream>
 #include <strata/strata.hpp>
@@ -238,6 +240,33 @@ TEST_P(InstanceTest, ConcurrentReapersFailADeadRunExactlyOnce) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, InstanceTest, ::testing::Values("sqlite", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& param) { return param.param; });
+
+// Regression: reading /proc/<pid>/stat of a process reaped between open and read fails with ESRCH,
+// which the stream turned into an exception out of process_start_ticks (a dequeuer in CI died of
+// "basic_filebuf::underflow error reading the file: No such process"). A process that ends while
+// it is being read is simply gone: 0.
+TEST(Instance, StartTicksOfAProcessReapedWhileBeingReadAreZero) {
+  constexpr int kProcesses = 300;
+  for (int i = 0; i < kProcesses; ++i) {
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) ::_exit(0);
+    std::atomic<bool> reaped{false};
+    std::thread reaper([&] {
+      ::waitpid(child, nullptr, 0);
+      reaped = true;
+    });
+    try {
+      // Read until the process is reaped: many reads overlap the reaping.
+      while (!reaped) s::Instance::process_start_ticks(child);
+      EXPECT_EQ(s::Instance::process_start_ticks(child), 0);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "process_start_ticks threw: " << e.what();
+    }
+    reaper.join();
+    if (HasFailure()) break;
+  }
+}
 
 TEST(Instance, OpenCreatesHomeConfigAndDatabase) {
   TempDir dir;
