@@ -109,8 +109,16 @@ HttpServer::HttpServer(HttpHandler handler, size_t threads) : impl_(std::make_un
         StreamWrite write = [&sink](std::string_view chunk) {
           return sink.is_writable() && sink.write(chunk.data(), chunk.size());
         };
-        if ((*producer)(write)) return true;
-        sink.done();
+        // Runs on the HTTP library's worker thread, where an exception would end the whole server
+        // (std::terminate): a stream whose producer throws (storage failing, say) ends instead, and
+        // the client reconnects.
+        bool more = false;
+        try {
+          more = (*producer)(write);
+        } catch (...) {
+          more = false;
+        }
+        if (!more) sink.done();
         return true;
       });
     } else {

@@ -252,6 +252,25 @@ TEST_F(WebTest, DamagedRunRecordIsAStorageErrorNamingTheRun) {
       << error;
 }
 
+// Regression: a storage error while a stream caught up from storage was thrown on the HTTP
+// library's worker thread, where nothing catches: std::terminate ended the whole UI server. Now the
+// stream ends (the browser reconnects) and the server goes on answering.
+TEST_F(WebTest, AStorageErrorInAStreamEndsTheStreamNotTheServer) {
+  auto ok = materialize("numbers");  // before the server starts: its stream catches up from storage
+  start();
+  std::string damage = "UPDATE event_logs SET event_type = 'DAMAGED' WHERE run_id = '" + ok.run_id() + "'";
+  ASSERT_EQ(s::testing::run_sqlite_statement(home_->path() / "home" / "history.db", damage), "");
+  SseReader stream(port_, "/api/v1/stream?run_id=" + ok.run_id());
+  EXPECT_TRUE(stream.wait_ended());
+  auto answer = get("/api/v1/runs");
+  ASSERT_TRUE(answer) << "the server is gone";
+  EXPECT_EQ(answer->status, 200) << answer->body;
+  auto events = get("/api/v1/runs/" + ok.run_id());  // the run's events are what is damaged
+  ASSERT_TRUE(events);
+  EXPECT_EQ(events->status, 503) << events->body;
+  EXPECT_EQ(json(events)["error"]["code"], "storage_error") << events->body;
+}
+
 // Schedules and sensors with the state the daemon follows; start/stop set it in the instance.
 TEST_F(WebTest, SchedulesAndSensorsWithTheirStateAndStartStop) {
   start();
