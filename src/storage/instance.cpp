@@ -329,7 +329,22 @@ std::vector<std::string> Instance::reap_dead_runs() {
         // reaps, and the next write that matters reports the cause.
         return reaped;
       }
-      publish_recorded_outputs(*storage_, run);
+      try {
+        publish_recorded_outputs(*storage_, run);
+      } catch (const std::exception& e) {
+        // The run is reaped either way, and its slots must be freed: say in its log what was not
+        // published (readers of that output see the checksum or format error the manager reports).
+        Event failed;
+        failed.type = EventType::kLog;
+        failed.run_id = run.run_id;
+        failed.timestamp_us = now_unix_us();
+        failed.level = LogLevel::kError;
+        failed.message = std::string("publishing what the run recorded failed: ") + e.what();
+        try {
+          storage_->append_events({failed});
+        } catch (const StorageError&) {
+        }
+      }
       try {
         storage_->release_pool_slots_of_run(run.run_id);
       } catch (const StorageError&) {

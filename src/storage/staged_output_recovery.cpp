@@ -9,6 +9,24 @@
 
 namespace strata {
 
+namespace {
+
+// Renames `staged` onto `path`; false when it is not there (never staged, or another process
+// published or swept it first). Throws StorageError when it is there and cannot be published.
+bool publish_if_still_staged(const std::filesystem::path& staged, const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(staged, ec)) return false;
+  try {
+    publish_staged_file(staged, path);
+    return true;
+  } catch (const StorageError&) {
+    if (std::filesystem::exists(staged, ec)) throw;
+    return false;
+  }
+}
+
+}  // namespace
+
 size_t publish_recorded_outputs(Storage& storage, const RunRecord& run) {
   std::set<std::string> published_paths;
   for (const EventRecord& record : storage.events_for_run(run.run_id)) {
@@ -29,13 +47,8 @@ size_t publish_recorded_outputs(Storage& storage, const RunRecord& run) {
     // A checksum file staged with the data is published first, as the manager would have.
     std::filesystem::path checksum = checksum_file_for(path);
     std::filesystem::path staged_checksum = staged_file_for(checksum, run.run_id, run.owner_pid);
-    if (std::filesystem::exists(staged_checksum, ec)) publish_staged_file(staged_checksum, checksum);
-    try {
-      publish_staged_file(staged, path);
-      ++published;
-    } catch (const StorageError&) {
-      if (std::filesystem::exists(staged, ec)) throw;  // else another process published it first
-    }
+    publish_if_still_staged(staged_checksum, checksum);
+    if (publish_if_still_staged(staged, path)) ++published;
   }
   return published;
 }

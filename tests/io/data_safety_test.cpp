@@ -157,6 +157,26 @@ TEST_F(TwoPhaseOutputs, ARecordedOutputOfAKilledRunIsPublishedWhenTheRunIsReaped
   EXPECT_EQ(run->status, s::RunStatus::kFailure);
 }
 
+// A recorded output that cannot be published when its dead run is reaped (here its path became a
+// directory) no longer makes every Instance::open fail and the run's pool slots stay taken: the run
+// is reaped, and its log says what was not published.
+TEST_F(TwoPhaseOutputs, AnOutputThatCannotBePublishedWhenReapedIsLoggedNotThrown) {
+  materialize("generation 1");
+  ASSERT_EQ(s::testing::in_forked_child([&] { materialize<DiesBeforePublishing>("generation 2"); }), SIGKILL);
+  fs::remove(data / "value");
+  fs::create_directories(data / "value" / "in_the_way");
+  std::shared_ptr<s::Instance> instance;
+  ASSERT_NO_THROW(instance = s::Instance::open(home));
+  auto runs = instance->storage().runs({});
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].status, s::RunStatus::kFailure);
+  bool logged = false;
+  for (const auto& record : instance->storage().events_for_run(runs[0].run_id)) {
+    logged = logged || record.event.message.find("publishing what the run recorded failed") != std::string::npos;
+  }
+  EXPECT_TRUE(logged);
+}
+
 // --- abandoned temporary files ------------------------------------------------------------------
 
 TEST(TemporaryFiles, AbandonedWritesAreSweptOnTheNextWrite) {
