@@ -207,11 +207,12 @@ class StepServer {
            ") ended before the step finished (the program's main() must hand its arguments to strata::run_cli, "
            "which serves it)";
   }
-  // The pid of request `id`'s process, 0 until the server reported it.
+  // The pid of request `id`'s process while it runs: 0 until the server reported it, and again once
+  // the server reported it ended (its pid may then belong to another process).
   int64_t pid_of(uint64_t id) {
     std::lock_guard lock(mutex_);
     auto it = children_.find(id);
-    return it == children_.end() ? 0 : it->second.pid;
+    return it == children_.end() || it->second.status ? 0 : it->second.pid;
   }
 
  private:

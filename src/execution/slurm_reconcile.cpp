@@ -28,9 +28,14 @@ SlurmReconciliation reconcile_slurm_run(Instance& instance, const std::string& r
     std::string step = job.name.rfind("strata:", 0) == 0 ? job.name.substr(7) : job.name;
     summary += (summary.empty() ? "" : "; ") + std::string("job ") + job.id + " (step " + step + ") " + job.state;
     if (!job.finished()) {
-      slurm.cancel(job.id);
-      result.cancelled.push_back(job.id);
-      summary += ", cancelled";
+      try {
+        slurm.cancel(job.id);
+        result.cancelled.push_back(job.id);
+        summary += ", cancelled";
+      } catch (const SlurmError& e) {
+        // It may have ended between squeue and scancel; the run is reconciled either way.
+        summary += std::string(", not cancelled (") + e.what() + ")";
+      }
     }
   }
   if (summary.empty()) summary = "Slurm knows no job of the run";
